@@ -1,0 +1,111 @@
+"""What every API resource shares: the Api object, pagination and the error shape.
+
+Errors are always `{"error": {"code", "message", "fields"}}` with a 4xx status, whether they
+come from marshmallow (shape), a service (meaning) or Flask (routing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_smorest import Api
+from marshmallow import Schema, fields, validate
+
+from feedback.web.access import api_error
+
+
+class FeedbackApi(Api):
+    """flask-smorest's Api without its app-wide error handlers: pages keep HTML errors."""
+
+    def _register_error_handlers(self) -> None:  # noqa: D401
+        return None
+
+
+api = FeedbackApi()
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class ApiErrorBody(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ApiErrorSchema(Schema):
+    error = fields.Nested(ApiErrorBody, required=True)
+
+
+def page_schema(item: type[Schema]) -> type[Schema]:
+    """A list envelope for one item schema: items plus where this page sits."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+        name=f"{item.__name__.removesuffix('Schema')}PageSchema",
+    )
+
+
+def page_body(items: list[Any], total: int, args: dict[str, int]) -> dict[str, Any]:
+    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"a.0.b": ["..."]}, the shape our clients read."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                name = prefix
+            for sub, msgs in flatten_messages(value, name).items():
+                out.setdefault(sub, []).extend(msgs)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out[prefix] = list(messages)
+    elif isinstance(messages, list):
+        for i, value in enumerate(messages):
+            out.update(flatten_messages(value, f"{prefix}.{i}" if prefix else str(i)))
+    else:
+        out[prefix] = [str(messages)]
+    return out
+
+
+def require_json_body() -> Any:
+    """Refuse a write whose body is not JSON before any view runs, with a clear message."""
+    if not request.path.startswith("/api/") or request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    if not request.is_json:
+        return api_error(
+            415, "unsupported_media_type",
+            "Send the body as JSON with the header 'Content-Type: application/json'.",
+        )  # fmt: skip
+    if request.get_json(silent=True) is None:
+        return api_error(400, "invalid_json", "The body is not valid JSON; nothing was changed.")
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("API_TITLE", "Feedback service API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api.init_app(
+        app,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                }
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    app.before_request(require_json_body)

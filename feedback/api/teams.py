@@ -1,0 +1,85 @@
+"""/api/v1/teams: the teams tasks are routed to, and the department each belongs to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from feedback import db
+from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
+from feedback.models import Role
+from feedback.services import org
+from feedback.web.access import STAFF, roles
+
+blp = Blueprint("api_teams", __name__, url_prefix="/api/v1/teams", description="Teams")
+
+
+class TeamSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True)
+    department = fields.String(required=True)
+    timezone = fields.String(metadata={"description": "IANA zone for business-hour SLAs"})
+    created_at = fields.DateTime(dump_only=True)
+
+
+class TeamUpdateSchema(TeamSchema):
+    name = fields.String()
+    department = fields.String()
+
+
+@blp.route("")
+class Teams(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(TeamSchema))
+    def get(self, args: dict[str, int]) -> dict[str, Any]:
+        """List teams."""
+        from sqlalchemy import func, select
+
+        from feedback.models import Team
+
+        session = db.session()
+        total = session.scalar(select(func.count()).select_from(Team)) or 0
+        items = session.scalars(
+            select(Team).order_by(Team.name).limit(args["per_page"])
+            .offset((args["page"] - 1) * args["per_page"])
+        ).all()  # fmt: skip
+        return page_body(list(items), total, args)
+
+    @roles(Role.ADMIN)
+    @blp.arguments(TeamSchema)
+    @blp.response(201, TeamSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a team."""
+        with db.transaction() as session:
+            return org.create_team(session, data)
+
+
+@blp.route("/<int:team_id>")
+class TeamById(MethodView):
+    @roles(*STAFF)
+    @blp.response(200, TeamSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    def get(self, team_id: int) -> Any:
+        """Get one team."""
+        return org.get_team(db.session(), team_id)
+
+    @roles(Role.ADMIN)
+    @blp.arguments(TeamUpdateSchema)
+    @blp.response(200, TeamSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    def patch(self, data: dict[str, Any], team_id: int) -> Any:
+        """Change a team's name, department or time zone."""
+        with db.transaction() as session:
+            return org.update_team(session, team_id, data)
+
+    @roles(Role.ADMIN)
+    @blp.response(204)
+    def delete(self, team_id: int) -> None:
+        """Delete a team; its members stay, without a team."""
+        with db.transaction() as session:
+            org.delete_team(session, team_id)

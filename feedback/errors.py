@@ -1,0 +1,91 @@
+"""Error answers: JSON for the API, a page a person can act on everywhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from feedback import db
+from feedback.api.common import flatten_messages
+from feedback.services.errors import ServiceError
+from feedback.web.access import api_error, is_api_request
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please sign in first.",
+    403: "Your account is not allowed to open this page.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that kind of request.",
+    409: "That conflicts with the current state; reload and try again.",
+    410: "This link has expired.",
+    413: "What you sent is too large.",
+    415: "Send the body as JSON with 'Content-Type: application/json'.",
+    422: "Some fields are invalid.",
+    429: "Too many attempts; wait a minute and try again.",
+    500: "Something went wrong on our side; the error is logged.",
+}
+
+
+def _http_error(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    message = MESSAGES.get(status, exc.description or "Error")
+    if is_api_request():
+        data = getattr(exc, "data", None) or {}
+        fields = flatten_messages(data.get("messages", {}).get("json", data.get("messages", {})))
+        if isinstance(exc, CSRFError):
+            message = "Missing or invalid CSRF token."
+        return api_error(status, _code(status), message, fields)
+    if isinstance(exc, CSRFError):
+        message = (
+            "This form has expired or was sent from another site. Go back, reload it and try again."  # noqa: E501
+        )
+    return render_template("error.html", status=status, message=message), status
+
+
+def _code(status: int) -> str:
+    return {
+        400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+        405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large",
+        415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited",
+    }.get(status, "error")  # fmt: skip
+
+
+def _service_error(exc: ServiceError) -> Any:
+    db.session().rollback()
+    if is_api_request():
+        return api_error(exc.status, exc.code, exc.message, exc.fields)
+    return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+
+def _integrity_error(exc: IntegrityError) -> Any:
+    # Two requests raced past a service's uniqueness check; the database kept one.
+    db.session().rollback()
+    message = "That conflicts with a record saved at the same moment; reload and try again."
+    if is_api_request():
+        return api_error(409, "conflict", message)
+    return render_template("error.html", status=409, message=message), 409
+
+
+def _unexpected(exc: Exception) -> Any:
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    request_id = id(request)
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error (ref %s)", request_id)
+    db.session().rollback()
+    if is_api_request():
+        return api_error(500, "internal_error", MESSAGES[500])
+    return render_template("error.html", status=500, message=MESSAGES[500]), 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(IntegrityError, _integrity_error)
+    if not app.config.get("TESTING"):
+        app.register_error_handler(Exception, _unexpected)

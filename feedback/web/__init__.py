@@ -1,0 +1,12 @@
+"""Server-rendered pages, one blueprint per audience and area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from feedback.web import auth, home
+
+
+def register_blueprints(app: Flask) -> None:
+    for module in (auth, home):
+        app.register_blueprint(module.bp)
