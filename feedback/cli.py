@@ -82,5 +82,7 @@ def tokens_create(email: str, name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, tokens_cli):
-        app.cli.add_command(group)
+    from feedback import cli_data
+
+    for command in (db_cli, users_cli, tokens_cli, *cli_data.COMMANDS):
+        app.cli.add_command(command)

@@ -1,0 +1,101 @@
+"""Invitations and the email outbox: every email is a row before it is a request.
+
+An invitation and its outbox email are written in one transaction; the delivery job claims
+outbox rows with a lease, so a killed worker's batch is retried and none is sent twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.db import Base, utcnow
+from feedback.models.customers import Contact
+from feedback.models.programs import SurveyProgram
+
+
+class Invitation(Base):
+    """One survey sent to one contact for one program wave (or onboarding milestone)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("program_id", "contact_id", "wave_key", name="uq_invitations_wave"),
+        Index("ix_invitations_contact_sent", "contact_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("survey_programs.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    wave_key: Mapped[str] = mapped_column(String(80))
+    milestone: Mapped[str | None] = mapped_column(String(40))
+    # Opaque random tokens, stored as SHA-256: the links and the reply address carry the token.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reply_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
+
+    program: Mapped[SurveyProgram] = relationship()
+    contact: Mapped[Contact] = relationship()
+
+
+class EmailContent(Base):
+    """Subject and bodies shared by many emails; per-recipient parts are substitutions.
+
+    Sharing one content lets SendGrid send 1,000 recipients in one request.
+    """
+
+    __tablename__ = "email_contents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    from_email: Mapped[str] = mapped_column(String(254))
+    from_name: Mapped[str] = mapped_column(String(120))
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+OUTBOX_STATUSES = ("queued", "sent", "failed", "cancelled")
+
+
+class OutboxEmail(Base):
+    __tablename__ = "outbox_emails"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'sent', 'failed', 'cancelled')", name="status"),
+        Index("ix_outbox_emails_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # invitation, reminder, reply, digest, ...
+    content_id: Mapped[int] = mapped_column(ForeignKey("email_contents.id"))
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    to_email: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str | None] = mapped_column(String(200))
+    substitutions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[datetime | None]
+    provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    content: Mapped[EmailContent] = relationship()
