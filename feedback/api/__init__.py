@@ -5,9 +5,14 @@ from __future__ import annotations
 from flask import Flask
 
 from feedback.api import common, teams
+from feedback.extensions import csrf
+
+RESOURCES = (teams,)
 
 
 def init_app(app: Flask) -> None:
     common.init_app(app)
-    for module in (teams,):
+    for module in RESOURCES:
+        # Bearer tokens, not cookies, authenticate the API, so there is no CSRF to defend.
+        csrf.exempt(module.blp)
         common.api.register_blueprint(module.blp)

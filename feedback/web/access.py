@@ -21,7 +21,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
 STAFF = frozenset(Role)  # any signed-in staff member
 # Endpoints registered by libraries, whose views we do not decorate ourselves.
-LIBRARY_ENDPOINTS: dict[str, str | frozenset[str]] = {"static": PUBLIC}
+LIBRARY_ENDPOINTS: dict[str, str | frozenset[str]] = {
+    "static": PUBLIC,
+    "api-docs.openapi_json": STAFF,  # the API description, for staff and their machines
+}
 
 
 def public(view: F) -> F:

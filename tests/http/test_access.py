@@ -1,0 +1,118 @@
+"""Every route is protected by role: walk the URL map so a new route cannot slip through."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import Rule
+
+from feedback.models import Role
+from feedback.web.access import PUBLIC, access_rule
+
+# Endpoints anyone may reach. Adding one here is a deliberate, reviewed decision.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "home.healthz",
+    "auth.login",
+}
+ALL_ROLES = [r.value for r in Role]
+
+
+def _url(rule: Rule) -> str:
+    values = {}
+    for name, converter in rule._converters.items():  # noqa: SLF001
+        values[name] = 1 if type(converter).__name__ == "IntegerConverter" else "x"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_endpoint_declares_who_may_call_it(app):
+    missing = [
+        f"{method} {rule.rule} ({rule.endpoint})"
+        for rule, method in _routes(app)
+        if access_rule(app, rule.endpoint, method) is None
+    ]
+    assert missing == [], "add @roles(...) or @public to: " + ", ".join(missing)
+
+
+def test_only_the_reviewed_endpoints_are_public(app):
+    public = {
+        rule.endpoint
+        for rule, method in _routes(app)
+        if access_rule(app, rule.endpoint, method) == PUBLIC
+    }
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_anonymous_callers_are_refused_everywhere_else(app, client):
+    checked = 0
+    for rule, method in _routes(app):
+        if access_rule(app, rule.endpoint, method) == PUBLIC:
+            continue
+        url = _url(rule)
+        response = client.open(url, method=method, json={})
+        if rule.rule.startswith("/api/"):
+            assert response.status_code == 401, (method, url, response.status_code)
+            assert response.get_json()["error"]["code"] == "unauthorized"
+        else:
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert "/login" in response.headers["Location"]
+        checked += 1
+    assert checked > 5
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_wrong_roles_are_refused(app, client, make_user, login, api_headers, role):
+    user = make_user(role)
+    login(user)
+    headers = api_headers(role)
+    checked = 0
+    for rule, method in _routes(app):
+        allowed = access_rule(app, rule.endpoint, method)
+        if allowed == PUBLIC or role in allowed:
+            continue
+        url = _url(rule)
+        if rule.rule.startswith("/api/"):
+            response = client.open(url, method=method, json={}, headers=headers)
+            assert response.status_code == 403, (role, method, url, response.status_code)
+            assert role in response.get_json()["error"]["message"]
+        else:
+            response = client.open(url, method=method, data={})
+            assert response.status_code == 403, (role, method, url, response.status_code)
+        checked += 1
+    if role != "admin":
+        assert checked > 0, f"no endpoint is closed to {role}: is the role check wired?"
+
+
+def test_a_wrong_or_revoked_token_is_refused(client, session, make_user):
+    from feedback.db import utcnow
+    from feedback.services import org
+
+    user = make_user("admin")
+    row, token = org.create_api_token(session, user.email)
+    session.commit()
+    assert client.get("/api/v1/teams", headers={"Authorization": f"Bearer {token}"}).status_code == 200  # noqa: E501
+    assert client.get("/api/v1/teams", headers={"Authorization": "Bearer fbk_nope"}).status_code == 401  # noqa: E501
+    row.revoked_at = utcnow()
+    session.commit()
+    assert client.get("/api/v1/teams", headers={"Authorization": f"Bearer {token}"}).status_code == 401  # noqa: E501
+
+
+def test_token_is_stored_only_as_a_hash(session, make_user):
+    from feedback.models import ApiToken
+    from feedback.services import org
+
+    user = make_user("admin")
+    _, token = org.create_api_token(session, user.email)
+    stored = session.query(ApiToken).one()
+    assert token not in (stored.token_hash, stored.prefix)
+    assert stored.token_hash == org.hash_token(token)
+
+
+def test_a_signed_in_session_does_not_open_the_api_without_a_token(client, make_user, login):
+    login(make_user("admin"))
+    assert client.get("/api/v1/teams").status_code == 401

@@ -1,0 +1,67 @@
+"""CSRF: every form post without the token is refused (Flask-WTF), the API is token-only."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def app_config():
+    return {"WTF_CSRF_ENABLED": True}
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "form has no CSRF token"
+    return match.group(1)
+
+
+def test_login_without_csrf_token_is_refused(client, make_user):
+    user = make_user("csm")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_login_with_csrf_token_works(client, make_user):
+    user = make_user("csm")
+    token = _token(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+
+
+def test_logout_needs_csrf_token(client, make_user):
+    user = make_user("csm")
+    token = _token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert client.post("/logout").status_code == 400
+    page = client.get("/").get_data(as_text=True)
+    assert client.post("/logout", data={"csrf_token": _token(page)}).status_code == 302
+
+
+def test_every_staff_form_carries_a_csrf_token(client, make_user, login, app):
+    """Any page with a POST form includes the token field."""
+    user = make_user("admin")
+    token = _token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.arguments or rule.rule.startswith("/api"):
+            continue
+        html = client.get(rule.rule).get_data(as_text=True)
+        for form in re.findall(r"<form[^>]*method=\"post\"[^>]*>.*?</form>", html, re.S | re.I):
+            assert "csrf_token" in form, f"{rule.rule} has a form without a CSRF token"
+
+
+def test_api_with_bearer_token_needs_no_csrf(client, api_headers):
+    response = client.post(
+        "/api/v1/teams", json={"name": "Support", "department": "Support"}, headers=api_headers()
+    )
+    assert response.status_code == 201
