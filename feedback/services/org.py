@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +14,7 @@ from feedback.models import ApiToken, Team, User
 from feedback.models.org import ROLE_VALUES
 from feedback.services.customers import normalise_email
 from feedback.services.errors import Conflict, InvalidInput, NotFound
+from feedback.tokens import hash_token, new_token
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "fbk_"
@@ -202,17 +201,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 # ---------------------------------------------------------------- API tokens
 
 
-def hash_token(token: str) -> str:
-    # Tokens are 256 random bits, so a fast hash is enough (no dictionary to attack).
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_api_token(session: Session, email: str, name: str = "") -> tuple[ApiToken, str]:
     """A new token for the user; the plain token is returned once and never stored."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise NotFound(f"There is no user with the email {email!r}.")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = new_token(TOKEN_PREFIX)
     row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:10])
     session.add(row)
     session.flush()

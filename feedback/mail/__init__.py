@@ -1,0 +1,1 @@
+"""Email: rendering from templates/email/, the backends that send, and webhook verification."""

@@ -1,0 +1,35 @@
+"""Render emails from templates/email/ once per (program, locale), with per-recipient keys.
+
+The per-recipient parts (the link token, the reply token, the name) are placeholders such as
+`%%token%%`; the backend substitutes them, so SendGrid can send 1,000 recipients in one call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import render_template
+
+TOKEN = "%%token%%"
+REPLY_TOKEN = "%%reply_token%%"
+NAME = "%%name%%"
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    from_email: str
+    from_name: str
+    reply_to: str | None
+    subject: str
+    html: str
+    text: str
+
+
+def render(template: str, *, subject: str, from_email: str, from_name: str,
+           reply_to: str | None, **context: Any) -> RenderedEmail:  # fmt: skip
+    """Render templates/email/<template>.html and .txt with the same context."""
+    context = {"subject": subject, "TOKEN": TOKEN, "NAME": NAME, **context}
+    html = render_template(f"email/{template}.html", **context)
+    text = render_template(f"email/{template}.txt", **context)
+    return RenderedEmail(from_email, from_name, reply_to, subject, html, text)

@@ -1,0 +1,62 @@
+"""Putting emails in the outbox: the only way anything leaves this service by email.
+
+Callers enqueue inside the transaction that caused the email (an invitation, a reply), so
+either both are saved or neither is. The delivery job sends what is queued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedback.mail.render import RenderedEmail
+from feedback.models import EmailContent, OutboxEmail
+
+
+def content_for(session: Session, email: RenderedEmail) -> EmailContent:
+    """The stored content with these exact parts, created once and shared by every recipient."""
+    parts = [email.from_email, email.from_name, email.reply_to or "", email.subject,
+             email.html, email.text]  # fmt: skip
+    fingerprint = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+    content = session.scalar(select(EmailContent).where(EmailContent.fingerprint == fingerprint))
+    if content is None:
+        content = EmailContent(
+            fingerprint=fingerprint, from_email=email.from_email, from_name=email.from_name,
+            reply_to=email.reply_to, subject=email.subject, html=email.html, text=email.text,
+        )  # fmt: skip
+        session.add(content)
+        session.flush()
+    return content
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    content: EmailContent,
+    to_email: str,
+    to_name: str | None = None,
+    substitutions: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    invitation_id: int | None = None,
+    contact_id: int | None = None,
+) -> OutboxEmail:
+    row = OutboxEmail(
+        kind=kind, content_id=content.id, to_email=to_email, to_name=to_name,
+        substitutions=dict(substitutions or {}), headers=dict(headers or {}),
+        invitation_id=invitation_id, contact_id=contact_id,
+    )  # fmt: skip
+    session.add(row)
+    return row
+
+
+def apply_substitutions(text: str, substitutions: Mapping[str, Any]) -> str:
+    """What the recipient sees: the shared text with their own values put in (as SendGrid does)."""
+    for key, value in substitutions.items():
+        text = text.replace(key, str(value))
+    return text
