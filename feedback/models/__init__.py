@@ -1,12 +1,13 @@
 """SQLAlchemy models, one module per part of the domain; importing this registers them all."""
 
 from feedback.models.conversation import Message, Response, ScoreChange
-from feedback.models.customers import Account, AccountDomain, Contact
+from feedback.models.customers import Account, AccountDomain, Contact, LifecycleEvent
 from feedback.models.delivery import EmailContent, Invitation, OutboxEmail
+from feedback.models.jobs import JobRun
 from feedback.models.org import ApiToken, Role, Team, User
 from feedback.models.programs import SurveyProgram
 
 __all__ = [
-    "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "Invitation", "Message",
+    "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "Invitation", "JobRun", "LifecycleEvent", "Message",
     "OutboxEmail", "Response", "Role", "ScoreChange", "SurveyProgram", "Team", "User",
 ]  # fmt: skip

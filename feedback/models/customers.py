@@ -86,3 +86,19 @@ class Contact(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     account: Mapped[Account | None] = relationship(back_populates="contacts")
+
+
+class LifecycleEvent(Base):
+    """Something that happened to a contact in our product (signed_up, onboarding_completed),
+    posted by a CRM or the product, which onboarding triggers can start from."""
+
+    __tablename__ = "lifecycle_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    occurred_at: Mapped[datetime]
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
