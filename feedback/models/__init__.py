@@ -8,6 +8,7 @@ from feedback.models.org import ApiToken, Role, Team, User
 from feedback.models.programs import SurveyProgram
 
 __all__ = [
-    "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "Invitation", "JobRun", "LifecycleEvent", "Message",
-    "OutboxEmail", "Response", "Role", "ScoreChange", "SurveyProgram", "Team", "User",
+    "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "Invitation", "JobRun",
+    "LifecycleEvent", "Message", "OutboxEmail", "Response", "Role", "ScoreChange",
+    "SurveyProgram", "Team", "User",
 ]  # fmt: skip
