@@ -65,13 +65,14 @@ class EmailContent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-OUTBOX_STATUSES = ("queued", "sent", "failed", "cancelled")
+# held: a reminder waiting for its day, released (or cancelled) by the send-reminders job.
+OUTBOX_STATUSES = ("held", "queued", "sent", "failed", "cancelled")
 
 
 class OutboxEmail(Base):
     __tablename__ = "outbox_emails"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'sent', 'failed', 'cancelled')", name="status"),
+        CheckConstraint("status IN ('held', 'queued', 'sent', 'failed', 'cancelled')", name="status"),
         Index("ix_outbox_emails_due", "status", "next_attempt_at"),
     )
 

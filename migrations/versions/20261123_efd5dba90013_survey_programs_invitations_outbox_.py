@@ -108,7 +108,7 @@ def upgrade() -> None:
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', feedback.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', feedback.db.UTCDateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("status IN ('queued', 'sent', 'failed', 'cancelled')", name=op.f('ck_outbox_emails_status')),
+    sa.CheckConstraint("status IN ('held', 'queued', 'sent', 'failed', 'cancelled')", name=op.f('ck_outbox_emails_status')),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_outbox_emails_contact_id_contacts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['content_id'], ['email_contents.id'], name=op.f('fk_outbox_emails_content_id_email_contents')),
     sa.ForeignKeyConstraint(['invitation_id'], ['invitations.id'], name=op.f('fk_outbox_emails_invitation_id_invitations'), ondelete='SET NULL'),
