@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from feedback.api import common, teams
+from feedback.api import accounts, common, contacts, teams, users
 from feedback.extensions import csrf
 
-RESOURCES = (teams,)
+RESOURCES = (teams, users, accounts, contacts)
 
 
 def init_app(app: Flask) -> None:
