@@ -45,6 +45,14 @@ def prefix_fields(exc: InvalidInput, key: str) -> InvalidInput:
     return InvalidInput(exc.message, fields_)
 
 
+class SortedList(fields.List):
+    """A list shown in sorted order, as the database returns it on a later read."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        items = super()._serialize(value, attr, obj, **kwargs)
+        return sorted(items) if items is not None else None
+
+
 class AccountSchema(Schema):
     id = fields.Integer()
     external_id = fields.String(allow_none=True, metadata={"description": "The CRM's id"})
@@ -63,7 +71,7 @@ class AccountSchema(Schema):
     owner_id = fields.Integer(allow_none=True)
     owner_email = fields.String(attribute="owner.email", dump_default=None, allow_none=True)
     attributes = fields.Dict(keys=fields.String())
-    domains = fields.List(
+    domains = SortedList(
         fields.String(),
         attribute="domain_names",
         metadata={"description": "Email domains contacts are matched by"},
@@ -186,7 +194,10 @@ class AccountById(MethodView):
     def patch(self, data: dict[str, Any], account_id: int) -> Any:
         """Change some of an account's fields; `domains` replaces the whole list."""
         with db.transaction() as session:
-            return customers.update_account(session, account_id, data)
+            account = customers.update_account(session, account_id, data)
+        # The service sets the foreign key; reload so the related owner shown follows it.
+        session.expire(account)
+        return account
 
     @roles(Role.ADMIN)
     @blp.response(204)
@@ -209,6 +220,7 @@ class AccountByExternalId(MethodView):
         """Create or update the account with this CRM id (201 created, 200 updated)."""
         with db.transaction() as session:
             account, created = customers.upsert_account(session, external_id, data)
+        session.expire(account)  # as in patch: `owner` follows owner_id
         return account, 201 if created else 200
 
 

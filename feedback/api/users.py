@@ -116,7 +116,10 @@ class UserById(MethodView):
     def patch(self, data: dict[str, Any], user_id: int) -> Any:
         """Change a user's email, name, role, team, password or active flag."""
         with db.transaction() as session:
-            return org.update_user(session, user_id, data)
+            user = org.update_user(session, user_id, data)
+        # The service sets the foreign key; reload so the related team shown follows it.
+        session.expire(user)
+        return user
 
     @roles(Role.ADMIN)
     @blp.response(204)

@@ -66,7 +66,8 @@ def test_create_with_team_name_get_update_delete(client, admin, session, make_te
     )
     assert patched.status_code == 200
     assert patched.get_json()["role"] == "team_lead"
-    assert patched.get_json()["team_id"] is None and patched.get_json()["active"] is False
+    assert patched.get_json()["team_id"] is None and patched.get_json()["team"] is None
+    assert patched.get_json()["active"] is False
 
     before = count(session)
     assert client.delete(url, headers=admin).status_code == 204
