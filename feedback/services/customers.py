@@ -347,7 +347,7 @@ def create_contact(session: Session, data: Mapping[str, Any]) -> Contact:
             "update it or use the upsert call instead.",
             {"email": ["Already exists."]},
         )
-    contact = Contact(attributes={}, **clean)
+    contact = Contact(**{"attributes": {}, **clean})
     session.add(contact)
     session.flush()
     return contact
@@ -442,7 +442,7 @@ def upsert_contacts(
         if contact is not None and not explicit_account and contact.account_id is not None:
             clean.pop("account_id", None)  # keep a match made earlier by external id
         if contact is None:
-            session.add(Contact(attributes={}, **clean))
+            session.add(Contact(**{"attributes": {}, **clean}))
             results.append(RowResult(index, "created", clean["email"]))
         else:
             for key, value in clean.items():
