@@ -1,0 +1,1 @@
+"""Data that ships inside the package (kept as Python so no package-data setup is needed)."""
