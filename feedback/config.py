@@ -34,6 +34,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SENDGRID_API_KEY": None,
         "SENDGRID_HOST": SENDGRID_DEFAULT_HOST,
         "SENDGRID_TIMEOUT": 10.0,
+        # The event webhook's verification key, base64 DER as SendGrid shows it; None refuses
+        # every event post. Posts older than MAX_AGE seconds (or as far ahead) are refused.
+        "SENDGRID_WEBHOOK_PUBLIC_KEY": None,
+        "SENDGRID_WEBHOOK_MAX_AGE": 300,
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOGIN_RATE_LIMIT": "10 per minute",
         "API_MAX_BULK": 10_000,

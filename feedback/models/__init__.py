@@ -3,12 +3,13 @@
 from feedback.models.conversation import Message, Response, ScoreChange
 from feedback.models.customers import Account, AccountDomain, Contact, LifecycleEvent
 from feedback.models.delivery import EmailContent, Invitation, OutboxEmail
+from feedback.models.events import EmailEvent
 from feedback.models.jobs import JobRun
 from feedback.models.org import ApiToken, Role, Team, User
 from feedback.models.programs import SurveyProgram
 
 __all__ = [
-    "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "Invitation", "JobRun",
-    "LifecycleEvent", "Message", "OutboxEmail", "Response", "Role", "ScoreChange",
+    "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "EmailEvent", "Invitation",
+    "JobRun", "LifecycleEvent", "Message", "OutboxEmail", "Response", "Role", "ScoreChange",
     "SurveyProgram", "Team", "User",
 ]  # fmt: skip

@@ -13,6 +13,10 @@ PUBLIC_ENDPOINTS = {
     "static",
     "home.healthz",
     "auth.login",
+    "unsubscribe.show",
+    "unsubscribe.unsubscribe",
+    "unsubscribe.resubscribe",
+    "webhooks.sendgrid_events",
 }
 ALL_ROLES = [r.value for r in Role]
 
