@@ -1,0 +1,243 @@
+"""Contact import from CSV: parse the text into rows with their line numbers, then upsert them
+in chunks so one bad row costs only itself.
+
+Parsing is pure (text in, rows and problems out) so the odd files people export from
+spreadsheets are tested with strings; `import_chunk` is the one step that touches the session,
+and the caller (the CLI) commits after each chunk so a long import keeps what it has done.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from feedback.services.customers import normalise_email, upsert_contacts
+from feedback.services.errors import InvalidInput
+
+CHUNK_SIZE = 1000
+KNOWN_COLUMNS = (
+    "email", "name", "account_external_id", "timezone", "locale", "signed_up_on",
+    "unsubscribed", "bounced",
+)  # fmt: skip
+# Spellings spreadsheets and CRMs use for the same columns, after normalising the header.
+ALIASES = {
+    "e_mail": "email",
+    "email_address": "email",
+    "time_zone": "timezone",
+    "tz": "timezone",
+    "language": "locale",
+    "account_id": "account_external_id",
+    "external_account_id": "account_external_id",
+    "signed_up": "signed_up_on",
+    "signup_date": "signed_up_on",
+}
+DELIMITERS = ",;\t"
+
+
+class ImportFileError(InvalidInput):
+    """The file as a whole cannot be imported (not CSV, no email column, no rows)."""
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """One data row: its first line in the file (the header is line 1) and the contact fields."""
+
+    line: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"line {self.line}: {self.field}: {self.message}"
+            if self.field
+            else (f"line {self.line}: {self.message}")
+        )
+
+
+@dataclass
+class ParsedFile:
+    columns: list[str]  # normalised header names, in file order
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # rows refused before the database
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def attribute_columns(self) -> list[str]:
+        return [c for c in self.columns if c not in KNOWN_COLUMNS]
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated
+
+    def add(self, other: ImportSummary) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.errors.extend(other.errors)
+
+    def summary_line(self) -> str:
+        rows_with_errors = len({e.line for e in self.errors})
+        text = (
+            f"Imported {self.imported:,} contact{'' if self.imported == 1 else 's'} "
+            f"({self.created:,} new, {self.updated:,} updated)"
+        )
+        if rows_with_errors:
+            verb = "row had" if rows_with_errors == 1 else "rows had"
+            return f"{text}; {rows_with_errors:,} {verb} errors (listed above)."
+        return f"{text}; no errors."
+
+
+def normalise_header(name: str) -> str:
+    """'Signed up on', 'SIGNED-UP-ON' and ' signed_up_on ' all become 'signed_up_on'."""
+    key = "_".join(name.strip().lstrip("\ufeff").lower().replace("-", " ").split())
+    return ALIASES.get(key, key)
+
+
+def sniff_delimiter(text: str) -> str:
+    """',' or ';' (or a tab), from a sample; Excel in much of Europe writes ';'."""
+    sample = text[: 64 * 1024]
+    header = sample.split("\n", 1)[0]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ""
+    if not delimiter or delimiter not in header:
+        # The sniffer guesses from every line; the header is the line that must split.
+        counts = {d: header.count(d) for d in DELIMITERS}
+        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    return delimiter
+
+
+def parse_contacts_csv(text: str) -> ParsedFile:
+    """Rows of a contacts CSV as upsert_contacts dicts, each with the line it starts on.
+
+    Empty cells are left out, so a blank cell never erases what is stored. Columns other than
+    the contact fields become string attributes. Raises ImportFileError for a file that cannot
+    be read as a contacts CSV at all.
+    """
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise ImportFileError("The file is not a CSV text file (it contains binary data).")
+    if not text.strip():
+        raise ImportFileError("The file is empty; the first line must be a header with email.")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise ImportFileError(f"The header line is not valid CSV: {exc}.") from None
+    columns = [normalise_header(h) for h in header]
+    parsed = ParsedFile(columns=[c for c in columns if c])
+    if "email" not in columns:
+        found = ", ".join(repr(h.strip()) for h in header if h.strip()) or "none"
+        raise ImportFileError(
+            f"The header line has no email column (columns found: {found}). "
+            "The first line must name the columns, one of them 'email'."
+        )
+    seen_columns: set[str] = set()
+    for name in columns:
+        if name in seen_columns:
+            raise ImportFileError(f"Column {name!r} appears twice in the header line.")
+        if name:
+            seen_columns.add(name)
+    unnamed_used: set[int] = set()
+
+    first_line_of_emails: dict[str, int] = {}
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            parsed.errors.append(RowError(line, "", f"not valid CSV: {exc}."))
+            break
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(columns):
+            parsed.errors.append(RowError(
+                start, "",
+                f"has {len(cells)} cells but the header names {len(columns)} columns "
+                "(a value with the delimiter in it needs quotes).",
+            ))  # fmt: skip
+            continue
+        data: dict[str, Any] = {}
+        attributes: dict[str, str] = {}
+        for index, cell in enumerate(cells):
+            value = cell.strip()
+            name = columns[index]
+            if not value:
+                continue
+            if not name:
+                unnamed_used.add(index)
+            elif name in KNOWN_COLUMNS:
+                data[name] = value
+            else:
+                attributes[name] = value
+        if attributes:
+            data["attributes"] = attributes
+        email = data.get("email")
+        if email is None:
+            parsed.errors.append(RowError(start, "email", "An email address is required."))
+            continue
+        key = _email_key(email)
+        if key in first_line_of_emails:
+            parsed.errors.append(RowError(
+                start, "email",
+                f"{email!r} repeats the email on line {first_line_of_emails[key]}; "
+                "only the first was imported.",
+            ))  # fmt: skip
+            continue
+        first_line_of_emails[key] = start
+        parsed.rows.append(ParsedRow(start, data))
+    for index in sorted(unnamed_used):
+        parsed.warnings.append(
+            f"Column {index + 1} has no name in the header line; its values were not imported."
+        )
+    return parsed
+
+
+def _email_key(email: str) -> str:
+    try:
+        return normalise_email(email)
+    except ValueError:
+        return email.strip().lower()
+
+
+def chunks(rows: Sequence[ParsedRow], size: int = CHUNK_SIZE) -> Iterator[Sequence[ParsedRow]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def import_chunk(session: Session, rows: Sequence[ParsedRow]) -> ImportSummary:
+    """Upsert one chunk, keeping the valid rows; flushes, the caller commits."""
+    summary = ImportSummary()
+    results = upsert_contacts(session, [row.data for row in rows], all_or_nothing=False)
+    for result in results:
+        line = rows[result.index].line
+        if result.status == "created":
+            summary.created += 1
+        elif result.status == "updated":
+            summary.updated += 1
+        else:
+            for name, messages in result.errors.items():
+                for message in messages:
+                    summary.errors.append(RowError(line, name, message))
+    return summary
