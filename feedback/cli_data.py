@@ -1,7 +1,123 @@
-"""Data commands: contacts import and the demo tenant (filled in by the data-loading work)."""
+"""Data commands: `contacts import FILE.csv` and `seed-demo`.
+
+The commands do the I/O (reading the file, the progress bar, printing); parsing, checking and
+writing are in services.imports and services.demo.
+"""
 
 from __future__ import annotations
 
-import click
+import sys
+import time
+from datetime import date
+from pathlib import Path
 
-COMMANDS: list[click.Command] = []
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+
+from feedback import db
+from feedback.services import demo, imports
+
+contacts_cli = AppGroup("contacts", help="Customer contacts.")
+
+
+def fail(message: str) -> None:
+    """Stop a command with one line a person can act on, and exit status 1."""
+    raise click.ClickException(message)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        fail(f"{path}: no such file.")
+    except IsADirectoryError:
+        fail(f"{path} is a directory; give the path of a .csv file.")
+    except OSError as exc:
+        fail(f"{path} cannot be read: {exc.strerror or exc}.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(
+            f"{path} is not a UTF-8 text file (byte {exc.start + 1} is not UTF-8). "
+            "Save it as 'CSV UTF-8' and try again."
+        )
+    raise AssertionError("unreachable")
+
+
+@contacts_cli.command("import")
+@click.argument("path", metavar="FILE.csv", type=click.Path(path_type=Path))
+def contacts_import(path: Path) -> None:
+    """Create or update contacts from a CSV file, keeping valid rows and listing bad ones.
+
+    Columns: email (required), name, account_external_id, timezone, locale, signed_up_on
+    (YYYY-MM-DD), unsubscribed, bounced; any other column becomes a contact attribute.
+    Comma or semicolon separated; the first line names the columns.
+    """
+    try:
+        parsed = imports.parse_contacts_csv(_read_text(path))
+    except imports.ImportFileError as exc:
+        fail(f"{path}: {exc.message}")
+    for warning in parsed.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if not parsed.rows and not parsed.errors:
+        fail(f"{path} has a header line but no contacts below it.")
+
+    summary = imports.ImportSummary(errors=list(parsed.errors))
+    stopped: str | None = None
+    with click.progressbar(
+        length=len(parsed.rows),
+        label=f"Importing {len(parsed.rows):,} rows",
+        file=sys.stderr,
+        show_pos=True,
+    ) as bar:
+        for chunk in imports.chunks(parsed.rows):
+            try:
+                with db.transaction() as session:
+                    summary.add(imports.import_chunk(session, chunk))
+            except SQLAlchemyError as exc:
+                # Chunks before this one are committed; say where the import stopped.
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                stopped = (
+                    f"The import stopped at line {chunk[0].line}: the database refused the rows "
+                    f"({reason}). Lines before it were saved; run the import again to continue."
+                )
+                break
+            bar.update(len(chunk))
+
+    for error in sorted(summary.errors, key=lambda e: e.line):
+        click.echo(str(error))
+    click.echo(summary.summary_line())
+    if stopped:
+        fail(stopped)
+    if summary.imported == 0:
+        fail("No contacts were imported: every row had errors. Fix them and run it again.")
+
+
+@click.command("seed-demo")
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
+@click.option("--reset", is_flag=True, help="Delete the demo data from an earlier run first.")
+@with_appcontext
+def seed_demo(seed: int, reset: bool) -> None:
+    """Fill the database with a demo tenant: teams, staff, accounts, contacts, a year of NPS."""
+    if current_app.config["ENV"] == "production":
+        fail("seed-demo does not run with FEEDBACK_ENV=production; it is for demos and local use.")
+    started = time.perf_counter()
+    try:
+        with db.transaction() as session:
+            result = demo.seed(session, seed=seed, today=date.today(), reset=reset)
+    except demo.DatabaseNotEmpty as exc:
+        fail(exc.message)
+    elapsed = time.perf_counter() - started
+    for line in result.describe():
+        click.echo(line)
+    click.echo(f"Done in {elapsed:.1f} s (seed {seed}).")
+    others = ", ".join(u for u in result.user_emails if u != demo.ADMIN_EMAIL)
+    click.echo(
+        f"Sign in at {current_app.config['PUBLIC_URL'].rstrip('/')}/login as "
+        f"{demo.ADMIN_EMAIL} / {demo.PASSWORD} (also {others}, same password)."
+    )
+
+
+COMMANDS: list[click.Command] = [contacts_cli, seed_demo]

@@ -1,0 +1,175 @@
+"""`flask contacts import` and `flask seed-demo`, run through Flask's CLI test runner.
+
+The runner invokes commands inside the test's app context, so they use the test's session and
+its rolled-back transaction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback.models import Account, Contact, Response, Team, User
+from feedback.services import demo
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture
+def run(app):
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str):
+        return runner.invoke(args=list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+# ---------------------------------------------------------------- contacts import
+
+
+def test_import_keeps_valid_rows_and_lists_bad_ones_by_line(run, session, make_account):
+    make_account(external_id="ACME-1", domains=["acme.example"])
+    result = run("contacts", "import", str(DATA / "contacts_with_errors.csv"))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("line 4: email: 'bob@' is not a valid email address")
+    assert lines[1:6] == [
+        "line 5: account_external_id: No account has the external id 'NOPE-9'.",
+        "line 6: signed_up_on: '2024-13-45' is not a date; use YYYY-MM-DD.",
+        "line 7: timezone: 'Mars/Olympus' is not a known time zone; use an IANA name like "
+        "Europe/Berlin.",
+        "line 8: email: 'ADA@acme.example' repeats the email on line 2; only the first was "
+        "imported.",
+        "Imported 3 contacts (3 new, 0 updated); 5 rows had errors (listed above).",
+    ]
+    emails = set(session.scalars(select(Contact.email)))
+    assert emails == {"ada@acme.example", "grace@other.example", "fay@acme.example"}
+
+
+def test_importing_the_same_file_again_updates(run, make_account):
+    make_account(external_id="ACME-1", domains=["acme.example"])
+    run("contacts", "import", str(DATA / "contacts_with_errors.csv"))
+    result = run("contacts", "import", str(DATA / "contacts_with_errors.csv"))
+    assert "Imported 3 contacts (0 new, 3 updated); 5 rows had errors" in result.stdout
+
+
+def test_import_of_a_semicolon_file_with_bom_and_attribute_columns(run, session):
+    result = run("contacts", "import", str(DATA / "contacts_semicolon_bom.csv"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "Imported 2 contacts (2 new, 0 updated); no errors."
+    jurgen = session.scalar(select(Contact).where(Contact.email == "jurgen@muller.example"))
+    assert jurgen.name == "Jürgen Müller"
+    assert jurgen.timezone == "Europe/Berlin"
+    assert str(jurgen.signed_up_on) == "2024-02-29"
+    assert jurgen.attributes == {"team_size": "12"}
+
+
+def test_large_file_is_imported_in_chunks_with_line_numbers_across_them(run, session, tmp_path):
+    rows = [f"person{n}@bulk.example,Person {n}" for n in range(2500)]
+    rows[1998] = "broken@,Broken"  # file line 2,000
+    path = tmp_path / "bulk.csv"
+    path.write_text("email,name\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = run("contacts", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("line 2000: email: 'broken@' is not a valid email address")
+    assert "Imported 2,499 contacts (2,499 new, 0 updated); 1 row had errors" in result.stdout
+    assert "Importing 2,500 rows" in result.stderr
+    assert count(session, Contact) == 2499
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.csv", None, "no such file"),
+        ("contacts.xlsx", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5", "not a UTF-8"),
+        ("nul.csv", b"email\x00name\n", "binary data"),
+        ("empty.csv", b"", "The file is empty"),
+        ("header-only.csv", b"email,name\n", "has a header line but no contacts"),
+        (
+            "no-email.csv",
+            (DATA / "contacts_no_email_column.csv").read_bytes(),
+            "no email column (columns found: 'name', 'timezone')",
+        ),  # fmt: skip
+        (
+            "all-bad.csv",
+            (DATA / "contacts_all_invalid.csv").read_bytes(),
+            "No contacts were imported: every row had errors",
+        ),  # fmt: skip
+    ],
+)
+def test_import_fails_with_status_1_and_a_message(run, session, tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    result = run("contacts", "import", str(path))
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr
+    assert count(session, Contact) == 0
+
+
+def test_import_of_only_invalid_rows_still_lists_them(run, tmp_path):
+    result = run("contacts", "import", str(DATA / "contacts_all_invalid.csv"))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].startswith("line 2: email: 'bob@'")
+    assert result.stdout.splitlines()[1].startswith("line 3: email: 'not-an-email'")
+    assert "Imported 0 contacts (0 new, 0 updated); 2 rows had errors" in result.stdout
+
+
+def test_a_directory_is_refused(run, tmp_path):
+    result = run("contacts", "import", str(tmp_path))
+    assert result.exit_code == 1
+    assert "is a directory" in result.stderr
+
+
+# ---------------------------------------------------------------- seed-demo
+
+
+def test_seed_demo_builds_the_tenant_and_prints_how_to_sign_in(run, session, client):
+    result = run("seed-demo", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    assert "3 teams, 6 staff users, 40 accounts, 300 contacts, 2 survey programs" in result.stdout
+    assert f"as {demo.ADMIN_EMAIL} / {demo.PASSWORD} (also csm1@demo.example" in result.stdout
+    assert (count(session, Team), count(session, User), count(session, Account)) == (3, 6, 40)
+    assert count(session, Contact) == 300
+    assert count(session, Response) > 300
+
+    response = client.post("/login", data={"email": demo.ADMIN_EMAIL, "password": demo.PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_seed_demo_refuses_a_database_with_data_unless_reset(run, session, make_user):
+    make_user("admin")
+    result = run("seed-demo")
+    assert result.exit_code == 1
+    assert "The database already has data (1 staff users)" in result.stderr
+    assert "--reset" in result.stderr
+    assert count(session, Contact) == 0
+
+
+def test_seed_demo_reset_replaces_an_earlier_demo_and_keeps_other_data(run, session, make_user):
+    own = make_user("admin")
+    assert run("seed-demo", "--reset").exit_code == 0
+    assert run("seed-demo").exit_code == 1
+    result = run("seed-demo", "--reset")
+    assert result.exit_code == 0, result.output
+    assert "Deleted the earlier demo data (300 contacts, 2 survey programs, 40 accounts" in (
+        result.stdout
+    )
+    assert count(session, Contact) == 300
+    assert session.scalar(select(User.email).where(User.id == own.id)) == own.email
+    assert count(session, User) == 7
+
+
+def test_seed_demo_refuses_production(app, run):
+    app.config["ENV"] = "production"
+    result = run("seed-demo")
+    assert result.exit_code == 1
+    assert "does not run with FEEDBACK_ENV=production" in result.stderr
