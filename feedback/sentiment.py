@@ -32,9 +32,7 @@ from feedback.data.sentiment_lexicon import (
 )
 
 # Stored beside each score: a new version means scores are not comparable with older ones.
-ANALYZER_VERSION = (
-    "feedback-sentiment/1.0 (pattern via textblob 0.20 + vader 3.3 + feedback lexicon 1)"
-)
+ANALYZER_VERSION = "feedback-sentiment/1.0 (textblob-pattern 0.20, vader 3.3, feedback lexicon 1)"
 
 #: Polarity beyond which a comment is labelled positive (or below minus it, negative).
 #: Chosen for 3-class macro-F1 against human ratings with a +-0.5 neutral band on a -4..4 scale.
@@ -325,6 +323,16 @@ def _pattern_assessments(
 
 
 # --- putting it together -------------------------------------------------------------------
+
+
+@cache
+def is_opinion_word(word: str) -> bool:
+    """True if a lexicon rates the word clearly: themes keep "great" and "awful" out of topic
+    phrases, but not mildly coloured nouns such as "offline" (-0.5 to VADER)."""
+    word = word.lower()
+    if abs(_lexicons().words.get(word, 0.0)) >= 1.0:
+        return True
+    return any(abs(polarity) >= 0.25 for _, polarity, _, _ in _pattern()(word).assessments)
 
 
 def label_for(polarity: float) -> Label:

@@ -129,6 +129,7 @@ FEEDBACK_WORDS: dict[str, float] = {
     "polished": 1.5,
     "versatile": 1.5,
     # nouns of the trade that VADER reads as praise ("support" +1.7 in "support is awful")
+    "excel": 0.0,
     "support": 0.0,
     "supports": 0.0,
     "supported": 0.0,
