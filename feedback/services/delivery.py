@@ -1,0 +1,381 @@
+"""Sending the outbox: claim due emails with a lease, send them in bulk, record what happened.
+
+One round of `deliver_due` is three steps, and only the first and last touch the database:
+
+1. claim (short transaction): up to `batch_size` due rows, oldest first, get this worker's name
+   and a lease (`claimed_until`). PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` then UPDATE,
+   so concurrent workers take disjoint rows without waiting. SQLite (one writer at a time): a
+   single `UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING id`, atomic by itself.
+2. send (no transaction open): group by content, at most `backend.max_batch` per request.
+3. record (short transaction): sent, retry later (with backoff), or failed for good.
+
+Delivery guarantee, honestly stated. A row is sent again only when its lease expires before its
+result is recorded. That happens when:
+
+- the worker dies (SIGKILL, OOM, host loss) after the provider accepted the request but before
+  step 3 committed. The row is still 'queued'; after the lease it is claimed and sent again.
+  This is an at-least-once window of one request's round trip plus one short UPDATE per batch;
+  at most one batch per dead worker is duplicated. SendGrid's mail/send has no idempotency key,
+  so no ordering of our writes can close it; `custom_args.outbox_id` on every message lets the
+  event webhook or an admin tell the copies apart.
+- a send times out (we cannot know whether SendGrid accepted it); it is retried.
+- a worker is alive but slower than its lease. The lease (120 s) is twelve times the client's
+  timeout (10 s) and step 3 is a handful of set-based UPDATEs, so this needs a stall of minutes.
+
+A worker killed before or during its request loses nothing and duplicates nothing: the rows
+are re-claimed after the lease and sent once. Everything else is exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from feedback import backoff
+from feedback.db import utcnow
+from feedback.mail.backends import Backend, SendResult
+from feedback.models import EmailContent, Invitation, OutboxEmail
+
+__all__ = ["DeliveryStats", "deliver_due"]
+
+log = logging.getLogger("feedback.delivery")
+
+SessionFactory = Callable[[], Session]
+
+
+@dataclass
+class DeliveryStats:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0  # temporary failures, queued again with a backoff
+    failed: int = 0  # permanent failures and retries exhausted
+    deferred: int = 0  # claimed but not tried: the account was rate-limited this run
+    http_requests: int = 0
+
+
+def deliver_due(
+    session_factory: SessionFactory,
+    backend: Backend,
+    *,
+    worker_id: str,
+    batch_size: int = 1000,
+    lease_seconds: float = 120,
+    now: datetime | None = None,
+    policy: backoff.RetryPolicy = backoff.DEFAULT_POLICY,
+) -> DeliveryStats:
+    """Send every due outbox email, `batch_size` at a time, until none is due; return counts.
+
+    `now` fixes the clock (tests); otherwise each round reads the clock. Memory holds one batch.
+    A rate limit (HTTP 429) ends the run: the rest of the claimed batch goes back to the queue
+    for when the provider said to return, without counting as an attempt.
+    """
+    stats = DeliveryStats()
+    requests_before = backend.requests
+    contents: dict[int, EmailContent] = {}
+    while True:
+        round_now = now or utcnow()
+        emails = _claim(session_factory, worker_id, batch_size, lease_seconds, round_now, contents)
+        if not emails:
+            break
+        stats.claimed += len(emails)
+        rate_limited = _send_and_record(
+            session_factory, backend, worker_id, emails, contents, round_now, policy, stats
+        )
+        if rate_limited:
+            break
+    stats.http_requests = backend.requests - requests_before
+    return stats
+
+
+def _due(now: datetime) -> Select[tuple[int]]:
+    return (
+        select(OutboxEmail.id)
+        .where(
+            OutboxEmail.status == "queued",
+            OutboxEmail.next_attempt_at <= now,
+            (OutboxEmail.claimed_until.is_(None)) | (OutboxEmail.claimed_until < now),
+        )
+        .order_by(OutboxEmail.id)
+    )
+
+
+def _claim(
+    session_factory: SessionFactory,
+    worker_id: str,
+    batch_size: int,
+    lease_seconds: float,
+    now: datetime,
+    contents: dict[int, EmailContent],
+) -> list[OutboxEmail]:
+    """Take up to `batch_size` due rows for this worker; detached rows, contents cached."""
+    lease = {"claimed_by": worker_id, "claimed_until": now + timedelta(seconds=lease_seconds)}
+    with session_factory() as session:
+        with session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                due = _due(now).limit(batch_size).with_for_update(skip_locked=True)
+                ids = list(session.scalars(due))
+                if ids:
+                    session.execute(
+                        update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(**lease),
+                        execution_options={"synchronize_session": False},
+                    )
+            else:
+                claim = (
+                    update(OutboxEmail)
+                    .where(OutboxEmail.id.in_(_due(now).limit(batch_size).scalar_subquery()))
+                    .values(**lease)
+                    .returning(OutboxEmail.id)
+                )
+                ids = list(session.scalars(claim, execution_options={"synchronize_session": False}))
+            if not ids:
+                return []
+            emails = list(
+                session.scalars(
+                    select(OutboxEmail).where(OutboxEmail.id.in_(ids)).order_by(OutboxEmail.id)
+                )
+            )
+            missing = {e.content_id for e in emails} - contents.keys()
+            if missing:
+                for content in session.scalars(
+                    select(EmailContent).where(EmailContent.id.in_(missing))
+                ):
+                    contents[content.id] = content
+            # Detached with their values loaded: the send happens with no session open.
+            session.expunge_all()
+    return emails
+
+
+def _send_and_record(
+    session_factory: SessionFactory,
+    backend: Backend,
+    worker_id: str,
+    emails: list[OutboxEmail],
+    contents: dict[int, EmailContent],
+    now: datetime,
+    policy: backoff.RetryPolicy,
+    stats: DeliveryStats,
+) -> bool:
+    """Send the claimed rows content by content, recording each request's results at once.
+
+    Recording per request (not per claimed batch) keeps the window between "SendGrid accepted"
+    and "the row says sent" to one round trip. Returns True when the account was rate-limited.
+    """
+    emails.sort(key=lambda e: (e.content_id, e.id))
+    groups: list[list[OutboxEmail]] = []
+    for _, same_content in groupby(emails, key=lambda e: e.content_id):
+        rows = list(same_content)
+        for start in range(0, len(rows), backend.max_batch):
+            groups.append(rows[start : start + backend.max_batch])
+
+    for index, group in enumerate(groups):
+        content = contents[group[0].content_id]
+        try:
+            results = backend.send_batch(content, group)
+        except Exception as exc:  # a bug or an unexpected library error: retry, keep the message
+            log.exception("mail backend %s failed on %d emails", backend.name, len(group))
+            error = f"{type(exc).__name__}: {exc}"
+            results = [SendResult.failed(e.id, backoff.ErrorKind.TEMPORARY, error) for e in group]
+        _record(session_factory, backend, worker_id, group, results, now, policy, stats)
+        if any(r.rate_limited for r in results):
+            rest = [e for later in groups[index + 1 :] for e in later]
+            retry_after = max((r.retry_after or 0.0) for r in results)
+            _defer(session_factory, worker_id, rest, now, retry_after, policy)
+            stats.deferred += len(rest)
+            return True
+    return False
+
+
+def _record(
+    session_factory: SessionFactory,
+    backend: Backend,
+    worker_id: str,
+    group: Sequence[OutboxEmail],
+    results: Sequence[SendResult],
+    now: datetime,
+    policy: backoff.RetryPolicy,
+    stats: DeliveryStats,
+) -> None:
+    by_id = {e.id: e for e in group}
+    sent = [r for r in results if r.status == "sent"]
+    temporary = [r for r in results if r.status == "temporary"]
+    permanent = [r for r in results if r.status == "permanent"]
+
+    def write(session: Session) -> None:
+        _mark_sent(session, backend, by_id, sent, now)
+        _mark_temporary(session, worker_id, by_id, temporary, now, policy, stats)
+        for error, same in _by_error(permanent):
+            ids = [r.outbox_id for r in same]
+            session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id.in_(ids), OutboxEmail.status == "queued")
+                .values(
+                    status="failed",
+                    attempts=OutboxEmail.attempts + 1,
+                    last_error=error,
+                    claimed_by=None,
+                    claimed_until=None,
+                ),  # fmt: skip
+                execution_options={"synchronize_session": False},
+            )
+
+    _in_transaction(session_factory, write)
+    stats.sent += len(sent)
+    stats.failed += len(permanent)
+    if permanent:
+        log.warning("%d emails failed for good: %s", len(permanent), permanent[0].error)
+
+
+def _mark_sent(
+    session: Session,
+    backend: Backend,
+    by_id: dict[int, OutboxEmail],
+    sent: Sequence[SendResult],
+    now: datetime,
+) -> None:
+    # Marked sent whoever holds the claim now: the provider has the message either way.
+    for message_id, same in groupby(sorted(sent, key=lambda r: r.provider_message_id or ""),
+                                    key=lambda r: r.provider_message_id):  # fmt: skip
+        ids = [r.outbox_id for r in same]
+        session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id.in_(ids))
+            .values(
+                status="sent",
+                sent_at=now,
+                provider_message_id=message_id,
+                attempts=OutboxEmail.attempts + 1,
+                last_error=None,
+                claimed_by=None,
+                claimed_until=None,
+            ),  # fmt: skip
+            execution_options={"synchronize_session": False},
+        )
+    if backend.scrub_after_send:
+        # The raw link and reply tokens live on at the provider only; invitations keep hashes.
+        def key_set(r: SendResult) -> tuple[str, ...]:
+            return tuple(sorted(by_id[r.outbox_id].substitutions or {}))
+
+        for keys, same in groupby(sorted(sent, key=key_set), key=key_set):
+            if keys:
+                session.execute(
+                    update(OutboxEmail)
+                    .where(OutboxEmail.id.in_([r.outbox_id for r in same]))
+                    .values(substitutions=dict.fromkeys(keys, "")),
+                    execution_options={"synchronize_session": False},
+                )
+    invitation_ids = [
+        by_id[r.outbox_id].invitation_id
+        for r in sent
+        if by_id[r.outbox_id].kind == "invitation" and by_id[r.outbox_id].invitation_id
+    ]
+    if invitation_ids:
+        session.execute(
+            update(Invitation)
+            .where(Invitation.id.in_(invitation_ids), Invitation.sent_at.is_(None))
+            .values(sent_at=now),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _mark_temporary(
+    session: Session,
+    worker_id: str,
+    by_id: dict[int, OutboxEmail],
+    temporary: Sequence[SendResult],
+    now: datetime,
+    policy: backoff.RetryPolicy,
+    stats: DeliveryStats,
+) -> None:
+    # One delay per request, not per row: the emails failed together and, retried together,
+    # they still fit in one request.
+    for error, same in _by_error(temporary):
+        attempt = max(by_id[r.outbox_id].attempts for r in same) + 1
+        retry_after = max((r.retry_after for r in same if r.retry_after is not None), default=None)
+        wait = backoff.delay(attempt, policy=policy, retry_after=retry_after)
+        ids = [r.outbox_id for r in same]
+        mine = (OutboxEmail.id.in_(ids), OutboxEmail.status == "queued",
+                OutboxEmail.claimed_by == worker_id)  # fmt: skip
+        session.execute(
+            update(OutboxEmail)
+            .where(*mine)
+            .values(
+                attempts=OutboxEmail.attempts + 1,
+                last_error=error,
+                next_attempt_at=now + timedelta(seconds=wait),
+                claimed_by=None,
+                claimed_until=None,
+            ),  # fmt: skip
+            execution_options={"synchronize_session": False},
+        )
+        gave_up = session.execute(
+            update(OutboxEmail)
+            .where(
+                OutboxEmail.id.in_(ids),
+                OutboxEmail.status == "queued",
+                OutboxEmail.attempts >= policy.max_attempts,
+            )  # fmt: skip
+            .values(status="failed")
+            .returning(OutboxEmail.id),
+            execution_options={"synchronize_session": False},
+        ).all()
+        stats.failed += len(gave_up)
+        stats.retried += len(ids) - len(gave_up)
+        log.info("%d emails to retry in %.0f s: %s", len(ids) - len(gave_up), wait, error)
+
+
+def _defer(
+    session_factory: SessionFactory,
+    worker_id: str,
+    emails: Sequence[OutboxEmail],
+    now: datetime,
+    retry_after: float,
+    policy: backoff.RetryPolicy,
+) -> None:
+    """Give claimed, untried rows back for later; not an attempt, so not counted as one."""
+    if not emails:
+        return
+    wait = backoff.delay(1, policy=policy, retry_after=retry_after)
+
+    def write(session: Session) -> None:
+        session.execute(
+            update(OutboxEmail)
+            .where(
+                OutboxEmail.id.in_([e.id for e in emails]),
+                OutboxEmail.status == "queued",
+                OutboxEmail.claimed_by == worker_id,
+            )  # fmt: skip
+            .values(
+                next_attempt_at=now + timedelta(seconds=wait), claimed_by=None, claimed_until=None
+            ),  # fmt: skip
+            execution_options={"synchronize_session": False},
+        )
+
+    _in_transaction(session_factory, write)
+
+
+def _by_error(results: Iterable[SendResult]) -> Iterable[tuple[str, list[SendResult]]]:
+    ordered = sorted(results, key=lambda r: r.error or "")
+    for error, same in groupby(ordered, key=lambda r: r.error or ""):
+        yield error, list(same)
+
+
+def _in_transaction(session_factory: SessionFactory, write: Callable[[Session], None]) -> None:
+    """Run `write` in its own transaction, retried briefly: losing a "sent" record re-sends."""
+    for attempt in range(3):
+        try:
+            with session_factory() as session, session.begin():
+                write(session)
+            return
+        except OperationalError:
+            if attempt == 2:
+                raise
+            log.warning("recording delivery results failed; trying again", exc_info=True)
+            time.sleep(0.2 * (attempt + 1))
