@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from feedback.models import (
     Account,
@@ -391,11 +392,11 @@ def seed(session: Session, *, seed: int, today: date, reset: bool = False) -> Se
     teams = [
         org.create_team(session, {"name": n, "department": d, "timezone": tz}) for n, d, tz in TEAMS
     ]
+    # One password hash for the six: scrypt is slow on purpose, and they share the password.
+    password_hash = generate_password_hash(PASSWORD)
     for email, name, role, team in STAFF:
-        org.create_user(
-            session,
-            {"email": email, "name": name, "role": role, "team": team, "password": PASSWORD},
-        )
+        user = org.create_user(session, {"email": email, "name": name, "role": role, "team": team})
+        user.password_hash = password_hash
         result.user_emails.append(email)
     accounts = _account_rows(rng, today)
     customers.upsert_accounts(session, accounts, all_or_nothing=True)
