@@ -212,7 +212,7 @@ def _booster(low: list[str], i: int, valence: float, words: dict[str, float]) ->
         if step is None and word in SOFT_BOOSTERS and distance == 1:
             step = BOOSTERS["very"]
         if step is not None and (word not in words or word in SOFT_BOOSTERS):
-            scalar += math.copysign(step, valence) * damp
+            scalar += (step if valence > 0 else -step) * damp  # a downtoner's step is < 0
     return scalar
 
 
@@ -316,7 +316,7 @@ def _pattern_assessments(
     for words, polarity, subjectivity, _ in _pattern()(clause).assessments:
         if any(w in overridden or w in covered for w in words):
             continue  # "slow" is -0.2 to pattern; the feedback lexicon decides for complaints
-        if all(w in BOOSTERS or w in SOFT_BOOSTERS for w in words):
+        if all(w in BOOSTERS or w in SOFT_BOOSTERS or not w.isalnum() for w in words):
             continue  # "very" alone is no opinion, and "pretty slow" is not a pretty thing
         assessed.append((" ".join(words), polarity, subjectivity))
     return assessed

@@ -130,6 +130,7 @@ FEEDBACK_WORDS: dict[str, float] = {
     "versatile": 1.5,
     # nouns of the trade that VADER reads as praise ("support" +1.7 in "support is awful")
     "excel": 0.0,
+    "please": 0.0,  # "please add SSO" is a request, not praise
     "support": 0.0,
     "supports": 0.0,
     "supported": 0.0,
