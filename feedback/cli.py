@@ -84,5 +84,53 @@ def tokens_create(email: str, name: str) -> None:
 def init_app(app: Flask) -> None:
     from feedback import cli_data
 
-    for command in (db_cli, users_cli, tokens_cli, *cli_data.COMMANDS):
+    for command in (db_cli, users_cli, tokens_cli, jobs_cli, worker, serve, *cli_data.COMMANDS):
         app.cli.add_command(command)
+
+
+jobs_cli = AppGroup("jobs", help="Scheduled jobs: list them, or run one once.")
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """The jobs the worker runs, and how often."""
+    from jobs.registry import JOBS
+
+    for job in JOBS.values():
+        click.echo(f"{job.name:<20} every {job.every_seconds:>5} s  {job.description}")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def jobs_run(name: str) -> None:
+    """Run the job NAME once, now."""
+    from jobs.registry import JOBS, run_job
+
+    if name not in JOBS:
+        fail(f"Unknown job {name!r}; known jobs: {', '.join(JOBS)}.")
+    summary = run_job(current_app._get_current_object(), name, manual=True)  # type: ignore[attr-defined]
+    click.echo(f"{name}: {summary}")
+
+
+@click.command("worker")
+def worker() -> None:
+    """Run the scheduler in this process (one per deployment; never inside web workers)."""
+    from jobs.registry import JOBS
+    from jobs.worker import build_scheduler
+
+    click.echo("Worker started; jobs: " + ", ".join(sorted(JOBS)))
+    build_scheduler(current_app._get_current_object()).start()  # type: ignore[attr-defined]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--with-worker", is_flag=True, help="Also run the scheduler in this process.")
+def serve(host: str, port: int, with_worker: bool) -> None:
+    """Serve the app for local use, optionally with the scheduler in-process (the demo)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if with_worker:
+        from jobs.worker import build_scheduler
+
+        build_scheduler(app, background=True).start()
+    app.run(host=host, port=port, use_reloader=False, threaded=True)

@@ -31,6 +31,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "MAIL_BACKEND": "console",
         "MAIL_FROM": "Customer Success <feedback@localhost>",
+        "INBOUND_DOMAIN": "inbound.localhost",
         "SENDGRID_API_KEY": None,
         "SENDGRID_HOST": SENDGRID_DEFAULT_HOST,
         "SENDGRID_TIMEOUT": 10.0,

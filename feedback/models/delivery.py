@@ -72,7 +72,9 @@ OUTBOX_STATUSES = ("held", "queued", "sent", "failed", "cancelled")
 class OutboxEmail(Base):
     __tablename__ = "outbox_emails"
     __table_args__ = (
-        CheckConstraint("status IN ('held', 'queued', 'sent', 'failed', 'cancelled')", name="status"),
+        CheckConstraint(
+            "status IN ('held', 'queued', 'sent', 'failed', 'cancelled')", name="status"
+        ),
         Index("ix_outbox_emails_due", "status", "next_attempt_at"),
     )
 

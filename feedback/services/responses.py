@@ -1,0 +1,67 @@
+"""Reading responses: filtered lists for the API and pages, one response with its thread."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from feedback.models import Account, Contact, Message, Response
+from feedback.services.errors import NotFound
+
+SEGMENT_FIELDS = ("plan", "region", "industry", "lifecycle_stage")
+
+
+def _filtered(filters: Mapping[str, Any]) -> Select[tuple[Response]]:
+    query = select(Response).join(Contact, Response.contact_id == Contact.id)
+    if filters.get("program_id"):
+        query = query.where(Response.program_id == filters["program_id"])
+    if filters.get("category"):
+        query = query.where(Response.category == filters["category"])
+    if filters.get("account_id"):
+        query = query.where(Response.account_id == filters["account_id"])
+    if filters.get("status"):
+        query = query.where(Response.status == filters["status"])
+    since: datetime | None = filters.get("since")
+    until: datetime | None = filters.get("until")
+    if since:
+        query = query.where(Response.answered_at >= since)
+    if until:
+        query = query.where(Response.answered_at < until)
+    segments = {k: filters[k] for k in SEGMENT_FIELDS if filters.get(k)}
+    if segments:
+        query = query.join(Account, Response.account_id == Account.id)
+        for key, value in segments.items():
+            query = query.where(getattr(Account, key) == value)
+    return query
+
+
+def list_responses(
+    session: Session, filters: Mapping[str, Any], page: int, per_page: int
+) -> tuple[list[Response], int]:
+    query = _filtered(filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.options(joinedload(Response.contact))
+        .order_by(Response.answered_at.desc(), Response.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
+def get_response(session: Session, response_id: int) -> tuple[Response, list[Message]]:
+    response = session.get(Response, response_id)
+    if response is None:
+        raise NotFound(f"There is no response with id {response_id}.")
+    thread = list(
+        session.scalars(
+            select(Message)
+            .where(Message.invitation_id == response.invitation_id)
+            .order_by(Message.created_at, Message.id)
+        )
+    )
+    return response, thread

@@ -1,0 +1,131 @@
+"""The jobs, their intervals, and running one slot of a job exactly once."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from feedback import db
+from feedback.models import JobRun
+
+log = logging.getLogger("feedback.jobs")
+KEEP_RUNS_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_seconds: int
+    description: str
+    run: Callable[[Flask, datetime], dict[str, Any]]
+
+
+def _dispatch_surveys(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import surveys
+
+    with db.transaction() as session:
+        stats = surveys.dispatch_due_surveys(session, app.config, now)
+        session.execute(
+            delete(JobRun).where(JobRun.started_at < now - timedelta(days=KEEP_RUNS_DAYS))
+        )
+    return stats.as_dict()
+
+
+def _send_reminders(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import surveys
+
+    with db.transaction() as session:
+        return surveys.release_reminders(session, now)
+
+
+def _deliver_email(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.mail.backends import get_backend
+
+    from feedback.services import delivery
+
+    stats = delivery.deliver_due(
+        db.database().sessionmaker,
+        get_backend(app.config),
+        worker_id=worker_id(),
+    )
+    return stats.as_dict() if hasattr(stats, "as_dict") else dict(vars(stats))
+
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job(
+            "dispatch-surveys",
+            900,
+            "Invite every contact who is due and eligible.",
+            _dispatch_surveys,
+        ),
+        Job(
+            "send-reminders",
+            900,
+            "Release reminders whose day has come, or cancel them.",
+            _send_reminders,
+        ),
+        Job(
+            "deliver-email",
+            15,
+            "Send queued emails in bulk through the mail backend.",
+            _deliver_email,
+        ),
+    )
+}
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def slot_for(job: Job, now: datetime) -> datetime:
+    """The start of the interval `now` falls in: the same for every scheduler process."""
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % job.every_seconds, UTC)
+
+
+def run_job(
+    app: Flask, name: str, *, now: datetime | None = None, manual: bool = False
+) -> dict[str, Any] | None:
+    """Run one slot of a job; None when another process already ran (or runs) that slot.
+
+    A manual run (operators, tests) gets its own slot at the current second, so it always runs.
+    """
+    job = JOBS[name]
+    now = now or datetime.now(UTC)
+    slot = now.replace(microsecond=0) if manual else slot_for(job, now)
+    with app.app_context():
+        session = db.session()
+        run = JobRun(job=name, scheduled_for=slot, worker=worker_id(), started_at=now)
+        session.add(run)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            log.info("job %s slot %s already taken; skipping", name, slot.isoformat())
+            return None
+        try:
+            summary = job.run(app, now)
+        except Exception as exc:
+            session.rollback()
+            run.status, run.finished_at = "failed", datetime.now(UTC)
+            run.summary = f"{type(exc).__name__}: {exc}"[:2000]
+            session.add(run)
+            session.commit()
+            log.exception("job %s failed", name)
+            raise
+        run.status, run.finished_at, run.summary = "done", datetime.now(UTC), str(summary)[:2000]
+        session.add(run)
+        session.commit()
+        return summary

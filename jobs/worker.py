@@ -1,0 +1,50 @@
+"""The APScheduler process. One per deployment is enough; a second one does no harm, since
+each job slot is claimed in the database (see registry.run_job)."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from jobs.registry import JOBS, run_job
+
+log = logging.getLogger("feedback.jobs")
+
+
+def _safe_run(app: Flask, name: str) -> None:
+    try:
+        run_job(app, name)
+    except Exception:  # logged in run_job; the scheduler must keep going
+        log.warning("job %s raised; will run again at its next slot", name)
+
+
+def build_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:
+    """A scheduler with every job; missed runs coalesce into one, late ones still run."""
+    scheduler: BaseScheduler = (
+        BackgroundScheduler(timezone="UTC") if background else BlockingScheduler(timezone="UTC")
+    )
+    for job in JOBS.values():
+        scheduler.add_job(
+            _safe_run,
+            "interval",
+            seconds=job.every_seconds,
+            args=(app, job.name),
+            id=job.name,
+            name=job.description,
+            coalesce=True,
+            max_instances=1,
+            # APScheduler's default grace of 1 s silently drops a run delayed by a busy machine.
+            misfire_grace_time=max(job.every_seconds, 60),
+            next_run_time=_soon(),  # first run right after start, then every interval
+        )
+    return scheduler
+
+
+def _soon():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    return datetime.now(UTC) + timedelta(seconds=2)
