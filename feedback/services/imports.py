@@ -14,8 +14,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feedback.models import Contact
 from feedback.services.customers import normalise_email, upsert_contacts
 from feedback.services.errors import InvalidInput
 
@@ -229,7 +231,8 @@ def chunks(rows: Sequence[ParsedRow], size: int = CHUNK_SIZE) -> Iterator[Sequen
 def import_chunk(session: Session, rows: Sequence[ParsedRow]) -> ImportSummary:
     """Upsert one chunk, keeping the valid rows; flushes, the caller commits."""
     summary = ImportSummary()
-    results = upsert_contacts(session, [row.data for row in rows], all_or_nothing=False)
+    data = _merge_attributes(session, rows)
+    results = upsert_contacts(session, data, all_or_nothing=False)
     for result in results:
         line = rows[result.index].line
         if result.status == "created":
@@ -241,3 +244,23 @@ def import_chunk(session: Session, rows: Sequence[ParsedRow]) -> ImportSummary:
                 for message in messages:
                     summary.errors.append(RowError(line, name, message))
     return summary
+
+
+def _merge_attributes(session: Session, rows: Sequence[ParsedRow]) -> list[dict[str, Any]]:
+    """The rows to upsert, with attribute columns added to what a contact already has: a file
+    with a 'plan_tier' column must not erase the 'role' the CRM sync set."""
+    wanted = sorted({_email_key(row.data["email"]) for row in rows if "attributes" in row.data})
+    stored: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):  # well under SQLite's variable limit
+        batch = wanted[start : start + 500]
+        for email, attributes in session.execute(
+            select(Contact.email, Contact.attributes).where(Contact.email.in_(batch))
+        ):
+            stored[email] = attributes or {}
+    merged = []
+    for row in rows:
+        data = dict(row.data)
+        if "attributes" in data:
+            data["attributes"] = {**stored.get(_email_key(data["email"]), {}), **data["attributes"]}
+        merged.append(data)
+    return merged

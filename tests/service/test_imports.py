@@ -189,3 +189,20 @@ def test_chunks_split_rows_in_order():
     rows = [imports.ParsedRow(n, {}) for n in range(2, 2502)]
     sizes = [len(c) for c in imports.chunks(rows, 1000)]
     assert sizes == [1000, 1000, 500]
+
+
+def test_attribute_columns_are_added_to_a_contacts_stored_attributes(session, make_contact):
+    make_contact(email="a@x.example", attributes={"role": "Admin", "tier": "bronze"})
+    parsed = parse_contacts_csv("email,tier,seats\nA@x.example,gold,\n")
+    imports.import_chunk(session, parsed.rows)
+    session.commit()
+    contact = session.scalar(select(Contact).where(Contact.email == "a@x.example"))
+    assert contact.attributes == {"role": "Admin", "tier": "gold"}
+
+
+def test_a_column_without_a_name_is_warned_about_when_it_has_values():
+    parsed = parse_contacts_csv("email,,name\na@x.example,oops,A\nb@x.example,,B\n")
+    assert parsed.warnings == [
+        "Column 2 has no name in the header line; its values were not imported."
+    ]
+    assert parsed.rows[0].data == {"email": "a@x.example", "name": "A"}
