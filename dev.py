@@ -95,7 +95,8 @@ def create_test_database() -> str:
     code = (
         "import psycopg, sys\n"
         f"with psycopg.connect({PG_URL!r}, autocommit=True) as c:\n"
-        f"    if not c.execute(\"SELECT 1 FROM pg_database WHERE datname='{PG_TEST_DB}'\").fetchone():\n"
+        f"    q = \"SELECT 1 FROM pg_database WHERE datname = %s\"\n"
+        f"    if not c.execute(q, ({PG_TEST_DB!r},)).fetchone():\n"
         f"        c.execute('CREATE DATABASE {PG_TEST_DB}')\n"
     )
     run(PY, "-c", code)
