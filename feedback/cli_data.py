@@ -98,8 +98,11 @@ def contacts_import(path: Path) -> None:
 @click.command("seed-demo")
 @click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
 @click.option("--reset", is_flag=True, help="Delete the demo data from an earlier run first.")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (and succeed) when the database has data."
+)
 @with_appcontext
-def seed_demo(seed: int, reset: bool) -> None:
+def seed_demo(seed: int, reset: bool, if_empty: bool) -> None:
     """Fill the database with a demo tenant: teams, staff, accounts, contacts, a year of NPS."""
     if current_app.config["ENV"] == "production":
         fail("seed-demo does not run with FEEDBACK_ENV=production; it is for demos and local use.")
@@ -108,6 +111,10 @@ def seed_demo(seed: int, reset: bool) -> None:
         with db.transaction() as session:
             result = demo.seed(session, seed=seed, today=date.today(), reset=reset)
     except demo.DatabaseNotEmpty as exc:
+        if if_empty:
+            click.echo("The database already has data; demo data not loaded again.")
+            click.echo(f"Demo sign-in (if this is the demo): {demo.ADMIN_EMAIL} / {demo.PASSWORD}")
+            return
         fail(exc.message)
     elapsed = time.perf_counter() - started
     for line in result.describe():
