@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from feedback.api import accounts, common, contacts, teams, users
+from feedback.api import accounts, common, contacts, programs, responses, teams, users
 from feedback.extensions import csrf
 
-RESOURCES = (teams, users, accounts, contacts)
+RESOURCES = (teams, users, accounts, contacts, programs, responses)
 
 
 def init_app(app: Flask) -> None:

@@ -13,10 +13,14 @@ PUBLIC_ENDPOINTS = {
     "static",
     "home.healthz",
     "auth.login",
+    "survey.click",
+    "survey.answer",
+    "survey.thanks",
     "unsubscribe.show",
     "unsubscribe.unsubscribe",
     "unsubscribe.resubscribe",
     "webhooks.sendgrid_events",
+    "inbound.sendgrid_inbound",
 }
 ALL_ROLES = [r.value for r in Role]
 

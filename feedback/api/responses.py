@@ -1,0 +1,93 @@
+"""/api/v1/responses: answers with filters, and one answer with its conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from feedback import db
+from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
+from feedback.services import responses
+from feedback.web.access import STAFF, roles
+
+blp = Blueprint(
+    "api_responses",
+    __name__,
+    url_prefix="/api/v1/responses",
+    description="Survey responses and their conversations",
+)
+
+CATEGORIES = ["promoter", "passive", "detractor", "easy", "neutral", "difficult"]
+
+
+class ResponseSchema(Schema):
+    id = fields.Integer()
+    invitation_id = fields.Integer()
+    program_id = fields.Integer()
+    contact_id = fields.Integer()
+    contact_email = fields.Function(lambda r: r.contact.email)
+    account_id = fields.Integer(allow_none=True)
+    scale = fields.String(metadata={"enum": ["nps", "effort"]})
+    score = fields.Integer(allow_none=True)
+    category = fields.String(allow_none=True, metadata={"enum": CATEGORIES})
+    status = fields.String(metadata={"enum": ["provisional", "confirmed"]})
+    comment = fields.String(allow_none=True)
+    success_definition = fields.String(allow_none=True)
+    answered_at = fields.DateTime()
+    confirmed_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class MessageSchema(Schema):
+    id = fields.Integer()
+    direction = fields.String(metadata={"enum": ["outbound", "inbound"]})
+    kind = fields.String()
+    channel = fields.String()
+    author_user_id = fields.Integer(allow_none=True)
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class ResponseWithThreadSchema(ResponseSchema):
+    thread = fields.List(fields.Nested(MessageSchema))
+
+
+class ResponseFilterArgs(PageArgs):
+    program_id = fields.Integer()
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    status = fields.String(validate=validate.OneOf(["provisional", "confirmed"]))
+    account_id = fields.Integer()
+    since = fields.AwareDateTime(metadata={"description": "answered at or after (ISO 8601)"})
+    until = fields.AwareDateTime(metadata={"description": "answered before (ISO 8601)"})
+    plan = fields.String()
+    region = fields.String()
+    industry = fields.String()
+    lifecycle_stage = fields.String()
+
+
+@blp.route("")
+class Responses(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(ResponseFilterArgs, location="query")
+    @blp.response(200, page_schema(ResponseSchema))
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List responses, newest first, by program, category, dates, account or segment."""
+        items, total = responses.list_responses(db.session(), args, args["page"], args["per_page"])
+        return page_body(items, total, args)
+
+
+@blp.route("/<int:response_id>")
+class ResponseById(MethodView):
+    @roles(*STAFF)
+    @blp.response(200, ResponseWithThreadSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    def get(self, response_id: int) -> Any:
+        """One response with its whole conversation thread."""
+        response, thread = responses.get_response(db.session(), response_id)
+        body = ResponseSchema().dump(response)
+        body["thread"] = thread
+        return body

@@ -1,0 +1,320 @@
+"""Capturing answers: one-click scores, the survey page, and the conversation they start.
+
+One response per invitation, whatever happens: double clicks, two tabs and fifty concurrent
+requests all meet at an INSERT .. ON CONFLICT DO NOTHING on the unique invitation_id, then a
+row lock for the update. Scanner hits are kept as evidence and never count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from feedback import classification, scanners
+from feedback.models import Contact, Invitation, Message, Response, ScoreChange, SurveyProgram
+from feedback.services import surveys
+from feedback.services.errors import InvalidInput, NotFound, ServiceError
+from feedback.tokens import hash_token, looks_like_token
+
+MAX_COMMENT = 5000
+RECENT_HITS = 20
+
+
+class LinkNotFound(NotFound):
+    code = "link_not_found"
+
+
+class LinkExpired(ServiceError):
+    code = "link_expired"
+    status = 410
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What a survey page needs to know about the invitation behind a link."""
+
+    invitation: Invitation
+    program: SurveyProgram
+    contact: Contact
+    response: Response | None
+
+    @property
+    def scale(self) -> str:
+        return scale_of(self.program, self.invitation)
+
+    @property
+    def scores(self) -> list[int]:
+        return list(range(1, 8)) if self.scale == "effort" else list(range(0, 11))
+
+
+def scale_of(program: SurveyProgram, invitation: Invitation) -> str:
+    """Effort (1–7) for an onboarding milestone that asks it; else the 0–10 scale."""
+    if program.kind == "onboarding" and invitation.milestone:
+        for trigger in program.triggers or []:
+            if trigger.get("milestone") == invitation.milestone:
+                return "effort" if trigger.get("question") == "effort" else "nps"
+    return "nps"
+
+
+def category_for(scale: str, score: int) -> str:
+    if scale == "effort":
+        return str(classification.classify_effort(score))
+    return str(classification.classify_nps(score))
+
+
+def open_survey(
+    session: Session, token: str, now: datetime | None = None, *, lock: bool = False
+) -> Survey:
+    """The invitation behind a link; LinkNotFound (404) or LinkExpired (410) otherwise."""
+    now = now or datetime.now(UTC)
+    if not looks_like_token(token):
+        raise LinkNotFound("This survey link is not complete. Please use the link in your email.")
+    query = select(Invitation).where(Invitation.token_hash == hash_token(token))
+    if lock:
+        query = query.with_for_update()
+    invitation = session.scalar(query)
+    if invitation is None:
+        raise LinkNotFound("We could not find this survey. Please use the link in your email.")
+    if invitation.expires_at <= now:
+        raise LinkExpired(
+            "This survey has closed. Thank you for wanting to answer; you can "
+            "always reply to our email instead."
+        )
+    response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
+    return Survey(invitation, invitation.program, invitation.contact, response)
+
+
+def _check_score(survey: Survey, score: int) -> None:
+    if score not in survey.scores:
+        raise InvalidInput(
+            f"Choose a score from {survey.scores[0]} to {survey.scores[-1]}.",
+            {"score": [f"Choose a score from {survey.scores[0]} to {survey.scores[-1]}."]},
+        )
+
+
+def _response_row(session: Session, survey: Survey, score: int, now: datetime) -> Response:
+    """Create the one response of this invitation if missing, then lock and return it."""
+    values = {
+        "invitation_id": survey.invitation.id,
+        "program_id": survey.program.id,
+        "contact_id": survey.contact.id,
+        "account_id": survey.contact.account_id,
+        "scale": survey.scale,
+        "score": score,
+        "category": category_for(survey.scale, score),
+        "status": "provisional",
+        "answered_at": now,
+        "updated_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Response).values(**values).on_conflict_do_nothing(index_elements=["invitation_id"])
+    )
+    response = session.scalar(
+        select(Response)
+        .where(Response.invitation_id == survey.invitation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert response is not None
+    if survey.invitation.responded_at is None:
+        survey.invitation.responded_at = now
+        surveys.cancel_reminders(session, survey.invitation.id)
+    return response
+
+
+def _set_score(
+    session: Session, survey: Survey, response: Response, score: int, channel: str, now: datetime
+) -> None:
+    if response.score != score or not session.scalar(
+        select(Message.id)
+        .where(Message.invitation_id == survey.invitation.id, Message.kind == "score")
+        .limit(1)
+    ):
+        session.add(
+            Message(
+                invitation_id=survey.invitation.id,
+                direction="inbound",
+                kind="score",
+                channel=channel,
+                body=str(score),
+                created_at=now,
+            )
+        )
+    response.score = score
+    response.category = category_for(survey.scale, score)
+    response.updated_at = now
+
+
+def record_click(
+    session: Session,
+    token: str,
+    score: int,
+    *,
+    user_agent: str | None,
+    headers: Mapping[str, str],
+    now: datetime | None = None,
+) -> tuple[Survey, bool]:
+    """A GET of a score link: count it if a person made it; keep it as evidence either way.
+
+    Returns the survey (with its current response) and whether this hit counted.
+    """
+    now = now or datetime.now(UTC)
+    survey = open_survey(session, token, now, lock=True)
+    _check_score(survey, score)
+    recent = session.scalars(
+        select(ScoreChange)
+        .where(ScoreChange.invitation_id == survey.invitation.id)
+        .order_by(ScoreChange.id.desc())
+        .limit(RECENT_HITS)
+    ).all()
+    hits = [scanners.Hit(c.score, c.created_at, c.counted) for c in recent if c.source == "click"]
+    verdict = scanners.judge(
+        score=score,
+        at=now,
+        user_agent=user_agent,
+        headers=headers,
+        delivered_at=survey.invitation.delivered_at,
+        recent_hits=hits,
+    )
+    session.add(
+        ScoreChange(
+            invitation_id=survey.invitation.id,
+            score=score,
+            source="click",
+            counted=verdict.human,
+            reason=verdict.reason,
+            user_agent=(user_agent or "")[:400],
+            created_at=now,
+        )
+    )
+    response = survey.response
+    if verdict.human:
+        response = _response_row(session, survey, score, now)
+        if response.status == "confirmed" and response.score == score:
+            pass  # the same choice again: nothing changes
+        else:
+            _set_score(session, survey, response, score, "click", now)
+    elif verdict.reason.startswith("burst"):
+        _take_back_burst(session, survey, score, now, recent)
+        response = session.scalar(
+            select(Response).where(Response.invitation_id == survey.invitation.id)
+        )
+    session.flush()
+    return Survey(survey.invitation, survey.program, survey.contact, response), verdict.human
+
+
+def _take_back_burst(
+    session: Session, survey: Survey, score: int, now: datetime, recent: list[ScoreChange]
+) -> None:
+    """A burst shows the earlier counted clicks were a scanner's: undo what they recorded."""
+    window = timedelta(seconds=scanners.BURST_SECONDS)
+    victims = [
+        c for c in recent if c.counted and c.source == "click" and now - c.created_at < window
+    ]
+    if not victims:
+        return
+    for change in victims:
+        change.counted = False
+        change.reason = "taken back: part of a burst of different scores"
+    response = survey.response
+    if response is None or response.status == "confirmed":
+        return  # a person's confirmed answer is never undone by a scanner
+    earlier_human = [c for c in recent if c.counted and c not in victims]
+    if earlier_human:
+        response.score = earlier_human[0].score
+        response.category = category_for(survey.scale, response.score)
+    else:
+        session.delete(response)
+        survey.invitation.responded_at = None
+
+
+def submit_answer(
+    session: Session,
+    token: str,
+    *,
+    score: int | None,
+    comment: str | None,
+    success_definition: str | None = None,
+    now: datetime | None = None,
+) -> Survey:
+    """The survey page was sent by a person: confirm the score and keep the comment."""
+    now = now or datetime.now(UTC)
+    survey = open_survey(session, token, now, lock=True)
+    fields: dict[str, list[str]] = {}
+    comment = (comment or "").strip()
+    success_definition = (success_definition or "").strip()
+    if len(comment) > MAX_COMMENT:
+        fields["comment"] = [
+            f"Please keep it under {MAX_COMMENT:,} characters; yours has "
+            f"{len(comment):,}. Your text is still in the box."
+        ]
+    if len(success_definition) > MAX_COMMENT:
+        fields["success_definition"] = [f"Please keep it under {MAX_COMMENT:,} characters."]
+    if score is None:
+        score = survey.response.score if survey.response else None
+    if score is None:
+        fields["score"] = [f"Choose a score from {survey.scores[0]} to {survey.scores[-1]}."]
+    elif score not in survey.scores:
+        fields["score"] = [f"Choose a score from {survey.scores[0]} to {survey.scores[-1]}."]
+    if fields:
+        raise InvalidInput("Your answer was not sent yet.", fields)
+    assert score is not None
+    session.add(
+        ScoreChange(
+            invitation_id=survey.invitation.id,
+            score=score,
+            source="page",
+            counted=True,
+            reason="",
+            created_at=now,
+        )
+    )
+    response = _response_row(session, survey, score, now)
+    if response.score != score or response.status != "confirmed":
+        _set_score(session, survey, response, score, "page", now)
+    response.status = "confirmed"
+    response.confirmed_at = response.confirmed_at or now
+    if comment and comment != (response.comment or ""):
+        session.add(
+            Message(
+                invitation_id=survey.invitation.id,
+                direction="inbound",
+                kind="comment",
+                channel="page",
+                body=comment,
+                created_at=now,
+            )
+        )
+        response.comment = comment  # the latest words; every earlier one stays in the thread
+    if success_definition:
+        response.success_definition = success_definition
+        session.add(
+            Message(
+                invitation_id=survey.invitation.id,
+                direction="inbound",
+                kind="success_definition",
+                channel="page",
+                body=success_definition,
+                created_at=now,
+            )
+        )
+    session.flush()
+    return Survey(survey.invitation, survey.program, survey.contact, response)
+
+
+def thread(session: Session, invitation_id: int) -> list[Message]:
+    """The conversation of one invitation, oldest first."""
+    return list(
+        session.scalars(
+            select(Message)
+            .where(Message.invitation_id == invitation_id)
+            .order_by(Message.created_at, Message.id)
+        )
+    )

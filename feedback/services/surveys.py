@@ -1,0 +1,657 @@
+"""Sending surveys: who is due, whether they may be asked, and queueing the emails.
+
+The decisions live in pure modules (cadence: when; eligibility: whether; audience: whom);
+this module gathers the facts for them in a few set-based queries and writes invitations and
+their outbox emails in the caller's transaction, so both exist or neither does.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from feedback import audience as audiences
+from feedback import cadence, eligibility
+from feedback.mail.render import NAME, REPLY_TOKEN, TOKEN, RenderedEmail, render
+from feedback.mail.words import words_for
+from feedback.models import (
+    Account,
+    Contact,
+    Invitation,
+    LifecycleEvent,
+    Message,
+    OutboxEmail,
+    SurveyProgram,
+)
+from feedback.services import outbox, programs
+from feedback.services.customers import normalise_email
+from feedback.services.errors import InvalidInput, NotFound
+from feedback.tokens import hash_token, new_token
+
+SUCCESS = "%%success%%"
+EVENT_TRIGGER_WINDOW_DAYS = 14  # an event-started check-in is still worth sending this late
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The facts about one contact that the pure modules need."""
+
+    contact_id: int
+    email: str
+    name: str | None
+    locale: str | None
+    timezone: str | None
+    signed_up_on: date | None
+    attributes: Mapping[str, Any]
+    unsubscribed: bool
+    bounced: bool
+    spam_reported: bool
+    account_timezone: str | None
+    plan: str | None
+    region: str | None
+    lifecycle_stage: str | None
+    renewal_date: date | None
+
+
+@dataclass(frozen=True)
+class Due:
+    """One survey a contact is due for: which wave, which milestone, which question."""
+
+    wave_key: str
+    milestone: str | None
+    question: str  # nps, effort, closeness
+
+
+@dataclass
+class DispatchStats:
+    invited: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"invited": self.invited, "skipped": dict(self.skipped)}
+
+
+# ---------------------------------------------------------------- facts
+
+
+def _candidates(session: Session, contact_ids: Iterable[int] | None = None) -> list[Candidate]:
+    query = (
+        select(
+            Contact.id,
+            Contact.email,
+            Contact.name,
+            Contact.locale,
+            Contact.timezone,
+            Contact.signed_up_on,
+            Contact.attributes,
+            Contact.unsubscribed,
+            Contact.bounced,
+            Contact.spam_reported,
+            Account.timezone,
+            Account.plan,
+            Account.region,
+            Account.lifecycle_stage,
+            Account.renewal_date,
+        )
+        .outerjoin(Account, Contact.account_id == Account.id)
+        .where((Account.id.is_(None)) | (Account.status == "active"))
+        .order_by(Contact.id)
+    )
+    if contact_ids is not None:
+        query = query.where(Contact.id.in_(list(contact_ids)))
+    return [Candidate(*row) for row in session.execute(query)]
+
+
+@dataclass
+class History:
+    """What was already sent: the last survey per contact and the waves of each program."""
+
+    last_survey_at: dict[int, datetime]
+    waves: set[tuple[int, int, str]]  # (program_id, contact_id, wave_key)
+    last_invited: dict[tuple[int, int], datetime]  # (program_id, contact_id) → created_at
+    sent_today: Counter[int]
+    events: dict[tuple[int, str], datetime]  # (contact_id, event name) → latest occurred_at
+
+    @classmethod
+    def load(cls, session: Session, now: datetime) -> History:
+        last_survey_at: dict[int, datetime] = {}
+        waves: set[tuple[int, int, str]] = set()
+        last_invited: dict[tuple[int, int], datetime] = {}
+        for program_id, contact_id, wave_key, created_at in session.execute(
+            select(
+                Invitation.program_id,
+                Invitation.contact_id,
+                Invitation.wave_key,
+                Invitation.created_at,
+            )
+        ):
+            waves.add((program_id, contact_id, wave_key))
+            if created_at > last_survey_at.get(contact_id, datetime.min.replace(tzinfo=UTC)):
+                last_survey_at[contact_id] = created_at
+            key = (program_id, contact_id)
+            if created_at > last_invited.get(key, datetime.min.replace(tzinfo=UTC)):
+                last_invited[key] = created_at
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        sent_today = Counter(
+            dict(
+                session.execute(
+                    select(Invitation.program_id, func.count())
+                    .where(Invitation.created_at >= day_start)
+                    .group_by(Invitation.program_id)
+                ).all()
+            )
+        )
+        events = {
+            (contact_id, name): occurred
+            for contact_id, name, occurred in session.execute(
+                select(
+                    LifecycleEvent.contact_id,
+                    LifecycleEvent.name,
+                    func.max(LifecycleEvent.occurred_at),
+                ).group_by(LifecycleEvent.contact_id, LifecycleEvent.name)
+            )
+        }
+        return cls(last_survey_at, waves, last_invited, sent_today, events)
+
+    def record(self, program_id: int, contact_id: int, wave_key: str, now: datetime) -> None:
+        self.waves.add((program_id, contact_id, wave_key))
+        self.last_survey_at[contact_id] = now
+        self.last_invited[(program_id, contact_id)] = now
+        self.sent_today[program_id] += 1
+
+
+# ---------------------------------------------------------------- what is due
+
+
+def due_surveys(
+    program: SurveyProgram, candidate: Candidate, history: History, now: datetime
+) -> list[Due]:
+    """The waves this contact is due for in this program, most urgent first."""
+    if program.kind == "nps":
+        last = history.last_invited.get((program.id, candidate.contact_id))
+        if not cadence.is_due(candidate.contact_id, program.id, program.cadence_days, last, now):
+            return []
+        wave = cadence.wave_key(program.id, candidate.contact_id, program.cadence_days, now)
+        return [Due(wave, None, "nps")]
+    today = now.date()
+    due: list[Due] = []
+    by_signup = [t for t in program.triggers if "days_after_signup" in t]
+    if candidate.signed_up_on and by_signup:
+        invited = {
+            t["days_after_signup"]
+            for t in by_signup
+            if (program.id, candidate.contact_id, t["milestone"]) in history.waves
+        }
+        days = cadence.onboarding_due(
+            candidate.signed_up_on, [t["days_after_signup"] for t in by_signup], invited, today
+        )
+        for trigger in by_signup:
+            if trigger["days_after_signup"] in days:
+                due.append(Due(trigger["milestone"], trigger["milestone"], _question(trigger)))
+    for trigger in program.triggers:
+        if "days_before_renewal" in trigger and candidate.renewal_date:
+            wave = f"{trigger['milestone']}:{candidate.renewal_date.isoformat()}"
+            if (
+                program.id,
+                candidate.contact_id,
+                wave,
+            ) not in history.waves and cadence.renewal_due(
+                candidate.renewal_date, trigger["days_before_renewal"], today
+            ):
+                due.append(Due(wave, trigger["milestone"], _question(trigger)))
+        elif "event" in trigger:
+            occurred = history.events.get((candidate.contact_id, trigger["event"]))
+            if occurred is None:
+                continue
+            start = occurred + timedelta(days=trigger.get("days_after", 0))
+            wave = f"{trigger['milestone']}:{occurred.date().isoformat()}"
+            if (
+                start <= now < start + timedelta(days=EVENT_TRIGGER_WINDOW_DAYS)
+                and (program.id, candidate.contact_id, wave) not in history.waves
+            ):
+                due.append(Due(wave, trigger["milestone"], _question(trigger)))
+    return due
+
+
+def _question(trigger: Mapping[str, Any]) -> str:
+    return "effort" if trigger.get("question") == "effort" else "closeness"
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+def _decide(
+    program: SurveyProgram,
+    candidate: Candidate,
+    history: History,
+    wave_key: str,
+    now: datetime,
+    *,
+    send_now: bool = False,
+) -> eligibility.Decision:
+    contact = eligibility.ContactFacts(
+        contact_id=candidate.contact_id,
+        unsubscribed=candidate.unsubscribed,
+        bounced=candidate.bounced,
+        spam_reported=candidate.spam_reported,
+        timezone=candidate.timezone,
+        account_timezone=candidate.account_timezone,
+    )
+    past = eligibility.SurveyHistory(
+        last_sent_at=history.last_survey_at.get(candidate.contact_id),
+        invited_waves=frozenset(
+            (program.id, wave_key)
+            for p, c, w in ((program.id, candidate.contact_id, wave_key),)
+            if (p, c, w) in history.waves
+        ),
+    )
+    rules = eligibility.ProgramRules(
+        program_id=program.id,
+        priority=program.priority,
+        fatigue_days=program.fatigue_days,
+        sample_percent=program.sample_percent,
+        daily_cap=None if send_now else program.daily_cap,
+        sent_today=history.sent_today[program.id],
+    )
+    return eligibility.decide(
+        contact,
+        past,
+        rules,
+        wave_key,
+        now,
+        ignore_send_window=send_now,
+        ignore_cadence=send_now,
+    )
+
+
+# ---------------------------------------------------------------- emails
+
+
+class _Composer:
+    """Renders each distinct email once per run and queues one outbox row per recipient."""
+
+    def __init__(self, session: Session, config: Mapping[str, Any]) -> None:
+        self.session = session
+        self.config = config
+        self.contents: dict[tuple[Any, ...], Any] = {}
+        self.pending: list[tuple[Any, ...]] = []
+
+    def content(
+        self,
+        program: SurveyProgram,
+        locale: str,
+        question: str,
+        *,
+        reminder: bool,
+        with_success: bool,
+    ) -> Any:
+        key = (program.id, locale, question, reminder, with_success)
+        if key not in self.contents:
+            email = self._render(program, locale, question, reminder, with_success)
+            self.contents[key] = outbox.content_for(self.session, email)
+        return self.contents[key]
+
+    def _render(
+        self, program: SurveyProgram, locale: str, question: str, reminder: bool, with_success: bool
+    ) -> RenderedEmail:
+        public = self.config["PUBLIC_URL"]
+        t = words_for(locale)
+        _, own = programs.words(program, locale)
+        product = program.product_name
+        if question == "effort":
+            scores, text = list(range(1, 8)), t["effort_question"]
+            low, high = t["effort_low"], t["effort_high"]
+        elif question == "closeness":
+            scores = list(range(0, 11))
+            text = (
+                t["closeness_question"].replace("{success}", SUCCESS)
+                if with_success
+                else t["closeness_fallback"]
+            )
+            low, high = t["closeness_low"], t["closeness_high"]
+        else:
+            scores, text = list(range(0, 11)), t["nps_question"]
+            low, high = t["nps_low"], t["nps_high"]
+        subject = str(own.get("subject", "")).replace("{product}", product)
+        return render(
+            "survey",
+            subject=("Reminder: " if reminder and locale == "en" else "") + subject,
+            from_email=_address(self.config["MAIL_FROM"]),
+            from_name=program.sender_name,
+            reply_to=f"reply+{REPLY_TOKEN}@{self.config['INBOUND_DOMAIN']}",
+            locale=locale,
+            t=t,
+            reminder=reminder,
+            intro=str(own.get("intro", "")).replace("{product}", product),
+            question=text.replace("{product}", product),
+            scores=scores,
+            low_label=low,
+            high_label=high,
+            success_quote=None,
+            score_url=lambda s: f"{public}/r/{TOKEN}/{s}",
+            open_url=f"{public}/r/{TOKEN}",
+            unsubscribe_url=f"{public}/u/{TOKEN}",
+            sender_name=program.sender_name,
+        )
+
+    def queue(
+        self,
+        program: SurveyProgram,
+        candidate: Candidate,
+        due: Due,
+        now: datetime,
+        success: str | None = None,
+    ) -> Invitation:
+        """Add the invitation now; its emails are written by finish(), in bulk."""
+        locale, _ = programs.words(program, candidate.locale)
+        token, reply_token = new_token(), new_token()
+        invitation = Invitation(
+            program_id=program.id,
+            contact_id=candidate.contact_id,
+            wave_key=due.wave_key,
+            milestone=due.milestone,
+            token_hash=hash_token(token),
+            reply_token_hash=hash_token(reply_token),
+            locale=locale,
+            created_at=now,
+            expires_at=now + timedelta(days=program.response_window_days),
+        )
+        self.session.add(invitation)
+        self.pending.append((invitation, program, candidate, due, token, reply_token, success))
+        return invitation
+
+    def finish(self, now: datetime) -> None:
+        """Insert the invitations, then their emails and thread openings, in a few statements."""
+        self.session.flush()
+        public = self.config["PUBLIC_URL"]
+        for invitation, program, candidate, due, token, reply_token, success in self.pending:
+            locale = invitation.locale
+            first_name = (candidate.name or "").split(" ")[0] or "there"
+            substitutions = {TOKEN: token, REPLY_TOKEN: reply_token, NAME: html.escape(first_name)}
+            if success:
+                substitutions[SUCCESS] = html.escape(success[:300])
+            headers = {
+                "List-Unsubscribe": f"<{public}/u/{token}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+            content = self.content(
+                program, locale, due.question, reminder=False, with_success=bool(success)
+            )
+            outbox.enqueue(
+                self.session,
+                kind="invitation",
+                content=content,
+                to_email=candidate.email,
+                to_name=candidate.name,
+                substitutions=substitutions,
+                headers=headers,
+                invitation_id=invitation.id,
+                contact_id=candidate.contact_id,
+            )
+            if program.reminder_after_days:
+                reminder = self.content(
+                    program, locale, due.question, reminder=True, with_success=bool(success)
+                )
+                held = outbox.enqueue(
+                    self.session,
+                    kind="reminder",
+                    content=reminder,
+                    to_email=candidate.email,
+                    to_name=candidate.name,
+                    substitutions=substitutions,
+                    headers=headers,
+                    invitation_id=invitation.id,
+                    contact_id=candidate.contact_id,
+                )
+                held.status = "held"
+                held.next_attempt_at = now + timedelta(days=program.reminder_after_days)
+            self.session.add(
+                Message(
+                    invitation_id=invitation.id,
+                    direction="outbound",
+                    kind="invitation",
+                    channel="email",
+                    body=content.subject,
+                    created_at=now,
+                )
+            )
+        self.pending.clear()
+        self.session.flush()
+
+
+def _address(mail_from: str) -> str:
+    """The bare address of 'Name <address>'."""
+    return mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
+
+
+def _success_definitions(session: Session, contact_ids: Iterable[int]) -> dict[int, str]:
+    """Each contact's own words for success, from their first-week answer, to quote back."""
+    from feedback.models import Response
+
+    rows = session.execute(
+        select(Response.contact_id, Response.success_definition, Response.answered_at)
+        .where(Response.success_definition.is_not(None))
+        .where(Response.contact_id.in_(list(contact_ids)))
+        .order_by(Response.answered_at)
+    )
+    return {contact_id: text for contact_id, text, _ in rows if text and text.strip()}
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def dispatch_due_surveys(
+    session: Session, config: Mapping[str, Any], now: datetime | None = None
+) -> DispatchStats:
+    """Invite every contact who is due and eligible, most important program first.
+
+    One survey per contact per run: when two programs are due, the more important one goes
+    first and the other stays due, so it waits for the fatigue window instead of being lost.
+    """
+    now = now or datetime.now(UTC)
+    stats = DispatchStats()
+    history = History.load(session, now)
+    candidates = _candidates(session)
+    composer = _Composer(session, config)
+    successes: dict[int, str] | None = None
+    for program in session.scalars(
+        select(SurveyProgram)
+        .where(SurveyProgram.active.is_(True))
+        .order_by(SurveyProgram.priority, SurveyProgram.id)
+    ):
+        for candidate in candidates:
+            if not audiences.in_audience(
+                program.audience,
+                plan=candidate.plan,
+                region=candidate.region,
+                lifecycle_stage=candidate.lifecycle_stage,
+                contact_attributes=candidate.attributes or {},
+            ):
+                continue
+            for due in due_surveys(program, candidate, history, now)[:1]:
+                decision = _decide(program, candidate, history, due.wave_key, now)
+                if not decision.eligible:
+                    stats.skipped[decision.reason] += 1
+                    continue
+                success = None
+                if due.question == "closeness":
+                    if successes is None:
+                        successes = _success_definitions(
+                            session, [c.contact_id for c in candidates]
+                        )
+                    success = successes.get(candidate.contact_id)
+                composer.queue(program, candidate, due, now, success)
+                history.record(program.id, candidate.contact_id, due.wave_key, now)
+                stats.invited += 1
+        composer.finish(now)
+    return stats
+
+
+def invite_now(
+    session: Session,
+    config: Mapping[str, Any],
+    program_id: int,
+    emails: list[str],
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """An admin's "send now": skips the send window and cadence, never suppression or fatigue."""
+    now = now or datetime.now(UTC)
+    program = programs.get_program(session, program_id)
+    results: list[dict[str, Any]] = []
+    wanted: dict[str, str] = {}
+    for raw in emails:
+        try:
+            wanted[raw] = normalise_email(raw)
+        except ValueError as exc:
+            results.append(
+                {
+                    "email": raw,
+                    "status": "not_invited",
+                    "reason": "invalid_email",
+                    "detail": str(exc),
+                    "invitation_id": None,
+                }
+            )
+    ids = dict(
+        session.execute(
+            select(Contact.email, Contact.id).where(Contact.email.in_(list(wanted.values())))
+        ).all()
+    )
+    candidates = {c.email: c for c in _candidates(session, ids.values())}
+    history = History.load(session, now)
+    composer = _Composer(session, config)
+    for raw, email in wanted.items():
+        candidate = candidates.get(email)
+        if candidate is None:
+            results.append(
+                {
+                    "email": raw,
+                    "status": "not_invited",
+                    "reason": "unknown_contact",
+                    "detail": f"No contact has the email {email}; add it first.",
+                    "invitation_id": None,
+                }
+            )
+            continue
+        due = (due_surveys(program, candidate, history, now) or [None])[0]
+        if program.kind == "nps" or due is None:
+            wave = cadence.wave_key(program.id, candidate.contact_id, program.cadence_days, now)
+            due = Due(
+                wave if program.kind == "nps" else f"manual:{now.date().isoformat()}",
+                None,
+                "nps" if program.kind == "nps" else "closeness",
+            )
+        decision = _decide(program, candidate, history, due.wave_key, now, send_now=True)
+        if not decision.eligible:
+            results.append(
+                {
+                    "email": raw,
+                    "status": "not_invited",
+                    "reason": decision.reason,
+                    "detail": decision.detail,
+                    "invitation_id": None,
+                }
+            )
+            continue
+        invitation = composer.queue(program, candidate, due, now)
+        history.record(program.id, candidate.contact_id, due.wave_key, now)
+        results.append(
+            {
+                "email": raw,
+                "status": "invited",
+                "reason": "ok",
+                "detail": "Queued for sending now.",
+                "invitation": invitation,
+            }
+        )
+    composer.finish(now)
+    for result in results:
+        invitation = result.pop("invitation", None)
+        result.setdefault("invitation_id", invitation.id if invitation else None)
+    return results
+
+
+def release_reminders(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """Queue the reminders whose day has come, or cancel them when no longer wanted.
+
+    Never after a response, an unsubscribe, a bounce or a spam report, and never once the
+    survey link has expired.
+    """
+    now = now or datetime.now(UTC)
+    rows = session.execute(
+        select(OutboxEmail, Invitation, Contact)
+        .join(Invitation, OutboxEmail.invitation_id == Invitation.id)
+        .join(Contact, OutboxEmail.contact_id == Contact.id)
+        .where(OutboxEmail.status == "held", OutboxEmail.next_attempt_at <= now)
+        .with_for_update(skip_locked=True, of=OutboxEmail)
+    ).all()
+    counts = Counter[str]()
+    for email, invitation, contact in rows:
+        reason = None
+        if invitation.responded_at is not None:
+            reason = "responded"
+        elif contact.unsubscribed or contact.bounced or contact.spam_reported:
+            reason = "suppressed"
+        elif invitation.expires_at <= now:
+            reason = "expired"
+        elif invitation.sent_at is None:
+            email.next_attempt_at = now + timedelta(hours=1)  # the invitation itself is late
+            counts["waiting"] += 1
+            continue
+        if reason:
+            email.status = "cancelled"
+            email.last_error = f"reminder not sent: {reason}"
+            counts[f"cancelled_{reason}"] += 1
+        else:
+            email.status = "queued"
+            email.next_attempt_at = now
+            counts["queued"] += 1
+    session.flush()
+    return dict(counts)
+
+
+def cancel_reminders(session: Session, invitation_id: int) -> None:
+    """A response came in: its reminder must never go out."""
+    session.execute(
+        OutboxEmail.__table__.update()
+        .where(
+            OutboxEmail.invitation_id == invitation_id,
+            OutboxEmail.kind == "reminder",
+            OutboxEmail.status.in_(("held", "queued")),
+        )
+        .values(status="cancelled", last_error="reminder not sent: responded")
+    )
+
+
+def record_event(session: Session, data: Mapping[str, Any]) -> LifecycleEvent:
+    try:
+        email = normalise_email(data.get("email"))
+    except ValueError as exc:
+        raise InvalidInput("The event was not recorded.", {"email": [str(exc)]}) from None
+    contact_id = session.scalar(select(Contact.id).where(Contact.email == email))
+    if contact_id is None:
+        raise NotFound(
+            f"No contact has the email {email}; add it first.", {"email": ["Unknown contact."]}
+        )
+    occurred = data.get("occurred_at") or datetime.now(UTC)
+    if occurred.tzinfo is None:
+        raise InvalidInput(
+            "The event was not recorded.",
+            {"occurred_at": ["Include a time zone, e.g. 2026-05-01T10:00:00Z."]},
+        )
+    event = LifecycleEvent(
+        contact_id=contact_id,
+        name=str(data["name"]).strip(),
+        occurred_at=occurred,
+        properties=dict(data.get("properties") or {}),
+    )
+    session.add(event)
+    session.flush()
+    return event

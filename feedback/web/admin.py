@@ -1,0 +1,249 @@
+"""Admin pages: survey programs (edit, send now), the outbox, and the dev mailbox."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+
+from feedback import db
+from feedback.models import EmailContent, OutboxEmail, Role
+from feedback.services import outbox, programs, surveys
+from feedback.services.errors import ServiceError
+from feedback.web.access import roles
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+dev = Blueprint("dev", __name__, url_prefix="/dev")
+
+INT_INPUTS = (
+    "priority",
+    "cadence_days",
+    "fatigue_days",
+    "sample_percent",
+    "daily_cap",
+    "reminder_after_days",
+    "response_window_days",
+)
+LIST_INPUTS = ("plan", "region", "lifecycle_stage")
+
+
+class CsrfOnlyForm(FlaskForm):
+    """Our forms are plain HTML; this carries and checks the CSRF token."""
+
+
+def _form_to_program(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Turn the edit form into the service's fields, keeping parse errors per field."""
+    data: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for key in ("name", "kind", "product_name", "sender_name", "description"):
+        data[key] = form.get(key, "").strip() or None
+    data["review_url"] = form.get("review_url", "").strip() or None
+    data["active"] = form.get("active") == "on"
+    data["referral_enabled"] = form.get("referral_enabled") == "on"
+    for key in INT_INPUTS:
+        raw = form.get(key, "").strip()
+        if raw == "":
+            if key in ("daily_cap", "reminder_after_days"):
+                data[key] = None
+            continue
+        try:
+            data[key] = int(raw)
+        except ValueError:
+            errors[key] = [f"{raw!r} is not a whole number."]
+    audience: dict[str, Any] = {}
+    for key in LIST_INPUTS:
+        values = [v.strip() for v in form.get(f"audience_{key}", "").split(",") if v.strip()]
+        if values:
+            audience[key] = values
+    data["audience"] = audience
+    for key in ("triggers", "content"):
+        raw = form.get(key, "").strip()
+        if key == "triggers" and not raw:
+            data[key] = []
+            continue
+        try:
+            data[key] = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            errors[key] = [f"Not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})."]
+    if data.get("kind") == "nps" and not data.get("triggers"):
+        data.pop("triggers", None)  # relationship NPS has no milestones
+    return data, errors
+
+
+@bp.route("/programs")
+@roles(Role.ADMIN)
+def program_list():
+    return render_template("admin/programs.html", programs=programs.list_programs(db.session()))
+
+
+@bp.route("/programs/new", methods=["GET", "POST"])
+@bp.route("/programs/<int:program_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def program_edit(program_id: int | None = None):
+    session = db.session()
+    program = programs.get_program(session, program_id) if program_id else None
+    csrf_form = CsrfOnlyForm()
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = request.form.to_dict() if request.method == "POST" else {}
+    if request.method == "POST":
+        if not csrf_form.validate_on_submit():
+            abort(400)
+        data, errors = _form_to_program(request.form)
+        if not errors:
+            try:
+                if program is None:
+                    program = programs.create_program(session, data)
+                else:
+                    programs.update_program(session, program.id, data)
+                session.commit()
+                flash(f"Saved “{program.name}”.", "info")
+                return redirect(url_for("admin.program_edit", program_id=program.id))
+            except ServiceError as exc:
+                session.rollback()
+                errors = exc.fields or {"": [exc.message]}
+        status = 422
+    else:
+        status = 200
+        values = _program_values(program)
+    return render_template(
+        "admin/program_edit.html",
+        program=program,
+        values=values,
+        errors=errors,
+        csrf_form=csrf_form,
+    ), status
+
+
+def _program_values(program: Any) -> dict[str, Any]:
+    if program is None:
+        return {
+            "kind": "nps",
+            "priority": 100,
+            "cadence_days": 90,
+            "fatigue_days": 30,
+            "sample_percent": 100,
+            "reminder_after_days": 3,
+            "response_window_days": 30,
+            "product_name": "",
+            "sender_name": "Customer Success",
+            "content": json.dumps(programs.DEFAULT_CONTENT["nps"], indent=2),
+            "triggers": "",
+        }
+    values = {
+        key: getattr(program, key)
+        for key in (
+            *INT_INPUTS,
+            "name",
+            "kind",
+            "product_name",
+            "sender_name",
+            "description",
+            "review_url",
+        )
+    }
+    values = {k: ("" if v is None else v) for k, v in values.items()}
+    values["active"] = "on" if program.active else ""
+    values["referral_enabled"] = "on" if program.referral_enabled else ""
+    for key in LIST_INPUTS:
+        values[f"audience_{key}"] = ", ".join((program.audience or {}).get(key, []))
+    values["content"] = json.dumps(program.content, indent=2, ensure_ascii=False)
+    values["triggers"] = json.dumps(program.triggers, indent=2) if program.triggers else ""
+    return values
+
+
+@bp.route("/programs/<int:program_id>/send-now", methods=["POST"])
+@roles(Role.ADMIN)
+def program_send_now(program_id: int):
+    if not CsrfOnlyForm().validate_on_submit():
+        abort(400)
+    session = db.session()
+    program = programs.get_program(session, program_id)
+    raw = request.form.get("emails", "")
+    emails = [e.strip() for e in raw.replace(",", "\n").splitlines() if e.strip()]
+    if not emails:
+        flash("Enter at least one contact email, one per line.", "error")
+        return redirect(url_for("admin.program_edit", program_id=program_id))
+    results = surveys.invite_now(session, current_app.config, program_id, emails)
+    session.commit()
+    return render_template("admin/send_now.html", program=program, results=results)
+
+
+@bp.route("/outbox")
+@roles(Role.ADMIN)
+def outbox_view():
+    session = db.session()
+    counts = dict(
+        session.execute(select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)).all()
+    )
+    failed = session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.status == "failed")
+        .order_by(OutboxEmail.id.desc())
+        .limit(200)
+    ).all()
+    return render_template("admin/outbox.html", counts=counts, failed=failed)
+
+
+# ---------------------------------------------------------------- dev mailbox
+
+
+def _console_only() -> None:
+    if current_app.config["MAIL_BACKEND"] != "console":
+        abort(404)
+
+
+@dev.route("/mailbox")
+@roles(Role.ADMIN)
+def mailbox():
+    _console_only()
+    rows = (
+        db.session()
+        .execute(
+            select(OutboxEmail, EmailContent)
+            .join(EmailContent, OutboxEmail.content_id == EmailContent.id)
+            .where(OutboxEmail.status.in_(("sent", "queued")))
+            .order_by(OutboxEmail.id.desc())
+            .limit(200)
+        )
+        .all()
+    )
+    messages = [
+        {"email": row, "subject": outbox.apply_substitutions(content.subject, row.substitutions)}
+        for row, content in rows
+    ]
+    return render_template("admin/mailbox.html", messages=messages)
+
+
+def _message(outbox_id: int) -> tuple[OutboxEmail, EmailContent]:
+    _console_only()
+    row = db.session().get(OutboxEmail, outbox_id)
+    if row is None:
+        abort(404)
+    return row, row.content
+
+
+@dev.route("/mailbox/<int:outbox_id>")
+@roles(Role.ADMIN)
+def mailbox_message(outbox_id: int):
+    row, content = _message(outbox_id)
+    return render_template(
+        "admin/mailbox_message.html",
+        email=row,
+        content=content,
+        subject=outbox.apply_substitutions(content.subject, row.substitutions),
+        reply_to=outbox.apply_substitutions(content.reply_to or "", row.substitutions),
+        text=outbox.apply_substitutions(content.text, row.substitutions),
+    )
+
+
+@dev.route("/mailbox/<int:outbox_id>/html")
+@roles(Role.ADMIN)
+def mailbox_html(outbox_id: int):
+    row, content = _message(outbox_id)
+    # Our own template with escaped values: links open in the whole window, as from a mail app.
+    html = outbox.apply_substitutions(content.html, row.substitutions)
+    html = html.replace("<head>", '<head><base target="_top">', 1)
+    return html, 200, {"Content-Security-Policy": "script-src 'none'"}

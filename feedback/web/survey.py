@@ -1,0 +1,133 @@
+"""The customer's survey pages: one-click scores, the comment page, the thank-you page.
+
+Public: the unguessable token in the link is the customer's key. The forms are exempt from
+CSRF for the same reason (a forged post would need the token), and because customers open
+these pages from mail apps whose in-app browsers may drop the session cookie.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from feedback import db
+from feedback.extensions import csrf
+from feedback.questions import follow_up
+from feedback.services import capture
+from feedback.services.errors import InvalidInput, NotFound, ServiceError
+from feedback.web.access import public
+
+bp = Blueprint("survey", __name__, url_prefix="/r")
+
+
+def _link_error(exc: ServiceError):
+    return render_template("survey/link_error.html", message=exc.message), exc.status
+
+
+def _page(
+    survey: capture.Survey,
+    *,
+    score: int | None,
+    comment: str = "",
+    success_definition: str = "",
+    errors: dict | None = None,
+    status: int = 200,
+):
+    category = capture.category_for(survey.scale, score) if score is not None else None
+    locale = survey.invitation.locale
+    product = survey.program.product_name
+    return render_template(
+        "survey/answer.html",
+        survey=survey,
+        score=score,
+        category=category,
+        question=follow_up(category, locale, product) if category else None,
+        asks_success=survey.invitation.milestone == "week1",
+        success_question=follow_up("success", locale, product),
+        comment=comment,
+        success_definition=success_definition,
+        errors=errors or {},
+        max_comment=capture.MAX_COMMENT,
+    ), status
+
+
+@bp.route("/<token>/<int:score>")
+@public
+def click(token: str, score: int):
+    session = db.session()
+    try:
+        survey, _counted = capture.record_click(
+            session,
+            token,
+            score,
+            user_agent=request.headers.get("User-Agent"),
+            headers=dict(request.headers),
+        )
+    except InvalidInput:
+        session.rollback()
+        return _link_error(
+            NotFound("This survey link is not complete. Please use the link in your email.")
+        )  # noqa: E501
+    except (capture.LinkNotFound, capture.LinkExpired) as exc:
+        session.rollback()
+        return _link_error(exc)
+    session.commit()
+    # Show the score that was clicked even when the hit did not count (it may have been a
+    # person misjudged as a scanner): any choice on this page confirms it.
+    response = _page(
+        survey, score=score, comment=survey.response.comment or "" if survey.response else ""
+    )
+    return response[0], response[1], {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@csrf.exempt
+@public
+def answer(token: str):
+    session = db.session()
+    try:
+        if request.method == "GET":
+            survey = capture.open_survey(session, token)
+            score = survey.response.score if survey.response else None
+            return _page(
+                survey,
+                score=score,
+                comment=(survey.response.comment or "") if survey.response else "",
+            )  # noqa: E501
+        raw_score = request.form.get("score", "").strip()
+        comment = request.form.get("comment", "")
+        success = request.form.get("success_definition", "")
+        try:
+            score = int(raw_score) if raw_score else None
+        except ValueError:
+            score = -1
+        try:
+            capture.submit_answer(
+                session, token, score=score, comment=comment, success_definition=success
+            )
+        except InvalidInput as exc:
+            session.rollback()
+            survey = capture.open_survey(session, token)
+            return _page(
+                survey,
+                score=score if score is not None and score >= 0 else None,
+                comment=comment,
+                success_definition=success,
+                errors=exc.fields,
+                status=422,
+            )
+        session.commit()
+        return redirect(url_for("survey.thanks", token=token), code=303)
+    except (capture.LinkNotFound, capture.LinkExpired) as exc:
+        session.rollback()
+        return _link_error(exc)
+
+
+@bp.route("/<token>/thanks")
+@public
+def thanks(token: str):
+    try:
+        survey = capture.open_survey(db.session(), token)
+    except (capture.LinkNotFound, capture.LinkExpired) as exc:
+        return _link_error(exc)
+    category = survey.response.category if survey.response else None
+    return render_template("survey/thanks.html", survey=survey, category=category)
