@@ -1,7 +1,11 @@
 """When a contact is due: relationship-NPS waves spread over the period, onboarding milestones.
 
-Each contact gets a stable offset inside the period from a hash of (program, contact), so a
-90-day cadence sends about 1/90 of the audience each day instead of everyone on day one.
+Each contact gets a stable day inside the period from a hash of (contact, program), so a 90-day
+cadence asks about 1/90 of the audience each day instead of everyone on day one, and a rerun,
+a second worker or a restart computes the same day.
+
+Days are UTC calendar days; the send window (eligibility) then picks the hour in the
+contact's own zone.
 """
 
 from __future__ import annotations
@@ -10,75 +14,156 @@ import hashlib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-EPOCH = date(2020, 1, 6)  # a Monday; waves are counted from here
-MILESTONE_GRACE_DAYS = 21  # a milestone missed (fatigue, weekend) may still go this late
+EPOCH = date(2000, 1, 3)  # waves are counted from here; changing it renames every wave
+FIRST_WAVE_GRACE_DAYS = 7  # a new contact is asked within this many days of their slot
+MIN_GAP_FRACTION = 0.5  # never two relationship surveys closer than half a period
+MILESTONE_GRACE_DAYS = 7  # a milestone check-in delayed (weekend, fatigue) may go this late
+
+# Fibonacci hashing: multiplying by 2**64/φ spreads consecutive ids (as databases hand them
+# out) almost perfectly evenly over the period; a cryptographic hash would only be even on
+# average, leaving some days with 30% more sends than others.
+_GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / φ
+_ROOT2 = 0x6A09E667F3BCC909  # 2**64 × frac(√2): shifts each program to its own days
+_MASK = (1 << 64) - 1
 
 
-def offset_days(program_id: int, contact_id: int, period_days: int) -> int:
-    digest = hashlib.sha256(f"{program_id}:{contact_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % period_days
+def _as_int(value: int | str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int.from_bytes(hashlib.sha256(str(value).encode()).digest()[:8], "big")
 
 
-def wave_number(program_id: int, contact_id: int, period_days: int, now: datetime) -> int:
-    days = (now.astimezone(UTC).date() - EPOCH).days - offset_days(
-        program_id, contact_id, period_days
-    )  # noqa: E501
+def _utc_day(moment: datetime | date) -> date:
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"A timezone-aware datetime is needed, not {moment.isoformat()}")
+        return moment.astimezone(UTC).date()
+    return moment
+
+
+def _check_period(period_days: int) -> None:
+    if isinstance(period_days, bool) or not isinstance(period_days, int) or period_days < 1:
+        raise ValueError(f"period_days must be a whole number of days ≥ 1, not {period_days!r}")
+
+
+def offset_days(program_id: int | str, contact_id: int | str, period_days: int) -> int:
+    """The contact's stable day within the period, 0 … period_days − 1."""
+    _check_period(period_days)
+    key = (_as_int(contact_id) * _GOLDEN + _as_int(program_id) * _ROOT2) & _MASK
+    return (key * period_days) >> 64
+
+
+def wave_number(
+    program_id: int | str, contact_id: int | str, period_days: int, now: datetime | date
+) -> int:
+    days = (_utc_day(now) - EPOCH).days - offset_days(program_id, contact_id, period_days)
     return days // period_days
 
 
-def wave_key(program_id: int, contact_id: int, period_days: int, now: datetime) -> str:
-    """A stable name for the contact's current wave: the same wave is never invited twice."""
-    return f"w{period_days}-{wave_number(program_id, contact_id, period_days, now)}"
-
-
-def wave_start(program_id: int, contact_id: int, period_days: int, now: datetime) -> date:
+def wave_start(
+    program_id: int | str, contact_id: int | str, period_days: int, now: datetime | date
+) -> date:
+    """The first day of the contact's current wave: their slot, the day they become due."""
     number = wave_number(program_id, contact_id, period_days, now)
-    return EPOCH + timedelta(
-        days=number * period_days + offset_days(program_id, contact_id, period_days)
-    )  # noqa: E501
+    offset = offset_days(program_id, contact_id, period_days)
+    return EPOCH + timedelta(days=number * period_days + offset)
+
+
+def next_wave_start(
+    program_id: int | str, contact_id: int | str, period_days: int, now: datetime | date
+) -> date:
+    return wave_start(program_id, contact_id, period_days, now) + timedelta(days=period_days)
+
+
+def wave_key(
+    program_id: int | str, contact_id: int | str, period_days: int, now: datetime | date
+) -> str:
+    """A stable name for the contact's current wave, e.g. '2026-03-14/90d'.
+
+    The same for every moment of the wave, so an invitation stored under it (unique per
+    program and contact) means the wave is never invited twice; readable, so a person can tell
+    when it began.
+    """
+    return f"{wave_start(program_id, contact_id, period_days, now).isoformat()}/{period_days}d"
 
 
 def is_due(
-    contact_id: int,
-    program_id: int,
+    contact_id: int | str,
+    program_id: int | str,
     period_days: int,
     last_invited_at: datetime | None,
     now: datetime,
+    *,
+    first_wave_grace_days: int = FIRST_WAVE_GRACE_DAYS,
 ) -> bool:
-    """Due once per wave, and never sooner than a period after the last invitation."""
-    if last_invited_at is None:
-        return True
-    if now - last_invited_at < timedelta(days=period_days) * 0.5:
-        return False  # a send-now or an old schedule asked recently: wait for a later wave
+    """Is the contact due for this program's relationship survey today?
+
+    - Not if already invited in this wave, nor within half a period of the last invitation
+      (an admin's "send now" late in the previous wave).
+    - A contact invited in the previous wave stays due all through this one, so fatigue, a
+      daily cap or a weekend delays the survey instead of losing it.
+    - A contact never invited (or not for over a period) is due only in the first
+      `first_wave_grace_days` of their slot: an import of 10,000 contacts is then asked over
+      the period, not all on the first morning. Missed, they are asked in their next wave.
+    """
     start = wave_start(program_id, contact_id, period_days, now)
-    return last_invited_at.astimezone(UTC).date() < start
+    today = _utc_day(now)
+    if last_invited_at is not None:
+        last_day = _utc_day(last_invited_at)
+        if last_day >= start:
+            return False
+        if (today - last_day).days < period_days * MIN_GAP_FRACTION:
+            return False
+        if last_day >= start - timedelta(days=period_days):
+            return True
+    return (today - start).days < first_wave_grace_days
+
+
+# ---------------------------------------------------------------- lifecycle milestones
 
 
 def onboarding_due(
     signed_up_on: date,
     milestones_days: Iterable[int],
-    invited: set[int],
+    invited_milestones: set[int],
     today: date,
     grace_days: int = MILESTONE_GRACE_DAYS,
 ) -> list[int]:
-    """Milestones (days after sign-up) that are due today and not yet invited.
+    """The milestones (days after sign-up) to ask about today, oldest first.
 
-    A milestone stays due for `grace_days` (so fatigue or a weekend delays it instead of losing
-    it), but never once a later milestone is due: the later check-in supersedes it.
+    A milestone is due from its day until grace_days later, unless already invited, and never
+    once a later milestone has begun: a day-7 check-in is stale once day 30 has come.
     """
     days = sorted(set(milestones_days))
-    age = (today - signed_up_on).days
-    due = []
+    if any(day < 0 for day in days):
+        raise ValueError(f"Milestones are days after sign-up and cannot be negative: {days}")
+    age = (_utc_day(today) - _utc_day(signed_up_on)).days
+    due: list[int] = []
     for i, day in enumerate(days):
         later = days[i + 1] if i + 1 < len(days) else None
-        if day <= age < day + grace_days and (later is None or age < later) and day not in invited:
+        if later is not None and age >= later:
+            continue
+        if day <= age <= day + grace_days and day not in invited_milestones:
             due.append(day)
     return due
 
 
 def renewal_due(
-    renewal_date: date, days_before: int, today: date, grace_days: int = MILESTONE_GRACE_DAYS
+    renewal_date: date,
+    days_before: int,
+    today: date,
+    *,
+    grace_days: int | None = None,
 ) -> bool:
-    """The pre-renewal check: from `days_before` the renewal until shortly after it starts."""
-    start = renewal_date - timedelta(days=days_before)
-    return start <= today < min(start + timedelta(days=grace_days), renewal_date)
+    """The pre-renewal check is due from days_before the renewal until the day before it.
+
+    Asking after the renewal is decided is pointless; grace_days, when given, stops it sooner.
+    The caller names the wave after the renewal date so each renewal is asked once.
+    """
+    if days_before < 0:
+        raise ValueError(f"days_before must be 0 or more, not {days_before}")
+    renewal, day = _utc_day(renewal_date), _utc_day(today)
+    start = renewal - timedelta(days=days_before)
+    if grace_days is not None and (day - start).days > grace_days:
+        return False
+    return start <= day < renewal
