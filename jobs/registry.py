@@ -49,7 +49,6 @@ def _send_reminders(app: Flask, now: datetime) -> dict[str, Any]:
 
 def _deliver_email(app: Flask, now: datetime) -> dict[str, Any]:
     from feedback.mail.backends import get_backend
-
     from feedback.services import delivery
 
     stats = delivery.deliver_due(

@@ -318,3 +318,74 @@ def thread(session: Session, invitation_id: int) -> list[Message]:
             .order_by(Message.created_at, Message.id)
         )
     )
+
+
+def request_callback(
+    session: Session, token: str, *, phone: str, best_time: str, now: datetime | None = None
+) -> Survey:
+    """A detractor asked us to call: kept in the thread for the CSM who follows up."""
+    now = now or datetime.now(UTC)
+    survey = open_survey(session, token, now)
+    phone, best_time = phone.strip(), best_time.strip()
+    fields: dict[str, list[str]] = {}
+    digits = sum(c.isdigit() for c in phone)
+    if digits < 6 or len(phone) > 40:
+        fields["phone"] = ["Enter a phone number we can call, with the country code if abroad."]
+    if len(best_time) > 200:
+        fields["best_time"] = ["Please keep it under 200 characters."]
+    if fields:
+        raise InvalidInput("Your call-back request was not sent yet.", fields)
+    body = f"Please call me at {phone}" + (f" ({best_time})" if best_time else "") + "."
+    session.add(
+        Message(
+            invitation_id=survey.invitation.id,
+            direction="inbound",
+            kind="callback_request",
+            channel="page",
+            body=body,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return survey
+
+
+def refer_peer(
+    session: Session,
+    token: str,
+    *,
+    name: str,
+    email: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> Survey:
+    """A promoter named a peer who would benefit: kept in the thread for the CSM."""
+    from feedback.services.customers import normalise_email
+
+    now = now or datetime.now(UTC)
+    survey = open_survey(session, token, now)
+    fields: dict[str, list[str]] = {}
+    name = name.strip()
+    if not name or len(name) > 200:
+        fields["name"] = ["Enter your colleague's name."]
+    try:
+        email = normalise_email(email)
+    except ValueError as exc:
+        fields["email"] = [str(exc)]
+    if len(note) > 1000:
+        fields["note"] = ["Please keep the note under 1,000 characters."]
+    if fields:
+        raise InvalidInput("Your referral was not sent yet.", fields)
+    body = f"Referral: {name} <{email}>" + (f" — {note.strip()}" if note.strip() else "")
+    session.add(
+        Message(
+            invitation_id=survey.invitation.id,
+            direction="inbound",
+            kind="referral",
+            channel="page",
+            body=body,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return survey

@@ -191,7 +191,9 @@ def create_program(session: Session, data: Mapping[str, Any]) -> SurveyProgram:
     clean.setdefault("content", DEFAULT_CONTENT[clean["kind"]])
     if clean["kind"] == "onboarding":
         clean.setdefault("triggers", DEFAULT_ONBOARDING_TRIGGERS)
-    program = SurveyProgram(audience={}, triggers=[], **clean)
+    clean.setdefault("audience", {})
+    clean.setdefault("triggers", [])
+    program = SurveyProgram(**clean)
     session.add(program)
     session.flush()
     return program

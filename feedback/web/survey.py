@@ -129,5 +129,69 @@ def thanks(token: str):
         survey = capture.open_survey(db.session(), token)
     except (capture.LinkNotFound, capture.LinkExpired) as exc:
         return _link_error(exc)
+    return _thanks_page(survey)
+
+
+def _thanks_page(
+    survey: capture.Survey,
+    *,
+    errors: dict | None = None,
+    form: dict | None = None,
+    sent: str | None = None,
+    status: int = 200,
+):
     category = survey.response.category if survey.response else None
-    return render_template("survey/thanks.html", survey=survey, category=category)
+    return render_template(
+        "survey/thanks.html",
+        survey=survey,
+        category=category,
+        errors=errors or {},
+        form=form or {},
+        sent=sent,
+    ), status
+
+
+@bp.route("/<token>/callback", methods=["POST"])
+@csrf.exempt
+@public
+def callback(token: str):
+    session = db.session()
+    form = request.form.to_dict()
+    try:
+        survey = capture.request_callback(
+            session, token, phone=form.get("phone", ""), best_time=form.get("best_time", "")
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        return _thanks_page(
+            capture.open_survey(session, token), errors=exc.fields, form=form, status=422
+        )
+    except (capture.LinkNotFound, capture.LinkExpired) as exc:
+        return _link_error(exc)
+    session.commit()
+    return _thanks_page(survey, sent="callback")
+
+
+@bp.route("/<token>/referral", methods=["POST"])
+@csrf.exempt
+@public
+def referral(token: str):
+    session = db.session()
+    form = request.form.to_dict()
+    try:
+        survey = capture.refer_peer(
+            session,
+            token,
+            name=form.get("name", ""),
+            email=form.get("email", ""),
+            note=form.get("note", ""),
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        return _thanks_page(
+            capture.open_survey(session, token), errors=exc.fields, form=form, status=422
+        )
+    except (capture.LinkNotFound, capture.LinkExpired) as exc:
+        return _link_error(exc)
+    session.commit()
+    return _thanks_page(survey, sent="referral")

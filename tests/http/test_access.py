@@ -16,6 +16,8 @@ PUBLIC_ENDPOINTS = {
     "survey.click",
     "survey.answer",
     "survey.thanks",
+    "survey.callback",
+    "survey.referral",
     "unsubscribe.show",
     "unsubscribe.unsubscribe",
     "unsubscribe.resubscribe",
