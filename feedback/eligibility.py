@@ -186,12 +186,13 @@ def _suppressed(contact: ContactFacts) -> Decision | None:
 def _fatigued(history: SurveyHistory, program: ProgramRules, now: datetime) -> Decision | None:
     if history.last_sent_at is None or program.fatigue_days == 0:
         return None
-    until = _aware(history.last_sent_at, "last_sent_at") + timedelta(days=program.fatigue_days)
+    last = _aware(history.last_sent_at, "last_sent_at")
+    until = last + timedelta(days=program.fatigue_days)
     if now >= until:
         return None
     return _no(
         Reason.FATIGUE,
-        f"The contact was sent a survey on {history.last_sent_at:%Y-%m-%d}; the "
+        f"The contact was sent a survey on {last:%Y-%m-%d}; the "
         f"{program.fatigue_days}-day rest ends {until:%Y-%m-%d %H:%M} UTC.",
         until,
     )
