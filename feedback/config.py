@@ -39,6 +39,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # every event post. Posts older than MAX_AGE seconds (or as far ahead) are refused.
         "SENDGRID_WEBHOOK_PUBLIC_KEY": None,
         "SENDGRID_WEBHOOK_MAX_AGE": 300,
+        # The Inbound Parse webhook's shared secret (in its URL or as the basic-auth password);
+        # None refuses every inbound post.
+        "INBOUND_SECRET": None,
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOGIN_RATE_LIMIT": "10 per minute",
         "API_MAX_BULK": 10_000,

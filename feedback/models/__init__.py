@@ -7,6 +7,13 @@ from feedback.models.events import EmailEvent
 from feedback.models.jobs import JobRun
 from feedback.models.org import ApiToken, Role, Team, User
 from feedback.models.programs import SurveyProgram
+from feedback.models.replies import (  # noqa: E501, F401
+    InboundEmail,
+    ReplyToken,
+    UnmatchedReply,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "EmailEvent", "Invitation",

@@ -1,0 +1,288 @@
+"""Reading a customer's email reply: who sent it, which conversation, and what is new in it.
+
+Pure: strings in, strings out. Quoted text and signatures are recognised by mail-parser-reply
+(the maintained, multilingual successor of github's email_reply_parser), not by our own
+patterns: mail clients quote in too many languages and layouts to keep up with by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from email import policy
+from email.message import Message as EmailMessageObj
+from email.parser import BytesParser, HeaderParser
+from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
+
+from mailparser_reply import EmailMessage
+
+from feedback.tokens import looks_like_token
+
+# Languages whose "On ... wrote:" lines, header blocks and sign-offs are recognised. English is
+# always included by the parser. (mail-parser-reply has no Portuguese yet; it is ignored.)
+REPLY_LANGUAGES = ("en", "de", "fr", "es", "nl", "it", "sv", "da", "pl", "cs")
+REPLY_LOCAL_PART = "reply"
+MAX_MESSAGE_ID = 900
+
+
+class MalformedPost(ValueError):
+    """The inbound post lacks what every SendGrid Inbound Parse post carries."""
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """One inbound email, as SendGrid's Inbound Parse posted it."""
+
+    from_header: str
+    to_header: str
+    envelope_to: tuple[str, ...]
+    envelope_from: str
+    subject: str
+    text: str
+    headers: str
+    cc_header: str = ""
+    message_id: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def sender(self) -> str:
+        """The sender's bare address, lower-cased: the From header, else the envelope."""
+        return address_of(self.from_header) or address_of(self.envelope_from)
+
+    @property
+    def recipients(self) -> list[str]:
+        """Every address the mail was sent to: the envelope first (the real delivery), then
+        the To and Cc headers."""
+        found = [address_of(a) for a in self.envelope_to]
+        found += [a for _, a in getaddresses([self.to_header, self.cc_header]) if a]
+        return [a for a in dict.fromkeys(found) if a]
+
+
+# ---------------------------------------------------------------- addresses and tokens
+
+
+def address_of(value: str | None) -> str:
+    """'Ana <Ana@Example.COM>' → 'ana@example.com'; '' when there is no address."""
+    _, address = parseaddr(value or "")
+    return address.strip().lower() if "@" in address else ""
+
+
+def reply_token(address: str) -> str | None:
+    """The token of a reply address such as reply+TOKEN@inbound.example.com, else None.
+
+    Only the local part's 'reply' is compared without case: the token itself is case-sensitive
+    (URL-safe base64), so it is never lower-cased.
+    """
+    _, bare = parseaddr(address or "")
+    local, at, _domain = (bare or address or "").strip().rpartition("@")
+    if not at:
+        return None
+    prefix, plus, token = local.partition("+")
+    if not plus or prefix.lower() != REPLY_LOCAL_PART or not looks_like_token(token):
+        return None
+    return token
+
+
+def reply_tokens(mail: InboundMail) -> list[str]:
+    """The reply tokens among the mail's recipients, in the order they should be tried.
+
+    The recipients are read from the raw fields (not lower-cased) to keep the token's case.
+    """
+    raw = [a for a in mail.envelope_to]
+    raw += [a for _, a in getaddresses([mail.to_header, mail.cc_header]) if a]
+    tokens = [t for t in (reply_token(a) for a in raw) if t]
+    return list(dict.fromkeys(tokens))
+
+
+# ---------------------------------------------------------------- the new words
+
+
+def extract_new_text(body: str, languages: Iterable[str] = REPLY_LANGUAGES) -> str:
+    """The customer's new words: the body without the quoted earlier mails and signatures.
+
+    '' when the mail holds only quoted text (the caller keeps the full body anyway).
+    """
+    if not body or not body.strip():
+        return ""
+    message = EmailMessage(
+        text=body,
+        languages=list(languages),
+        keep_hyphen_lists=True,  # "- slow exports" in a reply is a list, not a signature
+    ).read()
+    if not message.replies:
+        return ""
+    latest = message.replies[0]
+    if latest.headers:
+        # The mail starts with an "On ... wrote:" / "From: ..." block: nothing new above it.
+        return ""
+    return _tidy(latest.body)
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line == "" and (not out or out[-1] == ""):
+            continue  # collapse runs of blank lines
+        out.append(line)
+    return "\n".join(out).strip()
+
+
+class _TextFromHtml(HTMLParser):
+    """Visible text of an HTML mail, without <blockquote>s (where clients put the quote)."""
+
+    BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "table"}
+    SKIP = {"blockquote", "style", "script", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = dict(attrs).get("class") or ""
+        if tag in self.SKIP or (self.skipping and tag == "div") or "gmail_quote" in classes:
+            self.skipping += 1
+        elif tag in self.BLOCK and not self.skipping:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipping and (tag in self.SKIP or tag == "div"):
+            self.skipping -= 1
+        elif tag in self.BLOCK and not self.skipping:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def text_from_html(html: str) -> str:
+    parser = _TextFromHtml()
+    parser.feed(html or "")
+    parser.close()
+    text = "".join(parser.parts).replace("\xa0", " ")
+    return _tidy("\n".join(" ".join(line.split()) for line in text.split("\n")))
+
+
+# ---------------------------------------------------------------- SendGrid's post
+
+
+def _json_field(form: Mapping[str, str], name: str) -> object:
+    raw = form.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise MalformedPost(f"the '{name}' field is not JSON") from None
+
+
+def _message_id(headers: str) -> str | None:
+    value = HeaderParser().parsestr(headers or "").get("Message-ID")
+    value = " ".join(str(value).split()) if value else ""
+    return value[:MAX_MESSAGE_ID] or None
+
+
+def from_sendgrid(form: Mapping[str, str]) -> InboundMail:
+    """Read Inbound Parse's fields (the parsed form, or the raw MIME in 'email').
+
+    Raises MalformedPost when the envelope, the recipients or the sender is missing.
+    """
+    envelope = _json_field(form, "envelope")
+    if not isinstance(envelope, dict):
+        raise MalformedPost("the 'envelope' field is missing")
+    to = envelope.get("to") or []
+    if isinstance(to, str):
+        to = [to]
+    if not isinstance(to, list) or not all(isinstance(a, str) for a in to) or not to:
+        raise MalformedPost("the envelope has no 'to' addresses")
+    envelope_from = str(envelope.get("from") or "")
+
+    if form.get("email"):
+        mail = _from_mime(form["email"], tuple(to), envelope_from)
+    else:
+        text = form.get("text") or ""
+        if not text.strip() and form.get("html"):
+            text = text_from_html(form["html"])
+        headers = form.get("headers") or ""
+        mail = InboundMail(
+            from_header=form.get("from") or "",
+            to_header=form.get("to") or "",
+            cc_header=form.get("cc") or "",
+            envelope_to=tuple(to),
+            envelope_from=envelope_from,
+            subject=form.get("subject") or "",
+            text=text,
+            headers=headers,
+            message_id=_message_id(headers),
+        )
+    if not mail.sender:
+        raise MalformedPost("there is no sender address ('from' or the envelope's 'from')")
+    return mail
+
+
+def _from_mime(raw: str, envelope_to: tuple[str, ...], envelope_from: str) -> InboundMail:
+    """SendGrid's "POST the raw, full MIME message" mode."""
+    # Bytes, so each part is decoded with its own declared charset.
+    message = BytesParser(policy=policy.default).parsebytes(raw.encode("utf-8", "replace"))
+    text = _body_of(message, "plain")
+    if not text.strip():
+        text = text_from_html(_body_of(message, "html"))
+    headers = "".join(f"{k}: {v}\n" for k, v in message.items())
+    return InboundMail(
+        from_header=str(message.get("From") or ""),
+        to_header=str(message.get("To") or ""),
+        cc_header=str(message.get("Cc") or ""),
+        envelope_to=envelope_to,
+        envelope_from=envelope_from,
+        subject=str(message.get("Subject") or ""),
+        text=text,
+        headers=headers,
+        message_id=_message_id(headers),
+    )
+
+
+def _body_of(message: EmailMessageObj, subtype: str) -> str:
+    part = message.get_body(preferencelist=(subtype,))  # type: ignore[attr-defined]
+    if part is None:
+        return ""
+    try:
+        return str(part.get_content())
+    except (LookupError, UnicodeError):
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", "replace")
+
+
+_UTF8 = re.compile(r"^(utf-?8|us-ascii|ascii)$", re.IGNORECASE)
+
+
+def redecode_fields(
+    content_type: str, body: bytes, charsets: Mapping[str, str]
+) -> dict[str, str] | None:
+    """Re-read the text fields of a multipart post in the charsets SendGrid named.
+
+    The web framework reads every field as UTF-8; a mail in ISO-8859-1 or Windows-1252 would
+    lose its accents. Returns None when every field is UTF-8 already (the common case).
+    """
+    foreign = {name: cs for name, cs in charsets.items() if cs and not _UTF8.match(str(cs))}
+    if not foreign:
+        return None
+    parsed = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    fields: dict[str, str] = {}
+    for part in parsed.iter_parts():  # type: ignore[attr-defined]
+        name = part.get_param("name", header="content-disposition")
+        if not name or part.get_filename():
+            continue
+        raw = part.get_payload(decode=True) or b""
+        charset = foreign.get(name, "utf-8")
+        try:
+            fields[name] = raw.decode(charset, "replace")
+        except LookupError:
+            fields[name] = raw.decode("utf-8", "replace")
+    return fields

@@ -1,0 +1,53 @@
+"""The conversation page of one response: what the customer said, and the CSM's replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from feedback import db
+from feedback.services import conversation
+from feedback.services.errors import InvalidInput
+from feedback.web.access import roles
+
+bp = Blueprint("thread", __name__)
+STAFF_ROLES = ("csm", "team_lead", "department_head", "admin")
+
+
+def _page(response_id: int, draft: str = "", errors: dict[str, list[str]] | None = None,
+          status: int = 200) -> Any:  # fmt: skip
+    thread = conversation.get_thread(db.session(), response_id)
+    return (
+        render_template(
+            "thread/show.html",
+            thread=thread,
+            draft=draft,
+            errors=errors or {},
+            max_reply=conversation.MAX_REPLY,
+        ),
+        status,
+    )
+
+
+@bp.get("/responses/<int:response_id>/thread")
+@roles(*STAFF_ROLES)
+def show(response_id: int) -> Any:
+    return _page(response_id)
+
+
+@bp.post("/responses/<int:response_id>/thread")
+@roles(*STAFF_ROLES)
+def reply(response_id: int) -> Any:
+    draft = request.form.get("body", "")
+    try:
+        with db.transaction() as session:
+            conversation.reply_as_staff(
+                session, current_app.config, response_id, current_user, draft
+            )
+    except InvalidInput as exc:
+        flash(exc.message, "error")
+        return _page(response_id, draft, exc.fields, 422)
+    flash("Reply sent; it is queued for email.", "success")
+    return redirect(url_for("thread.show", response_id=response_id) + "#latest")

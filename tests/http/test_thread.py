@@ -1,0 +1,160 @@
+"""The conversation page: the response, the thread oldest first, and the CSM's email reply."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from feedback.models import Message, OutboxEmail, ReplyToken
+from feedback.services import outbox
+from feedback.tokens import hash_token
+from tests.http.test_inbound import DOMAIN, inbound_form, post, start_conversation
+
+XSS = "<script>alert('x')</script>"
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def app_config():
+    return {"INBOUND_SECRET": "inbound-secret-123", "INBOUND_DOMAIN": DOMAIN}
+
+
+def _thread(session, invitation_id):
+    return (
+        session.query(Message)
+        .filter_by(invitation_id=invitation_id)
+        .order_by(Message.created_at, Message.id)
+        .all()
+    )
+
+
+def test_the_page_shows_the_response_and_the_thread_escaped(
+    client, session, make_contact, make_user, login
+):
+    invitation, response, token = start_conversation(
+        session, make_contact, score=3, comment=f"Bad {XSS} export", name="Ana Díaz"
+    )
+    post(client, inbound_form(to=f"reply+{token}@{DOMAIN}", sender=invitation.contact.email,
+                              text=f"Still broken {XSS}"))  # fmt: skip
+    login(make_user("csm"))
+    page = client.get(f"/responses/{response.id}/thread").get_data(as_text=True)
+    assert XSS not in page
+    assert "Bad &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; export" in page
+    assert "Still broken &lt;script&gt;" in page
+    assert ">3<" in page and "detractor" in page
+    assert page.index("How are we doing?") < page.index("Still broken")  # oldest first
+    assert "Ana Díaz" in page and 'name="csrf_token"' in page
+
+
+@pytest.mark.parametrize("role", ["csm", "team_lead", "department_head", "admin"])
+def test_staff_roles_may_open_it(client, session, make_contact, make_user, login, role):
+    _, response, _ = start_conversation(session, make_contact)
+    login(make_user(role))
+    assert client.get(f"/responses/{response.id}/thread").status_code == 200
+
+
+def test_an_unknown_response_is_404(client, make_user, login):
+    login(make_user("csm"))
+    assert client.get("/responses/999999/thread").status_code == 404
+
+
+def test_csm_reply_round_trip(client, session, make_contact, make_user, login):
+    invitation, response, _ = start_conversation(session, make_contact, name="Maria Lopez")
+    csm = make_user("csm", name="Chris Success")
+    login(csm)
+    answer = client.post(f"/responses/{response.id}/thread",
+                         data={"body": f"Thanks Maria!\n\nWe fixed the export {XSS}."})  # fmt: skip
+    assert answer.status_code == 302
+
+    sent = _thread(session, invitation.id)[-1]
+    assert (sent.direction, sent.kind, sent.channel, sent.author_user_id) == (
+        "outbound", "reply", "email", csm.id)  # fmt: skip
+    email = session.get(OutboxEmail, sent.outbox_email_id)
+    assert (email.kind, email.status, email.to_email) == (
+        "reply",
+        "queued",
+        invitation.contact.email,
+    )
+    assert email.invitation_id == invitation.id
+    raw_token = email.substitutions["%%reply_token%%"]
+    assert email.content.reply_to == f"reply+%%reply_token%%@{DOMAIN}"
+    assert raw_token not in email.content.html + email.content.text  # only in substitutions
+    stored = session.query(ReplyToken).filter_by(invitation_id=invitation.id).one()
+    assert stored.token_hash == hash_token(raw_token) and stored.token_hash != raw_token
+    assert "&lt;script&gt;" in email.content.html and XSS not in email.content.html
+    assert "We fixed the export" in email.content.text and "Chris Success" in email.content.text
+    assert email.content.subject == "Re: How are we doing?"
+
+    # The customer answers the CSM's email: it threads into the same conversation.
+    reply_to = outbox.apply_substitutions(email.content.reply_to, email.substitutions)
+    body = ("Great, works now!\n\nOn Tue, 4 Mar 2026 at 09:00, Chris Success <"
+            f"{reply_to}> wrote:\n> Thanks Maria!\n> We fixed the export.")  # fmt: skip
+    answer = post(client, inbound_form(to=reply_to, sender=invitation.contact.email, text=body,
+                                       message_id="<answer@mail.example>"))  # fmt: skip
+    assert answer.get_json()["status"] == "threaded"
+    thread = _thread(session, invitation.id)
+    assert [(m.direction, m.kind) for m in thread] == [
+        ("outbound", "invitation"), ("outbound", "reply"), ("inbound", "reply")]  # fmt: skip
+    assert thread[-1].body == "Great, works now!"
+
+    # The next CSM reply answers that email in the mail client's thread.
+    client.post(f"/responses/{response.id}/thread", data={"body": "Glad to hear it."})
+    second = session.get(OutboxEmail, _thread(session, invitation.id)[-1].outbox_email_id)
+    assert second.headers["In-Reply-To"] == "<answer@mail.example>"
+    assert second.substitutions["%%reply_token%%"] != raw_token
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("", "Write a reply"), ("   \n ", "Write a reply"), ("x" * 10_001, "the limit is 10,000")],
+)
+def test_an_empty_or_too_long_reply_is_refused_and_kept(
+    client, session, make_contact, make_user, login, body, message
+):
+    invitation, response, _ = start_conversation(session, make_contact)
+    login(make_user("csm"))
+    answer = client.post(f"/responses/{response.id}/thread", data={"body": body})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert message in page
+    if body.strip():
+        assert body in page  # what they typed is still in the form
+    assert session.query(OutboxEmail).count() == 0
+    assert session.query(ReplyToken).count() == 0
+    assert [m.kind for m in _thread(session, invitation.id)] == ["invitation"]
+
+
+def test_a_reply_at_the_limit_is_sent(client, session, make_contact, make_user, login):
+    _, response, _ = start_conversation(session, make_contact)
+    login(make_user("csm"))
+    answer = client.post(f"/responses/{response.id}/thread", data={"body": "y" * 10_000})
+    assert answer.status_code == 302
+
+
+def test_a_bounced_contact_cannot_be_emailed(client, session, make_contact, make_user, login):
+    invitation, response, _ = start_conversation(session, make_contact)
+    invitation.contact.bounced = True
+    session.commit()
+    login(make_user("csm"))
+    answer = client.post(f"/responses/{response.id}/thread", data={"body": "Hello"})
+    assert answer.status_code == 422 and "bounced" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_the_reply_form_needs_its_csrf_token(client, session, make_contact, make_user, login):
+    _, response, _ = start_conversation(session, make_contact)
+    user = make_user("csm")
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": user.email, "password": "correct horse battery",
+                                "csrf_token": token})  # fmt: skip
+    assert client.post(f"/responses/{response.id}/thread", data={"body": "Hi"}).status_code == 400
+    token = _csrf(client.get(f"/responses/{response.id}/thread").get_data(as_text=True))
+    answer = client.post(f"/responses/{response.id}/thread",
+                         data={"body": "Hi", "csrf_token": token})  # fmt: skip
+    assert answer.status_code == 302
