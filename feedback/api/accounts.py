@@ -146,24 +146,8 @@ class Accounts(MethodView):
     @blp.response(200, page_schema(AccountSchema))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List accounts, optionally only one plan, region or status."""
-        from sqlalchemy import func, select
-        from sqlalchemy.orm import selectinload
-
-        from feedback.models import Account
-
-        query = select(Account)
-        for key in ("plan", "region", "status"):
-            if key in args:
-                query = query.where(getattr(Account, key) == args[key])
-        session = db.session()
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        items = session.scalars(
-            query.options(selectinload(Account.domains), selectinload(Account.owner))
-            .order_by(Account.id)
-            .limit(args["per_page"])
-            .offset((args["page"] - 1) * args["per_page"])
-        ).all()
-        return page_body(list(items), total, args)
+        items, total = customers.list_accounts(db.session(), args["page"], args["per_page"], args)
+        return page_body(items, total, args)
 
     @roles(Role.ADMIN)
     @blp.arguments(AccountCreateSchema)

@@ -15,16 +15,6 @@ from marshmallow import Schema, fields, validate
 from feedback.web.access import api_error
 
 
-class FeedbackApi(Api):
-    """flask-smorest's Api without its app-wide error handlers: pages keep HTML errors."""
-
-    def _register_error_handlers(self) -> None:  # noqa: D401
-        return None
-
-
-api = FeedbackApi()
-
-
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
@@ -38,6 +28,19 @@ class ApiErrorBody(Schema):
 
 class ApiErrorSchema(Schema):
     error = fields.Nested(ApiErrorBody, required=True)
+
+
+class FeedbackApi(Api):
+    """flask-smorest's Api without its app-wide error handlers (pages keep HTML errors),
+    documenting our own error shape."""
+
+    ERROR_SCHEMA = ApiErrorSchema
+
+    def _register_error_handlers(self) -> None:  # noqa: D401
+        return None
+
+
+api = FeedbackApi()
 
 
 def page_schema(item: type[Schema]) -> type[Schema]:

@@ -37,17 +37,8 @@ class Teams(MethodView):
     @blp.response(200, page_schema(TeamSchema))
     def get(self, args: dict[str, int]) -> dict[str, Any]:
         """List teams."""
-        from sqlalchemy import func, select
-
-        from feedback.models import Team
-
-        session = db.session()
-        total = session.scalar(select(func.count()).select_from(Team)) or 0
-        items = session.scalars(
-            select(Team).order_by(Team.name).limit(args["per_page"])
-            .offset((args["page"] - 1) * args["per_page"])
-        ).all()  # fmt: skip
-        return page_body(list(items), total, args)
+        items, total = org.list_teams(db.session(), args["page"], args["per_page"])
+        return page_body(items, total, args)
 
     @roles(Role.ADMIN)
     @blp.arguments(TeamSchema)

@@ -70,21 +70,8 @@ class Users(MethodView):
     @blp.response(200, page_schema(UserSchema))
     def get(self, args: dict[str, int]) -> dict[str, Any]:
         """List staff users, by email."""
-        from sqlalchemy import func, select
-        from sqlalchemy.orm import selectinload
-
-        from feedback.models import User
-
-        session = db.session()
-        total = session.scalar(select(func.count()).select_from(User)) or 0
-        items = session.scalars(
-            select(User)
-            .options(selectinload(User.team))
-            .order_by(User.email)
-            .limit(args["per_page"])
-            .offset((args["page"] - 1) * args["per_page"])
-        ).all()
-        return page_body(list(items), total, args)
+        items, total = org.list_users(db.session(), args["page"], args["per_page"])
+        return page_body(items, total, args)
 
     @roles(Role.ADMIN)
     @blp.arguments(UserCreateSchema)

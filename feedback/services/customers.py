@@ -14,13 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from feedback.matching import is_free_mail, match_account, normalise_domain
 from feedback.models import Account, AccountDomain, Contact, User
 from feedback.models.customers import ACCOUNT_STATUSES
 from feedback.services.errors import Conflict, InvalidInput, NotFound
+from feedback.services.paging import paginate
 
 ACCOUNT_FIELDS = (
     "external_id", "name", "plan", "region", "industry", "arr", "lifecycle_stage",
@@ -254,13 +255,15 @@ def delete_account(session: Session, account_id: int) -> None:
     session.flush()
 
 
-def list_accounts(session: Session, page: int, per_page: int) -> tuple[list[Account], int]:
-    total = session.scalar(select(func.count()).select_from(Account)) or 0
-    rows = session.scalars(
-        select(Account).options(selectinload(Account.domains)).order_by(Account.id)
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()  # fmt: skip
-    return list(rows), total
+def list_accounts(
+    session: Session, page: int, per_page: int, filters: Mapping[str, Any] | None = None
+) -> tuple[list[Account], int]:
+    """Accounts by id, optionally only one plan, region or status."""
+    query = select(Account).options(selectinload(Account.domains), selectinload(Account.owner))
+    for key in ("plan", "region", "status"):
+        if (filters or {}).get(key):
+            query = query.where(getattr(Account, key) == filters[key])
+    return paginate(session, query.order_by(Account.id), page, per_page)
 
 
 # ---------------------------------------------------------------- contacts
@@ -381,11 +384,7 @@ def list_contacts(
     query = select(Contact)
     if account_id is not None:
         query = query.where(Contact.account_id == account_id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Contact.id).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return list(rows), total
+    return paginate(session, query.order_by(Contact.id), page, per_page)
 
 
 @dataclass(frozen=True)

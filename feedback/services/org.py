@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from feedback.db import utcnow
@@ -14,6 +14,7 @@ from feedback.models import ApiToken, Team, User
 from feedback.models.org import ROLE_VALUES
 from feedback.services.customers import normalise_email
 from feedback.services.errors import Conflict, InvalidInput, NotFound
+from feedback.services.paging import paginate
 from feedback.tokens import hash_token, new_token
 
 MIN_PASSWORD_LENGTH = 10
@@ -23,6 +24,10 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 # ---------------------------------------------------------------- teams
+
+
+def list_teams(session: Session, page: int, per_page: int) -> tuple[list[Team], int]:
+    return paginate(session, select(Team).order_by(Team.name), page, per_page)
 
 
 def get_team(session: Session, team_id: int) -> Team:
@@ -100,6 +105,11 @@ def delete_team(session: Session, team_id: int) -> None:
 
 
 # ---------------------------------------------------------------- users
+
+
+def list_users(session: Session, page: int, per_page: int) -> tuple[list[User], int]:
+    query = select(User).options(selectinload(User.team)).order_by(User.email)
+    return paginate(session, query, page, per_page)
 
 
 def get_user(session: Session, user_id: int) -> User:

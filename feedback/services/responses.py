@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Account, Contact, Message, Response
 from feedback.services.errors import NotFound
+from feedback.services.paging import paginate
 
 SEGMENT_FIELDS = ("plan", "region", "industry", "lifecycle_stage")
 
@@ -42,15 +43,9 @@ def _filtered(filters: Mapping[str, Any]) -> Select[tuple[Response]]:
 def list_responses(
     session: Session, filters: Mapping[str, Any], page: int, per_page: int
 ) -> tuple[list[Response], int]:
-    query = _filtered(filters)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.options(joinedload(Response.contact))
-        .order_by(Response.answered_at.desc(), Response.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return list(rows), total
+    query = _filtered(filters).options(joinedload(Response.contact))
+    query = query.order_by(Response.answered_at.desc(), Response.id.desc())
+    return paginate(session, query, page, per_page)
 
 
 def get_response(session: Session, response_id: int) -> tuple[Response, list[Message]]:
