@@ -82,9 +82,11 @@ def tokens_create(email: str, name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from feedback import cli_data
+    from feedback import cli_analytics, cli_data
 
     for command in (db_cli, users_cli, tokens_cli, jobs_cli, worker, serve, *cli_data.COMMANDS):
+        app.cli.add_command(command)
+    for command in cli_analytics.COMMANDS:
         app.cli.add_command(command)
 
 
@@ -133,4 +135,7 @@ def serve(host: str, port: int, with_worker: bool) -> None:
         from jobs.worker import build_scheduler
 
         build_scheduler(app, background=True).start()
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+
+    # Flask's app.run() refuses to block a CLI command, so serve with Werkzeug directly.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
