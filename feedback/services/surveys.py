@@ -75,7 +75,7 @@ class DispatchStats:
     skipped: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"invited": self.invited, "skipped": dict(self.skipped)}
+        return {"invited": self.invited, "skipped": {str(k): v for k, v in self.skipped.items()}}
 
 
 # ---------------------------------------------------------------- facts
@@ -176,7 +176,15 @@ def due_surveys(
     """The waves this contact is due for in this program, most urgent first."""
     if program.kind == "nps":
         last = history.last_invited.get((program.id, candidate.contact_id))
-        if not cadence.is_due(candidate.contact_id, program.id, program.cadence_days, last, now):
+        grace = _first_wave_grace(program, candidate, history, last, now)
+        if not cadence.is_due(
+            candidate.contact_id,
+            program.id,
+            program.cadence_days,
+            last,
+            now,
+            first_wave_grace_days=grace,
+        ):
             return []
         wave = cadence.wave_key(program.id, candidate.contact_id, program.cadence_days, now)
         return [Due(wave, None, "nps")]
@@ -218,6 +226,28 @@ def due_surveys(
             ):
                 due.append(Due(wave, trigger["milestone"], _question(trigger)))
     return due
+
+
+def _first_wave_grace(
+    program: SurveyProgram,
+    candidate: Candidate,
+    history: History,
+    last: datetime | None,
+    now: datetime,
+) -> int:
+    """Days a not-yet-asked contact stays due after their slot.
+
+    When another program's survey puts the contact in their fatigue rest over the slot, the
+    grace counts from the end of that rest: the wait delays this survey instead of losing
+    the whole wave (the rest, 30 days by default, outlasts the slot's grace of 7).
+    """
+    grace = cadence.FIRST_WAVE_GRACE_DAYS
+    other = history.last_survey_at.get(candidate.contact_id)
+    if other is None or (last is not None and other <= last):
+        return grace
+    start = cadence.wave_start(program.id, candidate.contact_id, program.cadence_days, now)
+    rest_ends = (other + timedelta(days=program.fatigue_days)).astimezone(UTC).date()
+    return grace + max(0, (rest_ends - start).days)
 
 
 def _question(trigger: Mapping[str, Any]) -> str:
@@ -384,7 +414,7 @@ class _Composer:
             content = self.content(
                 program, locale, due.question, reminder=False, with_success=bool(success)
             )
-            outbox.enqueue(
+            first = outbox.enqueue(
                 self.session,
                 kind="invitation",
                 content=content,
@@ -395,6 +425,7 @@ class _Composer:
                 invitation_id=invitation.id,
                 contact_id=candidate.contact_id,
             )
+            first.next_attempt_at = now  # due on the run's clock, like its reminder
             if program.reminder_after_days:
                 reminder = self.content(
                     program, locale, due.question, reminder=True, with_success=bool(success)
