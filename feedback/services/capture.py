@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from feedback import classification, scanners
 from feedback.models import Contact, Invitation, Message, Response, ScoreChange, SurveyProgram
-from feedback.services import surveys
+from feedback.services import surveys, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
 from feedback.tokens import hash_token, looks_like_token
 
@@ -97,8 +97,10 @@ def _check_score(survey: Survey, score: int) -> None:
         )
 
 
-def _response_row(session: Session, survey: Survey, score: int, now: datetime) -> Response:
-    """Create the one response of this invitation if missing, then lock and return it."""
+def _response_row(
+    session: Session, survey: Survey, score: int, now: datetime
+) -> tuple[Response, bool]:
+    """Create the one response of this invitation if missing, then lock it: (row, created)."""
     values = {
         "invitation_id": survey.invitation.id,
         "program_id": survey.program.id,
@@ -113,7 +115,7 @@ def _response_row(session: Session, survey: Survey, score: int, now: datetime) -
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
+    inserted = session.execute(
         insert(Response).values(**values).on_conflict_do_nothing(index_elements=["invitation_id"])
     )
     response = session.scalar(
@@ -126,7 +128,31 @@ def _response_row(session: Session, survey: Survey, score: int, now: datetime) -
     if survey.invitation.responded_at is None:
         survey.invitation.responded_at = now
         surveys.cancel_reminders(session, survey.invitation.id)
-    return response
+    return response, inserted.rowcount == 1
+
+
+def _announce(
+    session: Session, survey: Survey, response: Response, created: bool, now: datetime
+) -> None:
+    """Tell subscribed systems (outgoing webhooks, through the outbox) what changed."""
+    webhooks_out.emit(
+        session,
+        "response.created" if created else "response.updated",
+        {
+            "response_id": response.id,
+            "invitation_id": survey.invitation.id,
+            "program_id": survey.program.id,
+            "contact_email": survey.contact.email,
+            "account_id": response.account_id,
+            "scale": response.scale,
+            "score": response.score,
+            "category": response.category,
+            "status": response.status,
+            "comment": response.comment,
+            "answered_at": response.answered_at,
+        },
+        now,
+    )
 
 
 def _set_score(
@@ -196,11 +222,11 @@ def record_click(
     )
     response = survey.response
     if verdict.human:
-        response = _response_row(session, survey, score, now)
-        if response.status == "confirmed" and response.score == score:
-            pass  # the same choice again: nothing changes
-        else:
+        response, created = _response_row(session, survey, score, now)
+        if created or response.score != score:
             _set_score(session, survey, response, score, "click", now)
+            session.flush()
+            _announce(session, survey, response, created, now)
     elif verdict.reason.startswith("burst"):
         _take_back_burst(session, survey, score, now, recent)
         response = session.scalar(
@@ -276,7 +302,7 @@ def submit_answer(
             created_at=now,
         )
     )
-    response = _response_row(session, survey, score, now)
+    response, created = _response_row(session, survey, score, now)
     if response.score != score or response.status != "confirmed":
         _set_score(session, survey, response, score, "page", now)
     response.status = "confirmed"
@@ -306,6 +332,7 @@ def submit_answer(
             )
         )
     session.flush()
+    _announce(session, survey, response, created, now)
     return Survey(survey.invitation, survey.program, survey.contact, response)
 
 

@@ -152,3 +152,21 @@ def test_the_thread_starts_with_our_invitation(session, invite):
     _, invitation_id = invite()
     first = session.query(Message).filter_by(invitation_id=invitation_id).first()
     assert (first.direction, first.kind, first.channel) == ("outbound", "invitation", "email")
+
+
+def test_outgoing_webhooks_hear_created_then_updated(session, invite):
+    from feedback.models import WebhookDelivery
+    from feedback.services import webhooks_out
+
+    webhooks_out.create_endpoint(
+        session,
+        url="https://hooks.example.com/nps",
+        event_types=["response.created", "response.updated"],
+    )
+    session.commit()
+    token, invitation_id = invite()
+    _click(session, token, 9)
+    capture.submit_answer(session, token, score=9, comment="Great", now=NOW + timedelta(minutes=1))
+    session.commit()
+    events = [d.event_type for d in session.query(WebhookDelivery).order_by(WebhookDelivery.id)]
+    assert events == ["response.created", "response.updated"]
