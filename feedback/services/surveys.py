@@ -411,29 +411,24 @@ class _Composer:
                 "List-Unsubscribe": f"<{public}/u/{token}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             }
-            content = self.content(
-                program, locale, due.question, reminder=False, with_success=bool(success)
-            )
-            first = outbox.enqueue(
-                self.session,
-                kind="invitation",
-                content=content,
-                to_email=candidate.email,
-                to_name=candidate.name,
-                substitutions=substitutions,
-                headers=headers,
-                invitation_id=invitation.id,
-                contact_id=candidate.contact_id,
-            )
-            first.next_attempt_at = now  # due on the run's clock, like its reminder
+            # The invitation goes now; its one reminder waits ("held") for its day.
+            sends = [("invitation", "queued", now)]
             if program.reminder_after_days:
-                reminder = self.content(
-                    program, locale, due.question, reminder=True, with_success=bool(success)
+                sends.append(
+                    ("reminder", "held", now + timedelta(days=program.reminder_after_days))
                 )
-                held = outbox.enqueue(
+            for kind, status, due_at in sends:
+                email_content = self.content(
+                    program,
+                    locale,
+                    due.question,
+                    reminder=kind == "reminder",
+                    with_success=bool(success),
+                )
+                row = outbox.enqueue(
                     self.session,
-                    kind="reminder",
-                    content=reminder,
+                    kind=kind,
+                    content=email_content,
                     to_email=candidate.email,
                     to_name=candidate.name,
                     substitutions=substitutions,
@@ -441,8 +436,9 @@ class _Composer:
                     invitation_id=invitation.id,
                     contact_id=candidate.contact_id,
                 )
-                held.status = "held"
-                held.next_attempt_at = now + timedelta(days=program.reminder_after_days)
+                row.status, row.next_attempt_at = status, due_at
+                if kind == "invitation":
+                    content = email_content
             self.session.add(
                 Message(
                     invitation_id=invitation.id,

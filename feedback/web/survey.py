@@ -151,47 +151,47 @@ def _thanks_page(
     ), status
 
 
+def _follow_up_form(token: str, sent: str, record) -> object:  # type: ignore[no-untyped-def]
+    """A form on the thank-you page: record it, or show it again with its errors and text."""
+    session = db.session()
+    form = request.form.to_dict()
+    try:
+        survey = record(session, token, form)
+    except InvalidInput as exc:
+        session.rollback()
+        survey = capture.open_survey(session, token)
+        return _thanks_page(survey, errors=exc.fields, form=form, status=422)
+    except (capture.LinkNotFound, capture.LinkExpired) as exc:
+        return _link_error(exc)
+    session.commit()
+    return _thanks_page(survey, sent=sent)
+
+
 @bp.route("/<token>/callback", methods=["POST"])
 @csrf.exempt
 @public
 def callback(token: str):
-    session = db.session()
-    form = request.form.to_dict()
-    try:
-        survey = capture.request_callback(
+    return _follow_up_form(
+        token,
+        "callback",
+        lambda session, token, form: capture.request_callback(
             session, token, phone=form.get("phone", ""), best_time=form.get("best_time", "")
-        )
-    except InvalidInput as exc:
-        session.rollback()
-        return _thanks_page(
-            capture.open_survey(session, token), errors=exc.fields, form=form, status=422
-        )
-    except (capture.LinkNotFound, capture.LinkExpired) as exc:
-        return _link_error(exc)
-    session.commit()
-    return _thanks_page(survey, sent="callback")
+        ),
+    )
 
 
 @bp.route("/<token>/referral", methods=["POST"])
 @csrf.exempt
 @public
 def referral(token: str):
-    session = db.session()
-    form = request.form.to_dict()
-    try:
-        survey = capture.refer_peer(
+    return _follow_up_form(
+        token,
+        "referral",
+        lambda session, token, form: capture.refer_peer(
             session,
             token,
             name=form.get("name", ""),
             email=form.get("email", ""),
             note=form.get("note", ""),
-        )
-    except InvalidInput as exc:
-        session.rollback()
-        return _thanks_page(
-            capture.open_survey(session, token), errors=exc.fields, form=form, status=422
-        )
-    except (capture.LinkNotFound, capture.LinkExpired) as exc:
-        return _link_error(exc)
-    session.commit()
-    return _thanks_page(survey, sent="referral")
+        ),
+    )
