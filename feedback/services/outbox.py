@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from feedback.mail.render import RenderedEmail
@@ -53,6 +53,16 @@ def enqueue(
     )  # fmt: skip
     session.add(row)
     return row
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Queue many emails in one executemany (dispatch writes thousands per run).
+
+    Each row holds OutboxEmail columns, the same keys in every row (kind, content_id,
+    to_email, ...). No objects come back: callers that need a row use enqueue().
+    """
+    if rows:
+        session.execute(insert(OutboxEmail), rows)
 
 
 def apply_substitutions(text: str, substitutions: Mapping[str, Any]) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
 from feedback.audience import validate_audience
@@ -193,7 +193,10 @@ def create_program(session: Session, data: Mapping[str, Any]) -> SurveyProgram:
         clean.setdefault("triggers", DEFAULT_ONBOARDING_TRIGGERS)
     clean.setdefault("audience", {})
     clean.setdefault("triggers", [])
-    program = SurveyProgram(**clean)
+    # null(), not None: the ORM leaves a None out of the INSERT and the column default (a
+    # 3-day reminder) would fill it, turning "no reminders" into reminders.
+    values = {key: null() if value is None else value for key, value in clean.items()}
+    program = SurveyProgram(**values)
     session.add(program)
     session.flush()
     return program

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from feedback import audience as audiences
@@ -311,7 +311,7 @@ class _Composer:
         self.session = session
         self.config = config
         self.contents: dict[tuple[Any, ...], Any] = {}
-        self.pending: list[tuple[Any, ...]] = []
+        self.pending: list[QueuedInvitation] = []
 
     def content(
         self,
@@ -378,35 +378,51 @@ class _Composer:
         due: Due,
         now: datetime,
         success: str | None = None,
-    ) -> Invitation:
-        """Add the invitation now; its emails are written by finish(), in bulk."""
+    ) -> QueuedInvitation:
+        """Note the invitation; finish() writes it and its emails, in bulk."""
         locale, _ = programs.words(program, candidate.locale)
         token, reply_token = new_token(), new_token()
-        invitation = Invitation(
-            program_id=program.id,
-            contact_id=candidate.contact_id,
-            wave_key=due.wave_key,
-            milestone=due.milestone,
-            token_hash=hash_token(token),
-            reply_token_hash=hash_token(reply_token),
-            locale=locale,
-            created_at=now,
-            expires_at=now + timedelta(days=program.response_window_days),
-        )
-        self.session.add(invitation)
-        self.pending.append((invitation, program, candidate, due, token, reply_token, success))
-        return invitation
+        values = {
+            "program_id": program.id,
+            "contact_id": candidate.contact_id,
+            "wave_key": due.wave_key,
+            "milestone": due.milestone,
+            "token_hash": hash_token(token),
+            "reply_token_hash": hash_token(reply_token),
+            "locale": locale,
+            "created_at": now,
+            "expires_at": now + timedelta(days=program.response_window_days),
+        }
+        item = QueuedInvitation(values, program, candidate, due, token, reply_token, success)
+        self.pending.append(item)
+        return item
 
     def finish(self, now: datetime) -> None:
-        """Insert the invitations, then their emails and thread openings, in a few statements."""
-        self.session.flush()
+        """Insert the invitations, then their emails and thread openings, in a few statements.
+
+        Plain multi-row INSERTs without RETURNING: the driver's fast path (psycopg pipelines
+        one prepared statement). The ORM's RETURNING path renders 1,000-row statements that
+        psycopg re-parses in Python, 10 of the 17 seconds of 10,000 invitations on PostgreSQL.
+        The ids are read back by the invitations' unique token hashes.
+        """
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        self.session.execute(insert(Invitation), [item.values for item in pending])
+        self._read_ids(pending, now)
         public = self.config["PUBLIC_URL"]
-        for invitation, program, candidate, due, token, reply_token, success in self.pending:
-            locale = invitation.locale
+        emails: list[dict[str, Any]] = []
+        messages: list[dict[str, Any]] = []
+        for item in pending:
+            program, candidate, token = item.program, item.candidate, item.token
             first_name = (candidate.name or "").split(" ")[0] or "there"
-            substitutions = {TOKEN: token, REPLY_TOKEN: reply_token, NAME: html.escape(first_name)}
-            if success:
-                substitutions[SUCCESS] = html.escape(success[:300])
+            substitutions = {
+                TOKEN: token,
+                REPLY_TOKEN: item.reply_token,
+                NAME: html.escape(first_name),
+            }
+            if item.success:
+                substitutions[SUCCESS] = html.escape(item.success[:300])
             headers = {
                 "List-Unsubscribe": f"<{public}/u/{token}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -418,39 +434,74 @@ class _Composer:
                     ("reminder", "held", now + timedelta(days=program.reminder_after_days))
                 )
             for kind, status, due_at in sends:
-                email_content = self.content(
+                content = self.content(
                     program,
-                    locale,
-                    due.question,
+                    item.values["locale"],
+                    item.due.question,
                     reminder=kind == "reminder",
-                    with_success=bool(success),
+                    with_success=bool(item.success),
                 )
-                row = outbox.enqueue(
-                    self.session,
-                    kind=kind,
-                    content=email_content,
-                    to_email=candidate.email,
-                    to_name=candidate.name,
-                    substitutions=substitutions,
-                    headers=headers,
-                    invitation_id=invitation.id,
-                    contact_id=candidate.contact_id,
-                )
-                row.status, row.next_attempt_at = status, due_at
                 if kind == "invitation":
-                    content = email_content
-            self.session.add(
-                Message(
-                    invitation_id=invitation.id,
-                    direction="outbound",
-                    kind="invitation",
-                    channel="email",
-                    body=content.subject,
-                    created_at=now,
+                    subject = content.subject
+                emails.append(
+                    {
+                        "kind": kind,
+                        "content_id": content.id,
+                        "to_email": candidate.email,
+                        "to_name": candidate.name,
+                        "substitutions": substitutions,
+                        "headers": headers,
+                        "invitation_id": item.id,
+                        "contact_id": candidate.contact_id,
+                        "status": status,
+                        "next_attempt_at": due_at,
+                    }
                 )
+            messages.append(
+                {
+                    "invitation_id": item.id,
+                    "direction": "outbound",
+                    "kind": "invitation",
+                    "channel": "email",
+                    "body": subject,
+                    "created_at": now,
+                }
             )
-        self.pending.clear()
-        self.session.flush()
+        outbox.enqueue_many(self.session, emails)
+        self.session.execute(insert(Message), messages)
+
+    def _read_ids(self, pending: list[QueuedInvitation], now: datetime) -> None:
+        by_hash = {item.values["token_hash"]: item for item in pending}
+        program_ids = {item.values["program_id"] for item in pending}
+        found = self.session.execute(
+            select(Invitation.id, Invitation.token_hash).where(
+                Invitation.created_at == now, Invitation.program_id.in_(program_ids)
+            )
+        )
+        for invitation_id, token_hash in found:
+            if token_hash in by_hash:
+                by_hash[token_hash].id = invitation_id
+        missing = [h for h, item in by_hash.items() if item.id is None]
+        for start in range(0, len(missing), 500):  # a clock stored less precisely than ours
+            chunk = missing[start : start + 500]
+            for invitation_id, token_hash in self.session.execute(
+                select(Invitation.id, Invitation.token_hash).where(Invitation.token_hash.in_(chunk))
+            ):
+                by_hash[token_hash].id = invitation_id
+
+
+@dataclass
+class QueuedInvitation:
+    """An invitation noted by _Composer.queue(); `id` is known once finish() has run."""
+
+    values: dict[str, Any]
+    program: SurveyProgram
+    candidate: Candidate
+    due: Due
+    token: str
+    reply_token: str
+    success: str | None
+    id: int | None = None
 
 
 def _address(mail_from: str) -> str:
