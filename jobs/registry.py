@@ -59,6 +59,21 @@ def _deliver_email(app: Flask, now: datetime) -> dict[str, Any]:
     return stats.as_dict() if hasattr(stats, "as_dict") else dict(vars(stats))
 
 
+def _retag_responses(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import analytics
+
+    return analytics.reanalyze_all(
+        db.database().sessionmaker, only_if_pending=True, now=now
+    ).as_dict()
+
+
+def _propose_themes(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import analytics
+
+    with db.transaction() as session:
+        return analytics.propose_themes(session, now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -80,6 +95,18 @@ JOBS: dict[str, Job] = {
             "Send queued emails in bulk through the mail backend.",
             _deliver_email,
         ),
+        Job(
+            "retag-responses",
+            300,
+            "Re-tag every comment after the theme taxonomy changed (resumes a killed run).",
+            _retag_responses,
+        ),
+        Job(
+            "propose-themes",
+            86_400,
+            "Propose recurring phrases from recent unhappy comments that no theme covers.",
+            _propose_themes,
+        ),
     )
 }
 
@@ -99,28 +126,21 @@ def run_job(
 ) -> dict[str, Any] | None:
     """Run one slot of a job; None when another process already ran (or runs) that slot.
 
-    A manual run (operators, tests) gets its own key at the current microsecond, never a
-    scheduled slot's, so it always runs and never takes a scheduled run's place.
+    A manual run (operators, tests) gets its own slot at the current second, so it always runs.
     """
     job = JOBS[name]
     now = now or datetime.now(UTC)
-    slot = slot_for(job, now)
-    if manual:
-        slot = now if now != slot else now + timedelta(microseconds=1)
+    slot = now.replace(microsecond=0) if manual else slot_for(job, now)
     with app.app_context():
         session = db.session()
-        while True:
-            run = JobRun(job=name, scheduled_for=slot, worker=worker_id(), started_at=now)
-            session.add(run)
-            try:
-                session.commit()
-                break
-            except IntegrityError:
-                session.rollback()
-                if not manual:
-                    log.info("job %s slot %s already taken; skipping", name, slot.isoformat())
-                    return None
-                slot += timedelta(microseconds=1)  # another manual run at the same instant
+        run = JobRun(job=name, scheduled_for=slot, worker=worker_id(), started_at=now)
+        session.add(run)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            log.info("job %s slot %s already taken; skipping", name, slot.isoformat())
+            return None
         try:
             summary = job.run(app, now)
         except Exception as exc:

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from feedback import db
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.services import responses
+from feedback.services import analytics, responses
 from feedback.web.access import STAFF, roles
 
 blp = Blueprint(
@@ -39,6 +39,25 @@ class ResponseSchema(Schema):
     answered_at = fields.DateTime()
     confirmed_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
+    # Comment analytics (feedback.services.analytics): null sentiment for non-English comments.
+    sentiment = fields.Function(
+        lambda r: analytics.exposure(r)["sentiment"],
+        allow_none=True,
+        metadata={"description": "{polarity (-1..1), label, drivers [{phrase, contribution}]}"},
+    )
+    language = fields.Function(
+        lambda r: analytics.exposure(r)["language"],
+        allow_none=True,
+        metadata={"description": "ISO 639-1 code of the comment; null when unknown"},
+    )
+    themes = fields.Function(
+        lambda r: analytics.exposure(r)["themes"],
+        metadata={"description": "[{key, name, spans [{start, end, keyword}], sentiment}]"},
+    )
+    mismatch = fields.Function(
+        lambda r: analytics.exposure(r)["mismatch"],
+        metadata={"description": "{flag, reason}: score and comment clearly disagree"},
+    )
 
 
 class MessageSchema(Schema):
@@ -77,6 +96,7 @@ class Responses(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List responses, newest first, by program, category, dates, account or segment."""
         items, total = responses.list_responses(db.session(), args, args["page"], args["per_page"])
+        analytics.preload(db.session(), items)
         return page_body(items, total, args)
 
 
@@ -88,6 +108,14 @@ class ResponseById(MethodView):
     def get(self, response_id: int) -> Any:
         """One response with its whole conversation thread."""
         response, thread = responses.get_response(db.session(), response_id)
-        body = ResponseSchema().dump(response)
-        body["thread"] = thread
-        return body
+        return _WithThread(response, thread)
+
+
+class _WithThread:
+    """A response and its thread, dumped in one pass (a pre-dumped dict has no .contact)."""
+
+    def __init__(self, response: Any, thread: list[Any]) -> None:
+        self.response, self.thread = response, thread
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.response, name)

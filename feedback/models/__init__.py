@@ -1,5 +1,12 @@
 """SQLAlchemy models, one module per part of the domain; importing this registers them all."""
 
+from feedback.models.analytics import (  # noqa: F401
+    AnalysisProgress,
+    ResponseAnalysis,
+    ResponseTheme,
+    Theme,
+    ThemeProposal,
+)
 from feedback.models.conversation import Message, Response, ScoreChange
 from feedback.models.customers import Account, AccountDomain, Contact, LifecycleEvent
 from feedback.models.delivery import EmailContent, Invitation, OutboxEmail

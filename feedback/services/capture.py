@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from feedback import classification, scanners
 from feedback.models import Contact, Invitation, Message, Response, ScoreChange, SurveyProgram
-from feedback.services import surveys, webhooks_out
+from feedback.services import analytics, surveys, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
 from feedback.tokens import hash_token, looks_like_token
 
@@ -319,6 +319,7 @@ def submit_answer(
             )
         )
         response.comment = comment  # the latest words; every earlier one stays in the thread
+        analytics.analyze_response(session, response)
     if success_definition:
         response.success_definition = success_definition
         session.add(

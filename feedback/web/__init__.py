@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from feedback.web import admin, auth, home, survey, unsubscribe, webhooks
-from feedback.web import inbound, thread, webhooks_out  # conversation: replies, webhooks
+from feedback.web import (  # conversation: replies, webhooks
+    admin,
+    auth,
+    home,
+    inbound,
+    survey,
+    themes,
+    thread,
+    unsubscribe,
+    webhooks,
+    webhooks_out,
+)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -18,5 +28,6 @@ def register_blueprints(app: Flask) -> None:
         admin.bp,
         admin.dev,
         *(inbound.bp, thread.bp, webhooks_out.bp),
+        themes.bp,
     ):
         app.register_blueprint(blueprint)

@@ -1,0 +1,153 @@
+"""Admin pages for the theme taxonomy: list, edit, and the emerging-theme proposals.
+
+Thin views over services.analytics; an edit of keywords marks a re-tag pending, which the
+retag-responses job (or `flask --app wsgi analyze --all`) carries out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from feedback import db
+from feedback.models import Role
+from feedback.services import analytics, org
+from feedback.services.errors import ServiceError
+from feedback.web.access import roles
+
+bp = Blueprint("themes", __name__, url_prefix="/admin/themes")
+
+
+class CsrfOnlyForm(FlaskForm):
+    """Our forms are plain HTML; this carries and checks the CSRF token."""
+
+
+def _teams() -> list[Any]:
+    teams, _ = org.list_teams(db.session(), 1, 1000)
+    return teams
+
+
+def _check_csrf() -> None:
+    if not CsrfOnlyForm().validate_on_submit():
+        abort(400)
+
+
+@bp.route("")
+@roles(Role.ADMIN)
+def theme_list():
+    session = db.session()
+    themes = analytics.list_themes(session)
+    progress = analytics.retag_status(session)
+    session.commit()  # the default taxonomy, seeded on first view
+    return render_template(
+        "themes/list.html",
+        themes=themes,
+        progress=progress,
+        proposals=len(analytics.list_proposals(session)),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:theme_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def theme_edit(theme_id: int | None = None):
+    session = db.session()
+    theme = analytics.get_theme(session, theme_id) if theme_id else None
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        _check_csrf()
+        values = request.form.to_dict()
+        data = {
+            "name": values.get("name", ""),
+            "owner_team_id": values.get("owner_team_id") or None,
+            "keywords": values.get("keywords", ""),
+            "active": values.get("active") == "on",
+        }
+        try:
+            if theme is None:
+                theme = analytics.create_theme(session, data)
+            else:
+                analytics.update_theme(session, theme.id, data)
+            session.commit()
+            flash(f"Saved “{theme.name}”. Responses are re-tagged in the background.", "info")
+            return redirect(url_for("themes.theme_edit", theme_id=theme.id))
+        except ServiceError as exc:
+            session.rollback()
+            errors = exc.fields or {"": [exc.message]}
+            if theme_id is None:
+                theme = None
+        status = 422
+    else:
+        status = 200
+        values = {
+            "name": theme.name if theme else "",
+            "owner_team_id": str(theme.owner_team_id or "") if theme else "",
+            "keywords": "\n".join(theme.keywords) if theme else "",
+            "active": "on" if (theme is None or theme.active) else "",
+        }
+    return render_template(
+        "themes/edit.html", theme=theme, values=values, errors=errors, teams=_teams()
+    ), status
+
+
+@bp.route("/proposals")
+@roles(Role.ADMIN)
+def proposals():
+    return _proposals_page({}, {}, 200)
+
+
+def _proposals_page(errors: dict[int, dict[str, list[str]]], values: dict[int, Any], status: int):
+    session = db.session()
+    return render_template(
+        "themes/proposals.html",
+        proposals=analytics.list_proposals(session),
+        dismissed=analytics.list_proposals(session, "dismissed"),
+        themes=analytics.list_themes(session),
+        teams=_teams(),
+        errors=errors,
+        values=values,
+    ), status
+
+
+@bp.route("/proposals/<int:proposal_id>/accept", methods=["POST"])
+@roles(Role.ADMIN)
+def proposal_accept(proposal_id: int):
+    _check_csrf()
+    session = db.session()
+    values = request.form.to_dict()
+    data = {
+        "name": values.get("name", "").strip(),
+        "owner_team_id": values.get("owner_team_id") or None,
+        "theme_id": values.get("theme_id") or None,
+    }
+    try:
+        theme = analytics.accept_proposal(session, proposal_id, data)
+        session.commit()
+    except ServiceError as exc:
+        session.rollback()
+        if exc.status == 404:
+            abort(404)
+        return _proposals_page({proposal_id: exc.fields or {"": [exc.message]}},
+                               {proposal_id: values}, 422)  # fmt: skip
+    flash(f"Accepted into “{theme.name}”. Responses are re-tagged in the background.", "info")
+    return redirect(url_for("themes.proposals"))
+
+
+@bp.route("/proposals/<int:proposal_id>/dismiss", methods=["POST"])
+@roles(Role.ADMIN)
+def proposal_dismiss(proposal_id: int):
+    _check_csrf()
+    session = db.session()
+    try:
+        analytics.dismiss_proposal(session, proposal_id)
+        session.commit()
+    except ServiceError as exc:
+        session.rollback()
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message, "error")
+        return redirect(url_for("themes.proposals"))
+    flash("Dismissed; it will not be proposed again.", "info")
+    return redirect(url_for("themes.proposals"))
