@@ -126,21 +126,28 @@ def run_job(
 ) -> dict[str, Any] | None:
     """Run one slot of a job; None when another process already ran (or runs) that slot.
 
-    A manual run (operators, tests) gets its own slot at the current second, so it always runs.
+    A manual run (operators, tests) gets its own key at the current microsecond, never a
+    scheduled slot's, so it always runs and never takes a scheduled run's place.
     """
     job = JOBS[name]
     now = now or datetime.now(UTC)
-    slot = now.replace(microsecond=0) if manual else slot_for(job, now)
+    slot = slot_for(job, now)
+    if manual:
+        slot = now if now != slot else now + timedelta(microseconds=1)
     with app.app_context():
         session = db.session()
-        run = JobRun(job=name, scheduled_for=slot, worker=worker_id(), started_at=now)
-        session.add(run)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            log.info("job %s slot %s already taken; skipping", name, slot.isoformat())
-            return None
+        while True:
+            run = JobRun(job=name, scheduled_for=slot, worker=worker_id(), started_at=now)
+            session.add(run)
+            try:
+                session.commit()
+                break
+            except IntegrityError:
+                session.rollback()
+                if not manual:
+                    log.info("job %s slot %s already taken; skipping", name, slot.isoformat())
+                    return None
+                slot += timedelta(microseconds=1)  # another manual run at the same instant
         try:
             summary = job.run(app, now)
         except Exception as exc:
