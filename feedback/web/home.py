@@ -22,7 +22,9 @@ def index():
         "teams": session.scalar(select(func.count()).select_from(Team)),
         "staff users": session.scalar(select(func.count()).select_from(User)),
     }
-    return render_template("home.html", counts=counts)
+    from feedback.services import overview
+
+    return render_template("home.html", counts=counts, overview=overview.nps_overview(session))
 
 
 @bp.route("/healthz")

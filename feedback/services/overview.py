@@ -1,0 +1,56 @@
+"""The staff home page's numbers: NPS per program and region with honest error bars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from feedback import nps
+from feedback.models import Account, Response, SurveyProgram
+
+
+@dataclass(frozen=True)
+class NpsRow:
+    label: str
+    result: nps.NpsResult
+
+
+def _rows(session: Session, group, since: datetime) -> list[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
+    return list(
+        session.execute(
+            select(group, Response.category, func.count())
+            .select_from(Response)
+            .join(SurveyProgram, Response.program_id == SurveyProgram.id)
+            .outerjoin(Account, Response.account_id == Account.id)
+            .where(Response.scale == "nps", Response.answered_at >= since)
+            .where(Response.category.in_(("promoter", "passive", "detractor")))
+            .group_by(group, Response.category)
+        )
+    )
+
+
+def _results(rows: list[tuple[str, str, int]]) -> list[NpsRow]:
+    counts: dict[str, dict[str, int]] = {}
+    for label, category, count in rows:
+        counts.setdefault(label or "unknown", {})[category] = count
+    return [
+        NpsRow(
+            label,
+            nps.nps_from_counts(c.get("promoter", 0), c.get("passive", 0), c.get("detractor", 0)),
+        )
+        for label, c in sorted(counts.items())
+    ]
+
+
+def nps_overview(
+    session: Session, days: int = 90, now: datetime | None = None
+) -> dict[str, list[NpsRow]]:
+    """NPS of the last `days` by program and by region, each with its 95% interval."""
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    return {
+        "program": _results(_rows(session, SurveyProgram.name, since)),
+        "region": _results(_rows(session, Account.region, since)),
+    }
