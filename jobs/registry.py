@@ -74,6 +74,34 @@ def _propose_themes(app: Flask, now: datetime) -> dict[str, Any]:
         return analytics.propose_themes(session, now)
 
 
+def _create_followups(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import followup
+
+    with db.transaction() as session:
+        return followup.create_followups(session, now)
+
+
+def _escalate_tasks(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import followup
+
+    with db.transaction() as session:
+        return followup.escalate_tasks(session, now, config=app.config)
+
+
+def _send_digests(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import followup
+
+    with db.transaction() as session:
+        return followup.send_digests(session, now, config=app.config)
+
+
+def _send_resolution_checks(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import followup
+
+    with db.transaction() as session:
+        return followup.send_resolution_checks(session, now, config=app.config)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -106,6 +134,30 @@ JOBS: dict[str, Job] = {
             86_400,
             "Propose recurring phrases from recent unhappy comments that no theme covers.",
             _propose_themes,
+        ),
+        Job(
+            "create-followups",
+            300,
+            "Turn settled responses into routed follow-up tasks by the active playbooks.",
+            _create_followups,
+        ),
+        Job(
+            "escalate-tasks",
+            900,
+            "Flag tasks overdue at 1× their SLA (lead told); escalate at 2× (department head).",
+            _escalate_tasks,
+        ),
+        Job(
+            "send-digests",
+            3600,
+            "Each weekday morning in the team's zone: every CSM's and team lead's task digest.",
+            _send_digests,
+        ),
+        Job(
+            "send-resolution-checks",
+            3600,
+            "Ask 'Did we resolve it?' a few days after a recovery task closed.",
+            _send_resolution_checks,
         ),
     )
 }

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from feedback.api import accounts, common, contacts, programs, responses, teams, users
+from feedback.api import accounts, common, contacts, programs, responses, tasks, teams, users
 from feedback.extensions import csrf
 
-RESOURCES = (teams, users, accounts, contacts, programs, responses)
+RESOURCES = (teams, users, accounts, contacts, programs, responses, tasks)
 
 
 def init_app(app: Flask) -> None:

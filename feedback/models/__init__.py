@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per part of the domain; importing this registers them all."""
 
-from feedback.models.analytics import (  # noqa: F401
+from feedback.models.analytics import (
     AnalysisProgress,
     ResponseAnalysis,
     ResponseTheme,
@@ -11,6 +11,14 @@ from feedback.models.conversation import Message, Response, ScoreChange
 from feedback.models.customers import Account, AccountDomain, Contact, LifecycleEvent
 from feedback.models.delivery import EmailContent, Invitation, OutboxEmail
 from feedback.models.events import EmailEvent
+from feedback.models.followup import (
+    OuterLoopCandidate,
+    PlaybookRule,
+    PlaybookSet,
+    ResolutionCheck,
+    Task,
+    TaskEvent,
+)
 from feedback.models.jobs import JobRun
 from feedback.models.org import ApiToken, Role, Team, User
 from feedback.models.programs import SurveyProgram
@@ -25,5 +33,7 @@ from feedback.models.replies import (  # noqa: E501, F401
 __all__ = [
     "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "EmailEvent", "Invitation",
     "JobRun", "LifecycleEvent", "Message", "OutboxEmail", "Response", "Role", "ScoreChange",
-    "SurveyProgram", "Team", "User",
+    "SurveyProgram", "Team", "User", "OuterLoopCandidate", "PlaybookRule", "PlaybookSet",
+    "ResolutionCheck", "Task", "TaskEvent", "AnalysisProgress", "ResponseAnalysis",
+    "ResponseTheme", "Theme", "ThemeProposal",
 ]  # fmt: skip

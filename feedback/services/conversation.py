@@ -33,7 +33,7 @@ from feedback.models import (
     UnmatchedReply,
     User,
 )
-from feedback.services import outbox, webhooks_out
+from feedback.services import followup, outbox, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
 
@@ -167,6 +167,7 @@ def _thread_reply(
         )
     )
     response_id = session.scalar(select(Response.id).where(Response.invitation_id == invitation.id))
+    followup.customer_replied(session, invitation.id, now)  # a waiting task is back in progress
     webhooks_out.emit(
         session,
         "reply.received",

@@ -29,6 +29,7 @@ from feedback.models import (
     Message,
     OutboxEmail,
     SurveyProgram,
+    Task,
 )
 from feedback.services import outbox, programs
 from feedback.services.customers import normalise_email
@@ -118,6 +119,7 @@ class History:
     last_invited: dict[tuple[int, int], datetime]  # (program_id, contact_id) → created_at
     sent_today: Counter[int]
     events: dict[tuple[int, str], datetime]  # (contact_id, event name) → latest occurred_at
+    in_conversation: set[int] = field(default_factory=set)  # contacts with an open recover task
 
     @classmethod
     def load(cls, session: Session, now: datetime) -> History:
@@ -158,7 +160,14 @@ class History:
                 ).group_by(LifecycleEvent.contact_id, LifecycleEvent.name)
             )
         }
-        return cls(last_survey_at, waves, last_invited, sent_today, events)
+        in_conversation = set(
+            session.scalars(
+                select(Task.contact_id).where(
+                    Task.type == "recover", Task.status != "closed", Task.contact_id.is_not(None)
+                )
+            )
+        )
+        return cls(last_survey_at, waves, last_invited, sent_today, events, in_conversation)
 
     def record(self, program_id: int, contact_id: int, wave_key: str, now: datetime) -> None:
         self.waves.add((program_id, contact_id, wave_key))
@@ -273,6 +282,7 @@ def _decide(
         spam_reported=candidate.spam_reported,
         timezone=candidate.timezone,
         account_timezone=candidate.account_timezone,
+        has_open_recover_task=candidate.contact_id in history.in_conversation,
     )
     past = eligibility.SurveyHistory(
         last_sent_at=history.last_survey_at.get(candidate.contact_id),

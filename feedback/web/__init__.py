@@ -9,6 +9,8 @@ from feedback.web import (  # conversation: replies, webhooks
     auth,
     home,
     inbound,
+    playbooks,
+    resolution,
     survey,
     themes,
     thread,
@@ -29,5 +31,6 @@ def register_blueprints(app: Flask) -> None:
         admin.dev,
         *(inbound.bp, thread.bp, webhooks_out.bp),
         themes.bp,
+        *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"
     ):
         app.register_blueprint(blueprint)

@@ -23,6 +23,8 @@ PUBLIC_ENDPOINTS = {
     "unsubscribe.resubscribe",
     "webhooks.sendgrid_events",
     "inbound.sendgrid_inbound",
+    "resolution.show",
+    "resolution.answer",
 }
 ALL_ROLES = [r.value for r in Role]
 

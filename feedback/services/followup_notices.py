@@ -1,0 +1,491 @@
+"""The inner loop's notices: overdue and escalation emails, daily digests, and the "Did we
+resolve it?" question a few days after a recovery closed.
+
+Split from services.followup (which re-exports these names) to keep each module readable;
+every email goes through the outbox in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedback import sla, task_states
+from feedback.models import Contact, Task, TaskEvent, Team, User
+from feedback.services.errors import InvalidInput, NotFound
+
+CHECK_QUESTION = "Did we resolve it?"
+MAX_COMMENT = 5000
+
+
+def _team_timezone(session: Session, team_id: int | None) -> str:
+    team = session.get(Team, team_id) if team_id is not None else None
+    return team.timezone if team is not None and team.timezone else "UTC"
+
+
+# ---------------------------------------------------------------- staff emails
+
+
+TASK_PATH = "/tasks/{id}"
+DIGEST_FROM_HOUR, DIGEST_UNTIL_HOUR = 8, 12  # "morning" in the user's team's zone
+
+
+def _config(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if config is not None:
+        return config
+    from flask import current_app
+
+    return current_app.config
+
+
+def _address(mail_from: str) -> str:
+    return mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
+
+
+def task_url(config: Mapping[str, Any], task_id: int) -> str:
+    return str(config["PUBLIC_URL"]).rstrip("/") + TASK_PATH.format(id=task_id)
+
+
+def _staff_email(
+    session: Session,
+    config: Mapping[str, Any],
+    *,
+    kind: str,
+    template: str,
+    to: User,
+    subject: str,
+    now: datetime,
+    **context: Any,
+) -> Any:
+    from feedback.mail.render import render
+    from feedback.services import outbox
+
+    email = render(
+        template,
+        subject=subject,
+        from_email=_address(str(config["MAIL_FROM"])),
+        from_name="Feedback follow-ups",
+        reply_to=None,
+        recipient=to,
+        task_url=lambda task_id: task_url(config, task_id),
+        **context,
+    )
+    row = outbox.enqueue(
+        session,
+        kind=kind,
+        content=outbox.content_for(session, email),
+        to_email=to.email,
+        to_name=to.name,
+    )
+    row.created_at = row.next_attempt_at = now
+    return row
+
+
+def _team_leads(session: Session, team_id: int | None) -> list[User]:
+    if team_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.team_id == team_id, User.role == "team_lead", User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def _department_heads(session: Session, team_id: int | None) -> list[User]:
+    team = session.get(Team, team_id) if team_id is not None else None
+    if team is None:
+        return []
+    return list(
+        session.scalars(
+            select(User)
+            .join(Team, Team.id == User.team_id)
+            .where(
+                Team.department == team.department,
+                User.role == "department_head",
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+# ---------------------------------------------------------------- escalation
+
+
+def escalate_tasks(
+    session: Session, now: datetime | None = None, *, config: Mapping[str, Any] | None = None
+) -> dict[str, int]:
+    """At 1× its SLA a task is flagged overdue and its team lead told; at 2× the department
+    head of the team's department is told. Each happens once per task (until it reopens)."""
+    now = now or datetime.now(UTC)
+    config = _config(config)
+    query = (
+        select(Task)
+        .where(Task.status != "closed", Task.due_at <= now, Task.escalated_at.is_(None))
+        .order_by(Task.due_at, Task.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    stats = {"overdue": 0, "escalated": 0, "emails": 0}
+    for task in session.scalars(query).all():
+        tz = _team_timezone(session, task.team_id)
+        owner = session.get(User, task.owner_id) if task.owner_id else None
+        if task.overdue_at is None:
+            task.overdue_at = now
+            stats["overdue"] += 1
+            leads = _team_leads(session, task.team_id)
+            for lead in leads:
+                _staff_email(
+                    session,
+                    config,
+                    kind="task_overdue",
+                    template="task_overdue",
+                    to=lead,
+                    subject=f"Overdue: {task.title}",
+                    now=now,
+                    task=task,
+                    owner=owner,
+                )
+                stats["emails"] += 1
+            told = ", ".join(u.name for u in leads) or "nobody (the team has no lead)"
+            task.events.append(
+                TaskEvent(
+                    kind="overdue",
+                    to_value=told[:200],
+                    body=f"Overdue at 1× its SLA; told {told}.",
+                    created_at=now,
+                )
+            )
+        escalate_at = sla.add_business_hours(task.due_at, task.sla_business_hours, tz)
+        if now >= escalate_at:
+            task.escalated_at = now
+            stats["escalated"] += 1
+            heads = _department_heads(session, task.team_id)
+            for head in heads:
+                _staff_email(
+                    session,
+                    config,
+                    kind="task_escalated",
+                    template="task_escalated",
+                    to=head,
+                    subject=f"Escalated: {task.title}",
+                    now=now,
+                    task=task,
+                    owner=owner,
+                )
+                stats["emails"] += 1
+            told = ", ".join(u.name for u in heads) or "nobody (no department head)"
+            task.events.append(
+                TaskEvent(
+                    kind="escalated",
+                    to_value=told[:200],
+                    body=f"Escalated at 2× its SLA; told {told}.",
+                    created_at=now,
+                )
+            )
+    session.flush()
+    return stats
+
+
+# ---------------------------------------------------------------- digests
+
+
+def send_digests(
+    session: Session, now: datetime | None = None, *, config: Mapping[str, Any] | None = None
+) -> dict[str, int]:
+    """Each weekday morning (team time): a CSM gets their open tasks, due-today first; a team
+    lead also gets the team's overdue tasks. At most one digest per person per day."""
+    from feedback.models import OutboxEmail
+
+    now = now or datetime.now(UTC)
+    config = _config(config)
+    stats = {"sent": 0, "not_morning": 0, "already_sent": 0, "nothing": 0}
+    users = session.scalars(
+        select(User)
+        .where(User.active.is_(True), User.role.in_(("csm", "team_lead")))
+        .order_by(User.id)
+    ).all()
+    for user in users:
+        tz = _team_timezone(session, user.team_id)
+        local = now.astimezone(sla.zone(tz))
+        if local.weekday() >= 5 or not DIGEST_FROM_HOUR <= local.hour < DIGEST_UNTIL_HOUR:
+            stats["not_morning"] += 1
+            continue
+        day_start, day_end = sla.local_day_bounds(now, tz)
+        if session.scalar(
+            select(OutboxEmail.id)
+            .where(
+                OutboxEmail.kind == "digest",
+                OutboxEmail.to_email == user.email,
+                OutboxEmail.created_at >= day_start,
+            )
+            .limit(1)
+        ):
+            stats["already_sent"] += 1
+            continue
+        mine = session.scalars(
+            select(Task)
+            .where(Task.owner_id == user.id, Task.status != "closed")
+            .order_by(Task.due_at, Task.id)
+        ).all()
+        overdue: list[Task] = []
+        if user.role == "team_lead" and user.team_id is not None:
+            overdue = list(
+                session.scalars(
+                    select(Task)
+                    .where(
+                        Task.team_id == user.team_id, Task.status != "closed", Task.due_at <= now
+                    )
+                    .order_by(Task.due_at, Task.id)
+                )
+            )
+        if not mine and not overdue:
+            stats["nothing"] += 1
+            continue
+        due_today = [t for t in mine if t.due_at < day_end]
+        later = [t for t in mine if t.due_at >= day_end]
+        owners = {u.id: u.name for u in session.scalars(select(User))} if overdue else {}
+        _staff_email(
+            session,
+            config,
+            kind="digest",
+            template="digest",
+            to=user,
+            subject=f"Your follow-ups for {local.strftime('%A %d %B')}",
+            now=now,
+            due_today=due_today,
+            later=later,
+            overdue=overdue,
+            owners=owners,
+            zone=sla.zone(tz),
+        )
+        stats["sent"] += 1
+    session.flush()
+    return stats
+
+
+def send_resolution_checks(
+    session: Session, now: datetime | None = None, *, config: Mapping[str, Any] | None = None
+) -> dict[str, int]:
+    """Send each due "Did we resolve it?" in the customer's thread, through the outbox."""
+    from feedback.mail.render import REPLY_TOKEN, TOKEN
+    from feedback.models import Invitation, Message, ReplyToken, ResolutionCheck
+    from feedback.tokens import hash_token, new_token
+
+    now = now or datetime.now(UTC)
+    config = _config(config)
+    stats = {"sent": 0, "skipped": 0}
+    query = (
+        select(ResolutionCheck)
+        .where(ResolutionCheck.sent_at.is_(None), ResolutionCheck.send_at <= now)
+        .order_by(ResolutionCheck.send_at, ResolutionCheck.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    for check in session.scalars(query).all():
+        task = session.get(Task, check.task_id)
+        contact = session.get(Contact, task.contact_id) if task and task.contact_id else None
+        invitation = (
+            session.get(Invitation, task.invitation_id) if task and task.invitation_id else None
+        )
+        why = None
+        if task is None or task.status != "closed":
+            why = "the task is open again"
+        elif contact is None or invitation is None:
+            why = "the customer is no longer known"
+        elif contact.unsubscribed or contact.bounced or contact.spam_reported:
+            why = "the customer cannot be emailed"
+        if why is not None:
+            if task is not None:
+                task.events.append(
+                    TaskEvent(
+                        kind="resolution_check",
+                        body=f"Not asked “{CHECK_QUESTION}”: {why}.",
+                        created_at=now,
+                    )
+                )
+            session.delete(check)
+            stats["skipped"] += 1
+            continue
+        assert task is not None and contact is not None and invitation is not None
+        token, reply = new_token(), new_token()
+        check.token_hash = hash_token(token)
+        session.add(
+            ReplyToken(
+                token_hash=hash_token(reply),
+                invitation_id=invitation.id,
+                created_by_user_id=task.owner_id,
+                created_at=now,
+            )
+        )
+        owner = session.get(User, task.owner_id) if task.owner_id else None
+        program = invitation.program
+        from feedback.mail.render import render
+        from feedback.services import outbox
+
+        link = f"{str(config['PUBLIC_URL']).rstrip('/')}/resolved/{TOKEN}"
+        email = render(
+            "resolution_check",
+            subject=f"{CHECK_QUESTION} ({program.product_name})",
+            from_email=_address(str(config["MAIL_FROM"])),
+            from_name=f"{owner.name} ({program.sender_name})" if owner else program.sender_name,
+            reply_to=f"reply+{REPLY_TOKEN}@{config['INBOUND_DOMAIN']}",
+            locale=invitation.locale,
+            question=CHECK_QUESTION,
+            link=link,
+            customer_name=(contact.name or "").split(" ")[0],
+            staff_name=owner.name if owner else None,
+            sender_name=program.sender_name,
+            product=program.product_name,
+        )
+        row = outbox.enqueue(
+            session,
+            kind="resolution_check",
+            content=outbox.content_for(session, email),
+            to_email=contact.email,
+            to_name=contact.name,
+            substitutions={TOKEN: token, REPLY_TOKEN: reply},
+            invitation_id=invitation.id,
+            contact_id=contact.id,
+        )
+        row.created_at = row.next_attempt_at = now
+        session.flush()
+        session.add(
+            Message(
+                invitation_id=invitation.id,
+                direction="outbound",
+                kind="resolution_check",
+                channel="email",
+                author_user_id=task.owner_id,
+                body=CHECK_QUESTION,
+                outbox_email_id=row.id,
+                created_at=now,
+            )
+        )
+        task.events.append(
+            TaskEvent(
+                kind="resolution_check",
+                body=f"Asked the customer “{CHECK_QUESTION}”.",
+                created_at=now,
+            )
+        )
+        check.sent_at = now
+        stats["sent"] += 1
+    session.flush()
+    return stats
+
+
+@dataclass(frozen=True)
+class CheckPage:
+    """What the public "Did we resolve it?" page shows."""
+
+    check: Any
+    task: Task
+    contact: Contact
+    sender_name: str
+    product: str
+
+
+def open_resolution_check(session: Session, token: str) -> CheckPage:
+    from feedback.models import Invitation, ResolutionCheck
+    from feedback.tokens import hash_token, looks_like_token
+
+    check = None
+    if looks_like_token(token):
+        check = session.scalar(
+            select(ResolutionCheck).where(
+                ResolutionCheck.token_hash == hash_token(token),
+                ResolutionCheck.sent_at.is_not(None),
+            )
+        )
+    if check is None:
+        raise NotFound("We could not find this question. Please use the link in your email.")
+    task = session.get(Task, check.task_id)
+    contact = session.get(Contact, task.contact_id) if task and task.contact_id else None
+    invitation = (
+        session.get(Invitation, task.invitation_id) if task and task.invitation_id else None
+    )
+    if task is None or contact is None or invitation is None:
+        raise NotFound("This question is no longer open. Thank you all the same.")
+    program = invitation.program
+    return CheckPage(check, task, contact, program.sender_name, program.product_name)
+
+
+def answer_resolution_check(
+    session: Session,
+    token: str,
+    answer: str | None,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> CheckPage:
+    """The customer's yes / no (and words) in their thread; a "no" reopens the task."""
+    from feedback.models import Message
+
+    now = now or datetime.now(UTC)
+    page = open_resolution_check(session, token)
+    check, task = page.check, page.task
+    answer = (answer or "").strip().lower() or None
+    comment = (comment or "").replace("\r\n", "\n").strip() or None
+    if answer not in (None, "yes", "no"):
+        raise InvalidInput("Choose yes or no.", {"answer": ["Choose yes or no."]})
+    if answer is None and check.answer is None:
+        raise InvalidInput("Choose yes or no.", {"answer": ["Choose yes or no."]})
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise InvalidInput(
+            "Your answer was not sent yet.",
+            {
+                "comment": [
+                    f"Please keep it under {MAX_COMMENT:,} characters; "
+                    "your text is still in the box."
+                ]
+            },
+        )
+    changed = answer is not None and answer != check.answer
+    if changed:
+        check.answer = answer
+        check.answered_at = now
+        words = "Yes, it is resolved." if answer == "yes" else "No, it is not resolved."
+        session.add(
+            Message(
+                invitation_id=task.invitation_id,
+                direction="inbound",
+                kind="resolution_answer",
+                channel="page",
+                body=words,
+                created_at=now,
+            )
+        )
+    if comment is not None and comment != check.comment:
+        check.comment = comment
+        session.add(
+            Message(
+                invitation_id=task.invitation_id,
+                direction="inbound",
+                kind="comment",
+                channel="page",
+                body=comment,
+                created_at=now,
+            )
+        )
+    task.events.append(
+        TaskEvent(
+            kind="resolution_answer",
+            to_value=check.answer,
+            body=comment,
+            created_at=now,
+        )
+    )
+    session.flush()
+    if changed and answer == "no" and task.status == "closed":
+        note = "The customer says it is not resolved" + (f": {comment}" if comment else ".")
+        from feedback.services.followup import transition
+
+        transition(session, task.id, None, task_states.OPEN, note=note, now=now)
+    return page

@@ -1,0 +1,127 @@
+"""The follow-up task's lifecycle: which status may follow which, and what closing needs.
+
+open → in_progress → waiting_on_customer → closed, with shortcuts a CSM really takes (open
+straight to waiting after a first email, closing from any open state) and reopening a closed
+task. Pure: the service asks `check` before it changes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OPEN, IN_PROGRESS, WAITING, CLOSED = "open", "in_progress", "waiting_on_customer", "closed"
+STATUSES = (OPEN, IN_PROGRESS, WAITING, CLOSED)
+LABELS = {
+    OPEN: "Open",
+    IN_PROGRESS: "In progress",
+    WAITING: "Waiting on customer",
+    CLOSED: "Closed",
+}
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    OPEN: (IN_PROGRESS, WAITING, CLOSED),
+    IN_PROGRESS: (WAITING, CLOSED),
+    WAITING: (IN_PROGRESS, CLOSED),
+    CLOSED: (OPEN, IN_PROGRESS),  # reopening
+}
+RESOLUTION_CODES = (
+    "contacted",
+    "resolved",
+    "not_reachable",
+    "churn_risk",
+    "product_gap",
+    "no_action",
+)
+ROOT_CAUSES = (
+    "outcome not reached",
+    "trust",
+    "relevance",
+    "product mismatch",
+    "price/value",
+    "support experience",
+    "other",
+)
+MAX_NOTE = 5000
+
+
+class TransitionError(ValueError):
+    """The move is not allowed from the task's current status (a conflict with its state)."""
+
+
+class CloseError(ValueError):
+    """The move is allowed but what came with it is incomplete or unknown (bad input)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Change:
+    """What the service writes: the new status and the cleaned closing details."""
+
+    from_status: str
+    to_status: str
+    resolution_code: str | None = None
+    root_cause: str | None = None
+    note: str | None = None
+
+    @property
+    def reopens(self) -> bool:
+        return self.from_status == CLOSED and self.to_status != CLOSED
+
+    @property
+    def closes(self) -> bool:
+        return self.to_status == CLOSED
+
+
+def label(status: str) -> str:
+    return LABELS.get(status, status)
+
+
+def allowed(from_status: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(from_status, ())
+
+
+def check(
+    from_status: str,
+    to_status: str,
+    *,
+    resolution_code: str | None = None,
+    root_cause: str | None = None,
+    note: str | None = None,
+) -> Change:
+    """The change to make, or TransitionError / CloseError with a message a person can act on."""
+    if to_status not in STATUSES:
+        raise CloseError(
+            f"Unknown status {to_status!r}; use one of: {', '.join(STATUSES)}.", "status"
+        )
+    if from_status == to_status:
+        raise TransitionError(f"The task is already {label(to_status).lower()}.")
+    if to_status not in allowed(from_status):
+        options = ", ".join(label(s).lower() for s in allowed(from_status))
+        raise TransitionError(
+            f"A task that is {label(from_status).lower()} cannot be moved to "
+            f"{label(to_status).lower()}; it can go to: {options}."
+        )
+    note = (note or "").strip() or None
+    if note is not None and len(note) > MAX_NOTE:
+        raise CloseError(f"Keep the note under {MAX_NOTE:,} characters.", "note")
+    if to_status != CLOSED:
+        return Change(from_status, to_status, note=note)
+    code = (resolution_code or "").strip() or None
+    if code is None:
+        raise CloseError(
+            "Choose a resolution code to close the task: " + ", ".join(RESOLUTION_CODES) + ".",
+            "resolution_code",
+        )
+    if code not in RESOLUTION_CODES:
+        raise CloseError(
+            f"Unknown resolution code {code!r}; use one of: {', '.join(RESOLUTION_CODES)}.",
+            "resolution_code",
+        )
+    cause = (root_cause or "").strip() or None
+    if cause is not None and cause not in ROOT_CAUSES:
+        raise CloseError(
+            f"Unknown root cause {cause!r}; use one of: {', '.join(ROOT_CAUSES)}.", "root_cause"
+        )
+    return Change(from_status, to_status, code, cause, note)

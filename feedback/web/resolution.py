@@ -1,0 +1,87 @@
+"""The customer's "Did we resolve it?" page, reached from the link in the question's email.
+
+Public: the unguessable token is the customer's key (and exempt from CSRF for the same reason
+as the survey pages). Opening the link records nothing, because mail scanners open links too;
+the answer is recorded when the customer presses Yes or No.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from feedback import db
+from feedback.extensions import csrf
+from feedback.services import followup
+from feedback.services.errors import InvalidInput, NotFound
+from feedback.web.access import public
+
+bp = Blueprint("resolution", __name__, url_prefix="/resolved")
+HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+def _missing(exc: NotFound):
+    return render_template("survey/link_error.html", message=exc.message), 404, HEADERS
+
+
+@bp.route("/<token>", methods=["GET"])
+@public
+def show(token: str):
+    try:
+        page = followup.open_resolution_check(db.session(), token)
+    except NotFound as exc:
+        return _missing(exc)
+    chosen = request.args.get("answer") if request.args.get("answer") in ("yes", "no") else None
+    return (
+        render_template(
+            "resolution/check.html",
+            page=page,
+            chosen=chosen or page.check.answer,
+            comment=page.check.comment or "",
+            errors={},
+            done=False,
+        ),
+        200,
+        HEADERS,
+    )
+
+
+@bp.route("/<token>", methods=["POST"])
+@csrf.exempt
+@public
+def answer(token: str):
+    session = db.session()
+    chosen = request.form.get("answer") or None
+    comment = request.form.get("comment", "")
+    try:
+        page = followup.answer_resolution_check(session, token, chosen, comment)
+    except NotFound as exc:
+        session.rollback()
+        return _missing(exc)
+    except InvalidInput as exc:
+        session.rollback()
+        page = followup.open_resolution_check(session, token)
+        return (
+            render_template(
+                "resolution/check.html",
+                page=page,
+                chosen=chosen,
+                comment=comment,
+                errors=exc.fields,
+                done=False,
+            ),
+            422,
+            HEADERS,
+        )
+    session.commit()
+    return (
+        render_template(
+            "resolution/check.html",
+            page=page,
+            chosen=page.check.answer,
+            comment=page.check.comment or "",
+            errors={},
+            done=True,
+        ),
+        200,
+        HEADERS,
+    )
