@@ -1,0 +1,132 @@
+"""Jobs: each (job, slot) runs once whoever asks; manual runs always run; the CLI and the
+scheduler are wired as the worker process uses them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from feedback.models import Invitation, JobRun
+from feedback.services import programs
+from jobs import registry
+from jobs.registry import JOBS, Job, run_job, slot_for
+from jobs.worker import _safe_run, build_scheduler
+
+NOW = datetime(2026, 3, 10, 12, 3, 20, tzinfo=UTC)  # a Tuesday, inside the send window
+
+
+def runs(session, name: str) -> list[JobRun]:
+    session.expire_all()
+    return list(session.scalars(select(JobRun).filter_by(job=name).order_by(JobRun.id)))
+
+
+def test_a_slot_runs_once_and_is_recorded(app, session):
+    summary = run_job(app, "send-reminders", now=NOW)
+    assert summary == {}
+    [run] = runs(session, "send-reminders")
+    assert (
+        run.scheduled_for
+        == slot_for(JOBS["send-reminders"], NOW)
+        == NOW.replace(minute=0, second=0)
+    )
+    assert (run.status, run.summary, run.worker) == ("done", "{}", registry.worker_id())
+    assert run.finished_at is not None
+
+    # A second scheduler, a restart or a late tick in the same slot does nothing ...
+    assert run_job(app, "send-reminders", now=NOW + timedelta(minutes=5)) is None
+    assert len(runs(session, "send-reminders")) == 1
+    # ... and the next slot runs again.
+    assert run_job(app, "send-reminders", now=NOW + timedelta(minutes=15)) == {}
+    assert len(runs(session, "send-reminders")) == 2
+
+
+def test_manual_runs_always_run_and_never_take_a_scheduled_slot(app, session):
+    slot = slot_for(JOBS["send-reminders"], NOW)
+    assert run_job(app, "send-reminders", now=slot, manual=True) == {}
+    assert run_job(app, "send-reminders", now=slot, manual=True) == {}  # same instant
+    assert run_job(app, "send-reminders", now=slot) == {}  # the scheduled run still runs
+    assert run_job(app, "send-reminders", now=slot, manual=True) == {}
+    assert [r.status for r in runs(session, "send-reminders")] == ["done"] * 4
+
+
+def test_dispatch_job_invites_once_per_slot(app, session, make_contact):
+    programs.create_program(session, {"name": "Job NPS", "kind": "nps", "active": True,
+                                      "cadence_days": 1, "product_name": "Acme"})  # fmt: skip
+    make_contact(timezone="UTC")
+    session.commit()
+    assert run_job(app, "dispatch-surveys", now=NOW) == {"invited": 1, "skipped": {}}
+    assert run_job(app, "dispatch-surveys", now=NOW + timedelta(seconds=1)) is None
+    session.expire_all()
+    assert len(session.scalars(select(Invitation)).all()) == 1
+
+
+def test_a_failing_job_is_recorded_and_the_worker_keeps_going(app, session, monkeypatch):
+    def boom(app, now):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(JOBS, "boom", Job("boom", 60, "Always fails.", boom))
+    with pytest.raises(RuntimeError):
+        run_job(app, "boom", now=NOW)
+    [run] = runs(session, "boom")
+    assert (run.status, run.summary) == ("failed", "RuntimeError: the database went away")
+    _safe_run(app, "boom")  # logged, not raised: the scheduler must survive a bad job
+
+
+# ---------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def cli(app):
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str):
+        return runner.invoke(args=list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_jobs_list_names_every_job(cli):
+    result = cli("jobs", "list")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines] == list(JOBS)
+    assert any(line.startswith("dispatch-surveys") and "every   900 s" in line for line in lines)
+
+
+def test_jobs_run_runs_a_job_once_now(cli, session, make_contact):
+    programs.create_program(session, {"name": "CLI NPS", "kind": "nps", "active": True,
+                                      "cadence_days": 1, "product_name": "Acme"})  # fmt: skip
+    make_contact(timezone="UTC")
+    session.commit()
+    result = cli("jobs", "run", "dispatch-surveys")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("dispatch-surveys: {'invited': ")
+    again = cli("jobs", "run", "dispatch-surveys")  # a manual run is never "already taken"
+    assert again.output.startswith("dispatch-surveys: {'invited': 0")
+    assert len(runs(session, "dispatch-surveys")) == 2
+
+
+def test_jobs_run_an_unknown_job_says_which_exist(cli):
+    result = cli("jobs", "run", "send-everything")
+    assert result.exit_code == 1
+    assert "Unknown job 'send-everything'; known jobs: dispatch-surveys" in result.output
+
+
+# ---------------------------------------------------------------- the scheduler
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_the_scheduler_has_every_job_coalescing_with_a_misfire_grace(app, background):
+    scheduler = build_scheduler(app, background=background)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == set(JOBS)
+    for name, job in jobs.items():
+        assert job.coalesce is True
+        assert job.max_instances == 1
+        assert job.misfire_grace_time is not None
+        assert job.misfire_grace_time >= max(60, JOBS[name].every_seconds)
+        assert job.trigger.interval == timedelta(seconds=JOBS[name].every_seconds)
+        assert job.args == (app, name)
+    assert not scheduler.running
