@@ -115,8 +115,12 @@ def _response_row(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted = session.execute(
-        insert(Response).values(**values).on_conflict_do_nothing(index_elements=["invitation_id"])
+    # RETURNING says whether this call inserted (rowcount is -1 for ON CONFLICT on psycopg).
+    inserted_id = session.scalar(
+        insert(Response)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["invitation_id"])
+        .returning(Response.id)
     )
     response = session.scalar(
         select(Response)
@@ -128,7 +132,7 @@ def _response_row(
     if survey.invitation.responded_at is None:
         survey.invitation.responded_at = now
         surveys.cancel_reminders(session, survey.invitation.id)
-    return response, inserted.rowcount == 1
+    return response, inserted_id is not None
 
 
 def _announce(
