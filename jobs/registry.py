@@ -74,6 +74,13 @@ def _propose_themes(app: Flask, now: datetime) -> dict[str, Any]:
         return analytics.propose_themes(session, now)
 
 
+def _send_huddle_packs(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import huddle
+
+    with db.transaction() as session:
+        return huddle.send_huddle_packs(session, app.config, now)
+
+
 def _create_followups(app: Flask, now: datetime) -> dict[str, Any]:
     from feedback.services import followup
 
@@ -134,6 +141,12 @@ JOBS: dict[str, Job] = {
             86_400,
             "Propose recurring phrases from recent unhappy comments that no theme covers.",
             _propose_themes,
+        ),
+        Job(
+            "send-huddle-packs",
+            7 * 86_400,
+            "Email each team its weekly huddle pack: verbatims, SLA breaches, recoveries.",
+            _send_huddle_packs,
         ),
         Job(
             "create-followups",

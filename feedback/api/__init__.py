@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from feedback.api import accounts, common, contacts, programs, responses, tasks, teams, users
+from feedback.api import (
+    accounts,
+    common,
+    contacts,
+    metrics,
+    programs,
+    responses,
+    tasks,
+    teams,
+    users,
+)
 from feedback.extensions import csrf
 
-RESOURCES = (teams, users, accounts, contacts, programs, responses, tasks)
+RESOURCES = (teams, users, accounts, contacts, programs, responses, metrics, tasks)
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ from feedback.web import (  # conversation: replies, webhooks
     home,
     inbound,
     playbooks,
+    queue,
     resolution,
     survey,
     themes,
@@ -31,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
         admin.dev,
         *(inbound.bp, thread.bp, webhooks_out.bp),
         themes.bp,
+        queue.bp,
         *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"
     ):
         app.register_blueprint(blueprint)

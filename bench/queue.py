@@ -1,0 +1,232 @@
+"""Benchmark the CSM queue page with 100,000 tasks: render /queue for one signed-in CSM.
+
+Run: FEEDBACK_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1/feedback_bench \
+     .venv/bin/python bench/queue.py
+(without the variable: a temporary SQLite file). THE DATABASE IS EMPTIED FIRST.
+
+Builds a fresh schema through the migrations, bulk-inserts 5 teams, 50 CSMs, 2,000 accounts
+and contacts, 20,000 responses and 100,000 tasks in batches, then times the page through the
+Flask test client (median of 20 runs after warm-up), prints EXPLAIN ANALYZE of the list query
+on PostgreSQL, and ends with one JSON line of figures and whether the target is met.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+# This file is named like the standard library's queue module: keep bench/ off the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+sys.path.insert(0, str(REPO))
+
+from sqlalchemy import insert, select, text  # noqa: E402
+
+from feedback import create_app, db, migrate  # noqa: E402
+from feedback.models import (  # noqa: E402
+    Account,
+    Contact,
+    Invitation,
+    Response,
+    SurveyProgram,
+    Task,
+    Team,
+    User,
+)
+from feedback.services import org  # noqa: E402
+from feedback.services import queue as tasks_queue  # noqa: E402
+
+TASKS, CSMS, TEAMS, ACCOUNTS, RESPONSES = 100_000, 50, 5, 2_000, 20_000
+BATCH = 5_000
+RUNS, WARMUP = 20, 5
+TARGET_MS = 300
+PASSWORD = "bench password 123"
+ME = "bench.csm@staff.example.com"
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def database_url() -> str:
+    url = os.environ.get("FEEDBACK_TEST_DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench-queue.sqlite3'}"
+
+
+def fresh_schema(url: str) -> None:
+    engine = db.make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate.upgrade(url)
+
+
+def batched(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), BATCH):
+        session.execute(insert(table), rows[i : i + BATCH])
+
+
+def populate(session: Any) -> User:
+    rng = random.Random(42)
+    batched(session, Team.__table__, [
+        {"name": f"Team {t}", "department": "Customer Success", "timezone": "Europe/Berlin",
+         "created_at": NOW} for t in range(TEAMS)
+    ])  # fmt: skip
+    team_ids = list(session.scalars(select(Team.id).order_by(Team.id)))
+    me = org.create_user(session, {"email": ME, "name": "Bench CSM", "role": "csm",
+                                   "password": PASSWORD, "team_id": team_ids[0]})  # fmt: skip
+    batched(session, User.__table__, [
+        {"email": f"csm{u}@staff.example.com", "name": f"CSM {u}", "role": "csm",
+         "team_id": team_ids[u % TEAMS], "active": True, "created_at": NOW}
+        for u in range(1, CSMS)
+    ] + [
+        {"email": f"lead{t}@staff.example.com", "name": f"Lead {t}", "role": "team_lead",
+         "team_id": team_ids[t], "active": True, "created_at": NOW} for t in range(TEAMS)
+    ])  # fmt: skip
+    csms = list(session.execute(select(User.id, User.team_id).where(User.role == "csm")))
+    plans = ("starter", "growth", "enterprise")
+    batched(session, Account.__table__, [
+        {"name": f"Account {a}", "plan": plans[a % 3], "region": "EMEA",
+         "arr": Decimal(rng.randrange(1_000, 900_000)), "status": "active",
+         "owner_id": csms[a % CSMS][0], "attributes": {}, "created_at": NOW, "updated_at": NOW}
+        for a in range(ACCOUNTS)
+    ])  # fmt: skip
+    account_ids = list(session.scalars(select(Account.id).order_by(Account.id)))
+    batched(session, Contact.__table__, [
+        {"email": f"person{a}@customer{a}.example.org", "name": f"Person {a}",
+         "account_id": account_ids[a], "attributes": {}, "created_at": NOW, "updated_at": NOW}
+        for a in range(ACCOUNTS)
+    ])  # fmt: skip
+    contact_ids = list(session.scalars(select(Contact.id).order_by(Contact.id)))
+    program = SurveyProgram(name="Relationship NPS", kind="nps", active=True)
+    session.add(program)
+    session.flush()
+    batched(session, Invitation.__table__, [
+        {"program_id": program.id, "contact_id": contact_ids[r % ACCOUNTS], "wave_key": f"b{r}",
+         "token_hash": f"t{r:063d}", "reply_token_hash": f"r{r:063d}", "locale": "en",
+         "created_at": NOW, "sent_at": NOW, "expires_at": NOW + timedelta(days=30)}
+        for r in range(RESPONSES)
+    ])  # fmt: skip
+    invitations = list(session.execute(select(Invitation.id, Invitation.contact_id)))
+    responses = []
+    for i, (inv_id, contact_id) in enumerate(invitations):
+        score = rng.randrange(0, 11)
+        category = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+        responses.append({
+            "invitation_id": inv_id, "program_id": program.id, "contact_id": contact_id,
+            "account_id": account_ids[(contact_id - contact_ids[0]) % ACCOUNTS], "scale": "nps",
+            "score": score, "category": category, "status": "confirmed",
+            "comment": f"Comment {i}", "answered_at": NOW - timedelta(days=rng.randrange(400)),
+            "updated_at": NOW,
+        })  # fmt: skip
+    batched(session, Response.__table__, responses)
+    response_rows = list(session.execute(select(Response.id, Response.contact_id)))
+    types = ("recover", "convert", "advocate", "review")
+    statuses = ("closed",) * 7 + ("open", "in_progress", "waiting_on_customer")
+    tasks = []
+    for n in range(TASKS):
+        owner_id, team_id = csms[n % CSMS] if n % CSMS else (me.id, me.team_id)
+        response_id, contact_id = response_rows[n] if n < RESPONSES else (None, None)
+        a = rng.randrange(ACCOUNTS)
+        due = NOW + timedelta(hours=rng.randrange(-24 * 90, 24 * 30))
+        status = rng.choice(statuses)
+        tasks.append({
+            "type": types[n % 4], "status": status, "priority": rng.randrange(1, 5),
+            "title": f"Follow up {n}", "response_id": response_id,
+            "contact_id": contact_id or contact_ids[a], "account_id": account_ids[a],
+            "owner_id": owner_id, "team_id": team_id, "routing_reason": "bench",
+            "sla_business_hours": 16, "due_at": due, "created_at": due - timedelta(days=2),
+            "updated_at": NOW, "closed_at": due if status == "closed" else None,
+            "resolution_code": "contacted" if status == "closed" else None,
+        })  # fmt: skip
+    batched(session, Task.__table__, tasks)
+    session.commit()
+    return me
+
+
+def timed(client: Any, path: str) -> list[float]:
+    for _ in range(WARMUP):
+        assert client.get(path).status_code == 200
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    return samples
+
+
+def explain(session: Any, user: User) -> str:
+    query = tasks_queue._queue_query(user, "mine", tasks_queue.Filters(), "due", NOW)  # noqa: SLF001
+    sql = query.limit(50).compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    rows = session.connection().exec_driver_sql(f"EXPLAIN ANALYZE {sql}")
+    return "\n".join(r[0] for r in rows)
+
+
+def main() -> None:
+    url = database_url()
+    started = time.perf_counter()
+    fresh_schema(url)
+    app = create_app({"DATABASE_URL": url, "ENV": "testing", "TESTING": True,
+                      "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "PUBLIC_URL": "http://127.0.0.1:5000"})  # fmt: skip
+    with app.app_context():
+        session = db.session()
+        me = populate(session)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE"))
+            session.commit()
+        load_s = time.perf_counter() - started
+        mine_total = tasks_queue.queue(session, user=me)[1]
+        plan = explain(session, me) if session.get_bind().dialect.name == "postgresql" else ""
+        session.close()
+    client = app.test_client()
+    login = client.post("/login", data={"email": ME, "password": PASSWORD})
+    assert login.status_code == 302, login.get_data(as_text=True)
+    pages = {
+        "queue_page_ms": "/queue",
+        "queue_by_arr_ms": "/queue?sort=arr",
+        "team_page_ms": "/queue/team",
+        "overdue_page_ms": "/queue/overdue",
+        "team_page_3_priority_ms": "/queue/team?sort=priority&page=3",
+    }
+    figures: dict[str, Any] = {
+        "database": url.split(":", 1)[0],
+        "tasks": TASKS,
+        "csms": CSMS,
+        "teams": TEAMS,
+        "accounts": ACCOUNTS,
+        "responses": RESPONSES,
+        "open_tasks_of_the_csm": mine_total,
+        "load_seconds": round(load_s, 1),
+    }
+    for name, path in pages.items():
+        samples = timed(client, path)
+        figures[name] = round(statistics.median(samples), 1)
+        p90 = round(statistics.quantiles(samples, n=10)[-1], 1)
+        figures[name.replace("_ms", "_p90_ms")] = p90
+        print(f"{path:40} median {figures[name]:7.1f} ms   p90 {p90:7.1f} ms")
+    if plan:
+        print("\nEXPLAIN ANALYZE of the 'my tasks' list query (first page):\n" + plan)
+    value = figures["queue_page_ms"]
+    print(json.dumps({
+        "figures": figures,
+        "targets": {"queue_page_ms": {"value": value, "target": f"< {TARGET_MS} ms",
+                                      "met": value < TARGET_MS}},
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""/api/v1/metrics: the close-the-loop figures team leads see on /metrics, for machines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from feedback import db
+from feedback.api.common import ApiErrorSchema
+from feedback.services import metrics
+from feedback.web.access import roles
+
+blp = Blueprint(
+    "api_metrics", __name__, url_prefix="/api/v1/metrics", description="Close-the-loop metrics"
+)
+LEAD_ROLES = ("team_lead", "department_head", "admin")
+
+
+class RangeArgs(Schema):
+    start = fields.Date(metadata={"description": "First UTC day (default: 29 days before end)"})
+    end = fields.Date(metadata={"description": "Last UTC day, included (default: today)"})
+    team_id = fields.Integer(metadata={"description": "Only this team's tasks"})
+
+
+class FiguresSchema(Schema):
+    tasks = fields.Integer()
+    detractor_tasks = fields.Integer()
+    detractors_decided = fields.Integer(
+        metadata={"description": "Detractor tasks contacted or past their due time"}
+    )
+    detractors_contacted_in_sla = fields.Integer()
+    contacted_in_sla_share = fields.Float(allow_none=True)
+    median_hours_to_first_contact = fields.Float(allow_none=True)
+    median_hours_to_close = fields.Float(allow_none=True)
+    resolution_answers = fields.Integer()
+    resolved_yes = fields.Integer()
+    recovery_rate = fields.Float(allow_none=True)
+
+
+class GroupSchema(FiguresSchema):
+    id = fields.Integer(allow_none=True)
+    name = fields.String()
+    team = fields.String(allow_none=True)
+
+
+class CloseTheLoopSchema(Schema):
+    start = fields.String(metadata={"format": "date"})
+    end = fields.String(metadata={"format": "date"})
+    overall = fields.Nested(FiguresSchema)
+    teams = fields.List(fields.Nested(GroupSchema))
+    csms = fields.List(fields.Nested(GroupSchema))
+
+
+@blp.route("/close-the-loop")
+class CloseTheLoop(MethodView):
+    @roles(*LEAD_ROLES)
+    @blp.arguments(RangeArgs, location="query")
+    @blp.response(200, CloseTheLoopSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Detractors reached within SLA, median hours to first contact and to close, and the
+        recovery rate, overall, per team and per CSM, for tasks created in the range."""
+        start, end = metrics.date_range(args.get("start"), args.get("end"))
+        result = metrics.close_the_loop(
+            db.session(), start=start, end=end, team_id=args.get("team_id")
+        )
+        return result.as_dict()

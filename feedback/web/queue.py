@@ -1,0 +1,303 @@
+"""The CSM queue: my tasks, my team's, the overdue ones; the task page; the huddle pack; metrics.
+
+Reading goes through services.queue / huddle / metrics; every change through the follow-up
+and conversation services, so the page and the API make the same checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from feedback import db
+from feedback.services import conversation, followup, huddle, metrics
+from feedback.services import queue as tasks_queue
+from feedback.services.errors import Conflict, InvalidInput, ServiceError
+from feedback.web.access import roles
+
+bp = Blueprint("queue", __name__)
+STAFF_ROLES = ("csm", "team_lead", "department_head", "admin")
+LEAD_ROLES = ("team_lead", "department_head", "admin")
+VIEW_TITLES = {"mine": "My tasks", "team": "Team tasks", "overdue": "Overdue tasks"}
+
+
+def _me() -> Any:
+    return current_user._get_current_object()  # noqa: SLF001 - the User row, not the proxy
+
+
+# ---------------------------------------------------------------- lists
+
+
+def _list(view: str) -> Any:
+    session = db.session()
+    user = _me()
+    errors: dict[str, list[str]] = {}
+    status = 200
+    try:
+        filters = tasks_queue.Filters.from_args(request.args)
+    except InvalidInput as exc:
+        flash(exc.message, "error")
+        errors, status, filters = exc.fields, 400, tasks_queue.Filters()
+    sort = request.args.get("sort", "due")
+    if sort not in tasks_queue.SORTS:
+        errors["sort"] = ["Sort by due time, priority or ARR."]
+        sort, status = "due", 400
+    page = max(_int(request.args.get("page"), 1), 1)
+    per_page = min(max(_int(request.args.get("per_page"), 50), 1), tasks_queue.MAX_PER_PAGE)
+    rows, total = tasks_queue.queue(
+        session, user=user, view=view, filters=filters, sort=sort, page=page, per_page=per_page
+    )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return (
+        render_template(
+            "queue/list.html",
+            view=view,
+            title=VIEW_TITLES[view],
+            rows=rows,
+            total=total,
+            page=page,
+            per_page=per_page,
+            pages=max((total + per_page - 1) // per_page, 1),
+            filters=filters,
+            sort=sort,
+            errors=errors,
+            args=args,
+            plans=tasks_queue.plans(session),
+            teams=tasks_queue.teams_for(session, user) if view != "mine" else [],
+            statuses=tasks_queue.TASK_STATUSES,
+            types=tasks_queue.TASK_TYPES,
+            priorities=tasks_queue.PRIORITY_NAMES,
+        ),
+        status,
+    )
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+@bp.get("/queue")
+@roles(*STAFF_ROLES)
+def mine() -> Any:
+    return _list("mine")
+
+
+@bp.get("/queue/team")
+@roles(*STAFF_ROLES)
+def team() -> Any:
+    return _list("team")
+
+
+@bp.get("/queue/overdue")
+@roles(*STAFF_ROLES)
+def overdue() -> Any:
+    return _list("overdue")
+
+
+# ---------------------------------------------------------------- one task
+
+
+def _task_page(task_id: int, status: int = 200, **form: Any) -> Any:
+    detail = tasks_queue.task_detail(db.session(), task_id, _me())
+    form.setdefault("errors", {})
+    form.setdefault("draft", "")
+    form.setdefault("close", {})
+    form.setdefault("comment", "")
+    form.setdefault("reassign", {})
+    form.setdefault("failed", None)
+    return (
+        render_template(
+            "queue/task.html",
+            d=detail,
+            t=detail.task,
+            max_reply=conversation.MAX_REPLY,
+            **form,
+        ),
+        status,
+    )
+
+
+def _back(task_id: int, anchor: str = "") -> Any:
+    return redirect(url_for("queue.task", task_id=task_id) + anchor)
+
+
+def _checked(task_id: int) -> Any:
+    """Refuse a change to a task this person may not see, before any service runs."""
+    return tasks_queue.get_task(db.session(), task_id, _me())
+
+
+def _failed(task_id: int, exc: ServiceError, which: str, **form: Any) -> Any:
+    """The page again with the error beside the form that caused it, and what was typed."""
+    flash(exc.message, "error")
+    status = 409 if isinstance(exc, Conflict) else exc.status
+    return _task_page(task_id, status, errors=exc.fields, failed=which, **form)
+
+
+@bp.get("/tasks/<int:task_id>")
+@roles(*STAFF_ROLES)
+def task(task_id: int) -> Any:
+    return _task_page(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/reply")
+@roles(*STAFF_ROLES)
+def reply(task_id: int) -> Any:
+    response_id = _checked(task_id).response_id
+    draft = request.form.get("body", "")
+    if response_id is None:
+        abort(404, "This task has no customer conversation to reply to.")
+    try:
+        with db.transaction() as session:
+            conversation.reply_as_staff(session, current_app.config, response_id, _me(), draft)
+    except ServiceError as exc:
+        return _failed(task_id, exc, "reply", draft=draft)
+    flash("Reply sent; it is queued for email.", "success")
+    return _back(task_id, "#latest")
+
+
+@bp.post("/tasks/<int:task_id>/status")
+@roles(*STAFF_ROLES)
+def change_status(task_id: int) -> Any:
+    _checked(task_id)
+    to_status = request.form.get("to_status", "")
+    try:
+        with db.transaction() as session:
+            followup.transition(session, task_id, _me(), to_status)
+    except ServiceError as exc:
+        return _failed(task_id, exc, "status")
+    flash(f"Task is now {to_status.replace('_', ' ')}.", "success")
+    return _back(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/close")
+@roles(*STAFF_ROLES)
+def close(task_id: int) -> Any:
+    _checked(task_id)
+    typed = {k: request.form.get(k, "") for k in ("resolution_code", "root_cause", "note")}
+    try:
+        with db.transaction() as session:
+            followup.transition(
+                session,
+                task_id,
+                _me(),
+                "closed",
+                resolution_code=typed["resolution_code"] or None,
+                root_cause=typed["root_cause"] or None,
+                note=typed["note"] or None,
+            )
+    except ServiceError as exc:
+        return _failed(task_id, exc, "close", close=typed)
+    flash("Task closed.", "success")
+    return _back(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@roles(*STAFF_ROLES)
+def reassign(task_id: int) -> Any:
+    _checked(task_id)
+    typed = {"owner_id": request.form.get("owner_id", ""), "note": request.form.get("note", "")}
+    owner_id = _int(typed["owner_id"], 0)
+    try:
+        if not owner_id:
+            raise InvalidInput(
+                "Choose whom to hand the task to.", {"owner_id": ["Choose a person."]}
+            )
+        with db.transaction() as session:
+            followup.reassign(session, task_id, _me(), owner_id, typed["note"] or None)
+    except ServiceError as exc:
+        return _failed(task_id, exc, "reassign", reassign=typed)
+    flash("Task handed over.", "success")
+    return _back(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+@roles(*STAFF_ROLES)
+def comment(task_id: int) -> Any:
+    _checked(task_id)
+    body = request.form.get("body", "")
+    try:
+        with db.transaction() as session:
+            followup.add_comment(session, task_id, _me(), body)
+    except ServiceError as exc:
+        return _failed(task_id, exc, "comment", comment=body)
+    flash("Comment added.", "success")
+    return _back(task_id, "#trail")
+
+
+# ---------------------------------------------------------------- huddle pack
+
+
+@bp.get("/huddle")
+@roles(*STAFF_ROLES)
+def huddle_home() -> Any:
+    user = _me()
+    if user.team_id is not None:
+        return redirect(url_for("queue.huddle_page", team_id=user.team_id))
+    teams = tasks_queue.teams_for(db.session(), user)
+    return render_template("queue/huddle_teams.html", teams=teams)
+
+
+@bp.get("/huddle/<int:team_id>")
+@roles(*STAFF_ROLES)
+def huddle_page(team_id: int) -> Any:
+    if not tasks_queue.may_see_team(_me(), team_id):
+        abort(403)
+    pack = huddle.huddle_pack(db.session(), team_id)
+    return render_template("queue/huddle.html", pack=pack)
+
+
+@bp.post("/huddle/<int:team_id>/raise")
+@roles(*STAFF_ROLES)
+def raise_verbatim(team_id: int) -> Any:
+    if not tasks_queue.may_see_team(_me(), team_id):
+        abort(403)
+    response_id = _int(request.form.get("response_id"), 0)
+    try:
+        with db.transaction() as session:
+            _, created = huddle.raise_to_outer_loop(
+                session, response_id=response_id, team_id=team_id, user=_me(),
+                note=request.form.get("note"),
+            )  # fmt: skip
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("queue.huddle_page", team_id=team_id))
+    flash(
+        "Raised to the outer loop." if created else "This verbatim was already raised.",
+        "success",
+    )
+    return redirect(url_for("queue.huddle_page", team_id=team_id) + f"#r{response_id}")
+
+
+# ---------------------------------------------------------------- metrics
+
+
+@bp.get("/metrics")
+@roles(*LEAD_ROLES)
+def metrics_page() -> Any:
+    session = db.session()
+    errors: dict[str, list[str]] = {}
+    status = 200
+    try:
+        start, end = metrics.date_range(request.args.get("start"), request.args.get("end"))
+    except InvalidInput as exc:
+        flash(exc.message, "error")
+        errors, status = exc.fields, 400
+        start, end = metrics.date_range(None, None)
+    team_id = _int(request.args.get("team"), 0) or None
+    result = metrics.close_the_loop(session, start=start, end=end, team_id=team_id)
+    return (
+        render_template(
+            "queue/metrics.html",
+            m=result,
+            errors=errors,
+            team_id=team_id,
+            teams=tasks_queue.teams_for(session, _me()),
+            typed={k: request.args.get(k, "") for k in ("start", "end")},
+        ),
+        status,
+    )

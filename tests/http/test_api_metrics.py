@@ -1,0 +1,55 @@
+"""GET /api/v1/metrics/close-the-loop: the metrics page's figures for team leads' machines."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.service.test_metrics import loop  # noqa: F401 - the hand-built fixture
+
+URL = "/api/v1/metrics/close-the-loop"
+RANGE = "start=2026-11-10&end=2026-11-20"
+
+
+@pytest.mark.parametrize("role", ["team_lead", "department_head", "admin"])
+def test_leads_get_the_figures(client, api_headers, loop, role):  # noqa: F811
+    response = client.get(f"{URL}?{RANGE}", headers=api_headers(role))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["start"], body["end"]) == ("2026-11-10", "2026-11-20")
+    overall = body["overall"]
+    assert (overall["tasks"], overall["detractor_tasks"], overall["resolved_yes"]) == (6, 5, 2)
+    assert overall["recovery_rate"] == 0.6667
+    assert overall["median_hours_to_close"] == 10.0
+    assert [t["name"] for t in body["teams"]] == ["A team", "B team"]
+    assert [c["name"] for c in body["csms"]] == ["Alex", "Avery", "Blake"]
+    assert body["csms"][1]["contacted_in_sla_share"] is None
+
+
+def test_one_team(client, api_headers, loop):  # noqa: F811
+    team_id = loop["teams"][1].id
+    body = client.get(f"{URL}?{RANGE}&team_id={team_id}", headers=api_headers("admin")).get_json()
+    assert [t["name"] for t in body["teams"]] == ["B team"] and body["overall"]["tasks"] == 1
+
+
+def test_a_csm_is_refused(client, api_headers):
+    response = client.get(URL, headers=api_headers("csm"))
+    assert response.status_code == 403
+    assert "csm" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("start=2026-11-31", "start"), ("start=2026-11-10&end=2026-11-01", "start"),
+     ("start=2020-01-01&end=2026-01-01", "start")],
+)  # fmt: skip
+def test_bad_ranges_are_422(client, api_headers, query, field):
+    response = client.get(f"{URL}?{query}", headers=api_headers("admin"))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_input"
+    assert any(key.endswith(field) for key in error["fields"]), error
+
+
+def test_it_is_documented(client, api_headers):
+    spec = client.get("/api/v1/openapi.json", headers=api_headers("admin")).get_json()
+    assert "get" in spec["paths"][URL]
