@@ -56,9 +56,7 @@ class ProgramListSchema(Schema):
 
 
 class InviteSchema(Schema):
-    emails = fields.List(
-        fields.String(), required=True, validate=validate.Length(min=1, max=1000)
-    )
+    emails = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=1000))
 
 
 class InviteResultSchema(Schema):
