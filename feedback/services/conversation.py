@@ -434,5 +434,6 @@ def reply_as_staff(
         created_at=now,
     )
     session.add(message)
+    followup.staff_replied(session, invitation.id, now)  # the first contact, for SLA metrics
     session.flush()
     return message

@@ -614,6 +614,23 @@ def customer_replied(
     return moved
 
 
+def staff_replied(session: Session, invitation_id: int, now: datetime | None = None) -> None:
+    """A CSM wrote to the customer from the thread: that is the first contact of open tasks."""
+    now = now or datetime.now(UTC)
+    for task in session.scalars(
+        select(Task).where(
+            Task.invitation_id == invitation_id,
+            Task.status != task_states.CLOSED,
+            Task.first_contact_at.is_(None),
+        )
+    ).all():
+        task.first_contact_at = now
+        task.updated_at = now
+        task.events.append(
+            TaskEvent(kind="contacted", body="Replied to the customer by email.", created_at=now)
+        )
+
+
 # ---------------------------------------------------------------- reading (API)
 
 
@@ -707,8 +724,26 @@ from feedback.services.followup_notices import (  # noqa: E402
 )
 
 __all__ = [
-    "CheckPage", "Forbidden", "Planned", "active_set", "add_comment", "answer_resolution_check",
-    "create_followups", "customer_replied", "dry_run", "escalate_tasks", "get_task",
-    "list_tasks", "may_edit", "open_resolution_check", "reassign", "rules_of", "schedule_check",
-    "send_digests", "send_resolution_checks", "task_payload", "task_url", "transition",
-]  # fmt: skip
+    "CheckPage",
+    "Forbidden",
+    "Planned",
+    "active_set",
+    "add_comment",
+    "answer_resolution_check",
+    "create_followups",
+    "customer_replied",
+    "dry_run",
+    "escalate_tasks",
+    "get_task",
+    "list_tasks",
+    "may_edit",
+    "open_resolution_check",
+    "reassign",
+    "rules_of",
+    "schedule_check",
+    "send_digests",
+    "send_resolution_checks",
+    "task_payload",
+    "task_url",
+    "transition",
+]

@@ -34,7 +34,13 @@ from feedback.services.errors import InvalidInput, NotFound
 
 log = logging.getLogger("feedback.webhooks")
 
-EVENT_TYPES = ("response.created", "response.updated", "reply.received")
+EVENT_TYPES = (
+    "response.created",
+    "response.updated",
+    "reply.received",
+    "task.created",
+    "task.closed",
+)
 TIMEOUT_SECONDS = 10.0
 POLICY = backoff.RetryPolicy(base=30.0, cap=6 * 3600.0, floor=1.0, max_attempts=8)
 BATCH_SIZE = 50

@@ -301,3 +301,23 @@ def test_list_tasks_filters(session, world, respond):
     assert [t.owner_id for t in items] == [world.bob.id]  # the high-ARR one, due in 1 day
     items, total = followup.list_tasks(session, team_id=world.support.id, per_page=1, now=NOW)
     assert (len(items), total) == (1, 3)
+
+
+def test_a_csm_reply_from_the_thread_is_the_first_contact(session, world, respond, app):
+    response = respond(2)
+    run(session)
+    (task,) = tasks_of(session, response)
+    assert task.first_contact_at is None
+    later = NOW + timedelta(hours=3)
+    conversation.reply_as_staff(session, app.config, response.id, world.ann, "Sorry! Call?", later)
+    session.commit()
+    session.refresh(task)
+    assert task.first_contact_at == later and task.first_contact_at <= task.due_at
+    assert task.events[-1].kind == "contacted"
+
+
+def test_task_webhooks_can_be_subscribed(session):
+    endpoint = webhooks_out.create_endpoint(
+        session, url="https://hooks.example.com/t", event_types=["task.created", "task.closed"]
+    )
+    assert endpoint.event_types == ["task.created", "task.closed"]
