@@ -14,6 +14,13 @@ from flask import render_template
 TOKEN = "%%token%%"
 REPLY_TOKEN = "%%reply_token%%"
 NAME = "%%name%%"
+# Values a customer typed go into the text part as they are and into the HTML part escaped,
+# so each has its own key in the HTML: "%%name%%" there becomes "%%name_html%%".
+TEXT_VALUE_KEYS = (NAME, "%%success%%")
+
+
+def html_key(key: str) -> str:
+    return key[:-2] + "_html%%"
 
 
 @dataclass(frozen=True)
@@ -31,5 +38,7 @@ def render(template: str, *, subject: str, from_email: str, from_name: str,
     """Render templates/email/<template>.html and .txt with the same context."""
     context = {"subject": subject, "TOKEN": TOKEN, "NAME": NAME, **context}
     html = render_template(f"email/{template}.html", **context)
+    for key in TEXT_VALUE_KEYS:
+        html = html.replace(key, html_key(key))
     text = render_template(f"email/{template}.txt", **context)
     return RenderedEmail(from_email, from_name, reply_to, subject, html, text)

@@ -14,6 +14,7 @@ from feedback.models import SurveyProgram
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 
 MILESTONE_QUESTIONS = ("effort", "nps")
+ONBOARDING_FATIGUE_DAYS = 14
 # The onboarding series from the product brief: first week, day 30, day 90, before renewal.
 DEFAULT_ONBOARDING_TRIGGERS = [
     {"milestone": "week1", "days_after_signup": 7, "question": "effort"},
@@ -191,6 +192,9 @@ def create_program(session: Session, data: Mapping[str, Any]) -> SurveyProgram:
     clean.setdefault("content", DEFAULT_CONTENT[clean["kind"]])
     if clean["kind"] == "onboarding":
         clean.setdefault("triggers", DEFAULT_ONBOARDING_TRIGGERS)
+        # The milestones are 23 days apart (week 1 → day 30): a 30-day rest would push day 30
+        # out of its window, so the series itself rests 14 days unless told otherwise.
+        clean.setdefault("fatigue_days", ONBOARDING_FATIGUE_DAYS)
     clean.setdefault("audience", {})
     clean.setdefault("triggers", [])
     # null(), not None: the ORM leaves a None out of the INSERT and the column default (a

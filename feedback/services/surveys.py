@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from feedback import audience as audiences
 from feedback import cadence, eligibility
-from feedback.mail.render import NAME, REPLY_TOKEN, TOKEN, RenderedEmail, render
+from feedback.mail.render import NAME, REPLY_TOKEN, TOKEN, RenderedEmail, html_key, render
 from feedback.mail.words import words_for
 from feedback.models import (
     Account,
@@ -429,10 +429,12 @@ class _Composer:
             substitutions = {
                 TOKEN: token,
                 REPLY_TOKEN: item.reply_token,
-                NAME: html.escape(first_name),
+                NAME: first_name,
+                html_key(NAME): html.escape(first_name),
             }
             if item.success:
-                substitutions[SUCCESS] = html.escape(item.success[:300])
+                substitutions[SUCCESS] = item.success[:300]
+                substitutions[html_key(SUCCESS)] = html.escape(item.success[:300])
             headers = {
                 "List-Unsubscribe": f"<{public}/u/{token}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -582,6 +584,16 @@ def dispatch_due_surveys(
     return stats
 
 
+def _not_invited(email: str, reason: str, detail: str) -> dict[str, Any]:
+    return {
+        "email": email,
+        "status": "not_invited",
+        "reason": str(reason),
+        "detail": detail,
+        "invitation_id": None,
+    }
+
+
 def invite_now(
     session: Session,
     config: Mapping[str, Any],
@@ -589,24 +601,19 @@ def invite_now(
     emails: list[str],
     now: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """An admin's "send now": skips the send window and cadence, never suppression or fatigue."""
+    """An admin's "send now": skips the send window and cadence, never suppression or fatigue.
+
+    Answers one result per email given, in the order given.
+    """
     now = now or datetime.now(UTC)
     program = programs.get_program(session, program_id)
-    results: list[dict[str, Any]] = []
+    results: dict[str, dict[str, Any]] = {}
     wanted: dict[str, str] = {}
     for raw in emails:
         try:
             wanted[raw] = normalise_email(raw)
         except ValueError as exc:
-            results.append(
-                {
-                    "email": raw,
-                    "status": "not_invited",
-                    "reason": "invalid_email",
-                    "detail": str(exc),
-                    "invitation_id": None,
-                }
-            )
+            results[raw] = _not_invited(raw, "invalid_email", str(exc))
     ids = dict(
         session.execute(
             select(Contact.email, Contact.id).where(Contact.email.in_(list(wanted.values())))
@@ -615,17 +622,12 @@ def invite_now(
     candidates = {c.email: c for c in _candidates(session, ids.values())}
     history = History.load(session, now)
     composer = _Composer(session, config)
+    queued: dict[str, Any] = {}
     for raw, email in wanted.items():
         candidate = candidates.get(email)
         if candidate is None:
-            results.append(
-                {
-                    "email": raw,
-                    "status": "not_invited",
-                    "reason": "unknown_contact",
-                    "detail": f"No contact has the email {email}; add it first.",
-                    "invitation_id": None,
-                }
+            results[raw] = _not_invited(
+                raw, "unknown_contact", f"No contact has the email {email}; add it first."
             )
             continue
         due = (due_surveys(program, candidate, history, now) or [None])[0]
@@ -638,32 +640,20 @@ def invite_now(
             )
         decision = _decide(program, candidate, history, due.wave_key, now, send_now=True)
         if not decision.eligible:
-            results.append(
-                {
-                    "email": raw,
-                    "status": "not_invited",
-                    "reason": decision.reason,
-                    "detail": decision.detail,
-                    "invitation_id": None,
-                }
-            )
+            results[raw] = _not_invited(raw, decision.reason, decision.detail)
             continue
-        invitation = composer.queue(program, candidate, due, now)
+        queued[raw] = composer.queue(program, candidate, due, now)
         history.record(program.id, candidate.contact_id, due.wave_key, now)
-        results.append(
-            {
-                "email": raw,
-                "status": "invited",
-                "reason": "ok",
-                "detail": "Queued for sending now.",
-                "invitation": invitation,
-            }
-        )
     composer.finish(now)
-    for result in results:
-        invitation = result.pop("invitation", None)
-        result.setdefault("invitation_id", invitation.id if invitation else None)
-    return results
+    for raw, invitation in queued.items():
+        results[raw] = {
+            "email": raw,
+            "status": "invited",
+            "reason": "ok",
+            "detail": "Queued for sending now.",
+            "invitation_id": invitation.id,
+        }
+    return [results[raw] for raw in dict.fromkeys(emails)]
 
 
 def release_reminders(session: Session, now: datetime | None = None) -> dict[str, int]:
