@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from feedback import classification
 from feedback.models import (
     Account,
     Contact,
@@ -35,10 +36,11 @@ from feedback.models import (
     Response,
     ScoreChange,
     SurveyProgram,
+    Task,
     Team,
     User,
 )
-from feedback.services import customers, org
+from feedback.services import analytics, customers, followup, org
 from feedback.services.errors import Conflict
 from feedback.tokens import hash_token, new_token
 
@@ -340,6 +342,7 @@ class SeedResult:
     last_answer: datetime | None = None
     dip: str = ""
     user_emails: list[str] = field(default_factory=list)
+    tasks: int = 0
 
     def describe(self) -> list[str]:
         c = self.counts
@@ -364,17 +367,21 @@ class SeedResult:
         )
         if self.dip:
             lines.append(self.dip)
+        if self.tasks:
+            lines.append(
+                f"Follow-up: {self.tasks} tasks from the last weeks' answers, in the CSM queue."
+            )
         return lines
 
 
 # ---------------------------------------------------------------- categories
 
 
-# feedback/classification.py did not exist when this was written; when it does, use it here.
 def _category(scale: str, score: int) -> str:
-    if scale == "effort":  # 1 very difficult .. 7 very easy
-        return "easy" if score >= 5 else "neutral" if score == 4 else "difficult"
-    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+    """The one place that decides categories decides them for the demo too."""
+    if scale == "effort":
+        return str(classification.classify_effort(score))
+    return str(classification.classify_nps(score))
 
 
 # ---------------------------------------------------------------- the entry point
@@ -420,6 +427,7 @@ def seed(session: Session, *, seed: int, today: date, reset: bool = False) -> Se
     history = _History(rng, end, programs, people)
     history.build()
     history.write(session)
+    result.tasks = _analyse_and_follow_up(session, end)
 
     result.counts.update(
         teams=len(teams),
@@ -437,6 +445,22 @@ def seed(session: Session, *, seed: int, today: date, reset: bool = False) -> Se
         result.last_answer = max(r["answered_at"] for r in history.responses)
     result.dip = f"{DIP_REGION} dips in {history.dip_quarter}: the quarter of the outages."
     return result
+
+
+FOLLOW_UP_RUNS_DAYS = (21, 14, 7, 0)  # as if the follow-up job had run on these days before
+
+
+def _analyse_and_follow_up(session: Session, end: datetime) -> int:
+    """Tag the comments with the default themes and let the default playbooks create the
+    last weeks' follow-up tasks, so the CSM queue has work (some of it overdue) on day one."""
+    analytics.seed_taxonomy(session)
+    taxonomy = analytics.load_taxonomy(session)
+    for response in session.scalars(select(Response).where(Response.comment.is_not(None))):
+        analytics.analyze_response(session, response, taxonomy)
+    tasks = 0
+    for days in FOLLOW_UP_RUNS_DAYS:
+        tasks += followup.create_followups(session, end - timedelta(days=days))["tasks"]
+    return tasks
 
 
 def _refuse_if_not_empty(session: Session, reset: bool) -> None:
@@ -476,6 +500,12 @@ def delete_demo(session: Session) -> Counter[str]:
     try:
         session.execute(
             delete(OutboxEmail).where(OutboxEmail.contact_id.in_(demo_contacts)),
+            execution_options=opts,
+        )
+        session.execute(
+            delete(Task).where(
+                or_(Task.contact_id.in_(demo_contacts), Task.account_id.in_(demo_accounts))
+            ),
             execution_options=opts,
         )
         for label, statement in (
