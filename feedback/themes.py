@@ -320,3 +320,22 @@ def propose_phrases(
 def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     n = len(shorter)
     return len(longer) > n and any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))
+
+
+def highlight(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, str | None]]:
+    """Cut `text` into (piece, theme name or None) so a page can mark what matched.
+
+    Overlapping spans keep the earlier one; offsets outside the text are ignored.
+    """
+    pieces: list[tuple[str, str | None]] = []
+    at = 0
+    for start, end, name in sorted(spans):
+        if start < at or start >= end or end > len(text):
+            continue
+        if start > at:
+            pieces.append((text[at:start], None))
+        pieces.append((text[start:end], name))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], None))
+    return pieces

@@ -8,8 +8,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from feedback import db
-from feedback.services import conversation
+from feedback.services import analytics, conversation
 from feedback.services.errors import InvalidInput
+from feedback.themes import highlight
 from feedback.web.access import roles
 
 bp = Blueprint("thread", __name__)
@@ -19,10 +20,18 @@ STAFF_ROLES = ("csm", "team_lead", "department_head", "admin")
 def _page(response_id: int, draft: str = "", errors: dict[str, list[str]] | None = None,
           status: int = 200) -> Any:  # fmt: skip
     thread = conversation.get_thread(db.session(), response_id)
+    shown = analytics.exposure(thread.response)
+    spans = [
+        (span["start"], span["end"], theme["name"])
+        for theme in shown["themes"]
+        for span in theme["spans"] or []
+    ]
     return (
         render_template(
             "thread/show.html",
             thread=thread,
+            analysis=shown,
+            comment_pieces=highlight(thread.response.comment or "", spans),
             draft=draft,
             errors=errors or {},
             max_reply=conversation.MAX_REPLY,

@@ -158,3 +158,39 @@ def test_the_reply_form_needs_its_csrf_token(client, session, make_contact, make
     answer = client.post(f"/responses/{response.id}/thread",
                          data={"body": "Hi", "csrf_token": token})  # fmt: skip
     assert answer.status_code == 302
+
+
+def test_the_response_page_shows_the_analysis_with_marked_themes(
+    client, session, app, make_user, login
+):  # noqa: E501
+    from feedback.models import OutboxEmail
+    from feedback.services import analytics, capture, programs, surveys
+
+    analytics.seed_taxonomy(session)
+    program = programs.create_program(
+        session, {"name": "Analysed", "kind": "nps", "product_name": "Acme"}
+    )  # noqa: E501
+    from feedback.models import Contact
+
+    contact = Contact(email="ana@customer.example", attributes={})
+    session.add(contact)
+    session.flush()
+    invited = surveys.invite_now(session, app.config, program.id, [contact.email])[0]
+    token = (
+        session.query(OutboxEmail)
+        .filter_by(invitation_id=invited["invitation_id"], kind="invitation")
+        .one()
+        .substitutions["%%token%%"]
+    )  # noqa: E501
+    survey = capture.submit_answer(
+        session,
+        token,
+        score=10,
+        comment="The invoice was wrong <b>again</b> and the app crashes constantly.",
+    )  # noqa: E501
+    session.commit()
+    login(make_user("csm"))
+    page = client.get(f"/responses/{survey.response.id}/thread").get_data(as_text=True)
+    assert "negative" in page
+    assert "<mark" in page and "&lt;b&gt;again&lt;/b&gt;" in page
+    assert "Score and comment disagree" in page

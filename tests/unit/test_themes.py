@@ -122,3 +122,17 @@ def test_propose_phrases_respects_min_count() -> None:
     assert [p.phrase for p in propose_phrases(comments, DEFAULT_TAXONOMY, min_count=2)] == [
         "gantt charts"
     ]
+
+
+def test_highlight_cuts_text_into_marked_pieces():
+    from feedback.themes import highlight
+
+    text = "Billing is slow and support is great"
+    spans = [(20, 27, "Support"), (0, 7, "Billing"), (3, 9, "Overlap"), (30, 99, "Out")]
+    assert highlight(text, spans) == [
+        ("Billing", "Billing"),
+        (" is slow and ", None),
+        ("support", "Support"),
+        (" is great", None),
+    ]
+    assert highlight("", []) == []
