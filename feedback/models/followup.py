@@ -12,28 +12,15 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from feedback import playbooks, task_states
 from feedback.db import Base, utcnow
 from feedback.models.org import User
 
-TASK_TYPES = ("recover", "convert", "advocate", "review")
-TASK_STATUSES = ("open", "in_progress", "waiting_on_customer", "closed")
-RESOLUTION_CODES = (
-    "contacted",
-    "resolved",
-    "not_reachable",
-    "churn_risk",
-    "product_gap",
-    "no_action",
-)
-ROOT_CAUSES = (
-    "outcome not reached",
-    "trust",
-    "relevance",
-    "product mismatch",
-    "price/value",
-    "support experience",
-    "other",
-)
+# The vocabulary is decided by the pure modules; the tables only enforce it.
+TASK_TYPES = playbooks.TASK_TYPES
+TASK_STATUSES = task_states.STATUSES
+RESOLUTION_CODES = task_states.RESOLUTION_CODES
+ROOT_CAUSES = task_states.ROOT_CAUSES
 
 
 class PlaybookSet(Base):
