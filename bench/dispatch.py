@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from feedback import create_app, db, migrate  # noqa: E402
 from feedback.mail.backends import get_backend  # noqa: E402
@@ -46,13 +46,7 @@ def database_url(workdir: Path) -> str:
 
 
 def fresh_database(url: str) -> None:
-    engine = db.make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    migrate.upgrade(url)
+    migrate.fresh(url)
 
 
 def start_fake(record: Path) -> tuple[subprocess.Popen[str], str]:

@@ -62,13 +62,7 @@ def database_url() -> str:
 
 
 def fresh_schema(url: str) -> None:
-    engine = db.make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    migrate.upgrade(url)
+    migrate.fresh(url)
 
 
 def batched(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -33,3 +33,23 @@ def downgrade(url: str, revision: str) -> None:
 def check(url: str) -> None:
     """Raise if the models and the migrations differ (alembic check)."""
     command.check(alembic_config(url))
+
+
+def drop_everything(engine: Any) -> None:
+    """Empty a PostgreSQL database (SQLite test and bench files start empty): tests, benches."""
+    from sqlalchemy import text
+
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+def fresh(url: str) -> None:
+    """An empty database migrated to head: what each test run and bench starts from."""
+    from feedback.db import make_engine
+
+    engine = make_engine(url)
+    drop_everything(engine)
+    engine.dispose()
+    upgrade(url)

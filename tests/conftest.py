@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,10 +33,7 @@ def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def reset_schema(engine: Engine) -> None:
     """Drop everything, so each run starts from an empty database."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+    migrate.drop_everything(engine)
 
 
 @pytest.fixture(scope="session")
