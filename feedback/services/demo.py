@@ -408,6 +408,8 @@ def seed(session: Session, *, seed: int, today: date, reset: bool = False) -> Se
     accounts = _account_rows(rng, today)
     customers.upsert_accounts(session, accounts, all_or_nothing=True)
     contacts = _contact_rows(rng, accounts, today)
+    # One customer is never surveyed, so "Send now" in the quick start always finds them willing.
+    contacts[0].update(email=TRY_ME, name="Dana Demo", unsubscribed=False, bounced=False)
     customers.upsert_contacts(session, contacts, all_or_nothing=True)
     programs = _programs(session)
 
@@ -447,6 +449,7 @@ def seed(session: Session, *, seed: int, today: date, reset: bool = False) -> Se
     return result
 
 
+TRY_ME = "dana.demo@northwind-logistics.example"  # the first demo company's domain
 FOLLOW_UP_RUNS_DAYS = (21, 14, 7, 0)  # as if the follow-up job had run on these days before
 
 
@@ -723,7 +726,8 @@ class _History:
             if key not in self.account_mood:
                 self.account_mood[key] = self.rng.gauss(0, 0.35)
         for person in self.people:
-            self._person(person)
+            if person.row["email"] != TRY_ME:
+                self._person(person)
 
     def _person(self, person: _Person) -> None:
         rng, row = self.rng, person.row

@@ -38,23 +38,28 @@ def seeded(session):
 def snapshot(session) -> dict:
     """What a person sees of the demo, without ids, tokens or insert times."""
     return {
-        "counts": {m.__name__: count(session, m) for m in (
-            Team, User, Account, Contact, SurveyProgram, Invitation, Response, Message)},
+        "counts": {
+            m.__name__: count(session, m)
+            for m in (Team, User, Account, Contact, SurveyProgram, Invitation, Response, Message)
+        },
         "accounts": session.execute(
-            select(Account.name, Account.plan, Account.region, Account.arr, Account.renewal_date)
-            .order_by(Account.external_id)
+            select(
+                Account.name, Account.plan, Account.region, Account.arr, Account.renewal_date
+            ).order_by(Account.external_id)
         ).all(),
         "contacts": session.execute(
             select(Contact.email, Contact.locale, Contact.signed_up_on).order_by(Contact.email)
         ).all(),
         "first_comments": session.scalars(
-            select(Response.comment).where(Response.comment.is_not(None))
-            .order_by(Response.answered_at).limit(10)
+            select(Response.comment)
+            .where(Response.comment.is_not(None))
+            .order_by(Response.answered_at)
+            .limit(10)
         ).all(),
         "scores": session.execute(
             select(Response.answered_at, Response.score).order_by(Response.answered_at)
         ).all(),
-    }  # fmt: skip
+    }
 
 
 def test_the_tenant_has_the_specified_shape(session, seeded):
@@ -134,8 +139,9 @@ def test_a_year_of_answers(session, seeded):
 def test_segments_differ_and_one_region_dips(session, seeded):
     rows = session.execute(
         select(Account.plan, Account.region, Response.category, Response.answered_at)
-        .join(Account, Account.id == Response.account_id).where(Response.scale == "nps")
-    ).all()  # fmt: skip
+        .join(Account, Account.id == Response.account_id)
+        .where(Response.scale == "nps")
+    ).all()
 
     def nps(selected) -> float:
         cats = Counter(c for *_, c, _ in selected)
@@ -145,8 +151,11 @@ def test_segments_differ_and_one_region_dips(session, seeded):
     starter_apac = nps([r for r in rows if r[:2] == ("starter", "APAC")])
     assert enterprise_emea > 30 > 0 > starter_apac
 
-    dip = [r for r in rows if r[1] == demo.DIP_REGION and (2025, 10) <= (
-        r[3].year, r[3].month) <= (2025, 12)]  # fmt: skip
+    dip = [
+        r
+        for r in rows
+        if r[1] == demo.DIP_REGION and (2025, 10) <= (r[3].year, r[3].month) <= (2025, 12)
+    ]
     before = [r for r in rows if r[1] == demo.DIP_REGION and r[3].year == 2025 and r[3].month < 10]
     assert nps(dip) < nps(before) - 30
 
@@ -156,12 +165,15 @@ def test_conversations_hold_the_invitation_the_score_and_the_comment(session, se
         select(Response).where(Response.comment.is_not(None)).order_by(Response.id)
     ).first()
     thread = session.scalars(
-        select(Message).where(Message.invitation_id == response.invitation_id)
+        select(Message)
+        .where(Message.invitation_id == response.invitation_id)
         .order_by(Message.created_at)
-    ).all()  # fmt: skip
+    ).all()
     assert [(m.direction, m.kind) for m in thread] == [
-        ("outbound", "invitation"), ("inbound", "score"), ("inbound", "comment"),
-    ]  # fmt: skip
+        ("outbound", "invitation"),
+        ("inbound", "score"),
+        ("inbound", "comment"),
+    ]
     assert thread[1].body == str(response.score)
     assert thread[2].body == response.comment
     assert "{product}" not in thread[0].body and demo.PRODUCT in thread[0].body
@@ -204,3 +216,18 @@ def test_reset_deletes_only_the_demo(session, seeded, make_contact, make_account
     assert count(session, Response) == 0 and count(session, Invitation) == 0
     assert session.scalars(select(Contact.id)).all() == [other.id]
     assert session.scalars(select(Account.id)).all() == [other_account.id]
+
+
+def test_one_customer_was_never_surveyed_for_the_quick_start(session, seeded):
+    from feedback.models import Invitation
+    from feedback.services import demo
+
+    contact = session.scalar(select(Contact).where(Contact.email == demo.TRY_ME))
+    assert contact is not None and contact.account_id is not None
+    assert not (contact.unsubscribed or contact.bounced)
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Invitation).where(Invitation.contact_id == contact.id)
+        )
+        == 0
+    )
