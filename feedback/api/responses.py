@@ -119,3 +119,29 @@ class _WithThread:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.response, name)
+
+
+class ReplySchema(Schema):
+    body = fields.String(
+        required=True, metadata={"description": "Plain text, up to 10,000 characters"}
+    )
+
+
+@blp.route("/<int:response_id>/replies")
+class ResponseReplies(MethodView):
+    @roles("csm", "team_lead", "department_head", "admin")
+    @blp.arguments(ReplySchema)
+    @blp.response(201, MessageSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    def post(self, data: dict[str, Any], response_id: int) -> Any:
+        """Reply to the customer in this response's thread; emailed through the outbox."""
+        from flask import current_app
+
+        from feedback.services import conversation
+        from feedback.web.access import current_staff
+
+        with db.transaction() as session:
+            return conversation.reply_as_staff(
+                session, current_app.config, response_id, current_staff(), data["body"]
+            )
