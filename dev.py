@@ -95,7 +95,7 @@ def create_test_database() -> str:
     code = (
         "import psycopg, sys\n"
         f"with psycopg.connect({PG_URL!r}, autocommit=True) as c:\n"
-        f"    q = \"SELECT 1 FROM pg_database WHERE datname = %s\"\n"
+        f'    q = "SELECT 1 FROM pg_database WHERE datname = %s"\n'
         f"    if not c.execute(q, ({PG_TEST_DB!r},)).fetchone():\n"
         f"        c.execute('CREATE DATABASE {PG_TEST_DB}')\n"
     )
