@@ -128,6 +128,31 @@ FEEDBACK_WORDS: dict[str, float] = {
     "responsive": 1.5,
     "polished": 1.5,
     "versatile": 1.5,
+    # physical products: what goes wrong with things people buy, and what pleases
+    "junk": -2.3,
+    "junky": -2.3,
+    "garbage": -2.4,
+    "leaks": -1.5,
+    "leaky": -1.6,
+    "leaking": -1.5,
+    "cracked": -1.4,
+    "ripped": -1.3,
+    "scratched": -1.2,
+    "rusted": -1.4,
+    "rusty": -1.3,
+    "peeling": -1.0,
+    "faded": -0.9,
+    "shrank": -1.2,
+    "shrunk": -1.2,
+    "wobbly": -1.4,
+    "bulky": -0.8,
+    "comfy": 2.0,
+    "lightweight": 0.8,
+    "inexpensive": 1.0,
+    "fits": 0.8,  # like "works": it fits is a small pass
+    # "cheap" is ambiguous ("cheap price" vs "feels cheap"); in reviews of things it more often
+    # means shoddy, and pattern's +0.4 reads it as praise. Mildly negative; price phrases below.
+    "cheap": -0.6,
     # nouns of the trade that VADER reads as praise ("support" +1.7 in "support is awful")
     "excel": 0.0,
     "please": 0.0,  # "please add SSO" is a request, not praise
@@ -173,6 +198,15 @@ PHRASE_SPECS: list[tuple[str, float, bool]] = [
     ("{a,complete,total} waste", -2.6, True),
     ("piece of {junk,crap,garbage,trash,shit}", -3.0, False),
     ("{save,keep} your money", -2.3, False),
+    ("{don't,do not,never} waste your {money,time}", -2.6, False),  # not a negated "waste"
+    (
+        "{cheap,cheaper,low,lower,fair,reasonable} {price,prices,priced}",
+        1.2,
+        True,
+    ),
+    ("{high,higher,top,superior} quality", 1.8, True),
+    ("{low,lower,inferior,questionable} quality", -2.0, False),
+    ("{exactly,just} as {described,pictured,advertised,shown}", 1.8, False),
     ("worth {every penny,the money,the price,it,every cent}", 2.2, True),
     ("money back", -1.2, False),
     ("{returned,returning,return} {it,this,them,mine}", -1.5, False),
@@ -246,6 +280,14 @@ PHRASE_SPECS: list[tuple[str, float, bool]] = [
     ),
     ("{would,will,definitely,happily} {buy,order,purchase} {again,another}", 2.2, True),
     ("{would,will,definitely,highly} recommend", 2.0, True),
+    (
+        "{wouldn't,won't,would never,will never,never} {buy,order,purchase} {again,another}",
+        -2.3,
+        False,
+    ),
+    ("{could,should,could've,should've} {be,have been} better", -1.2, False),
+    ("{expected,expecting,hoped for,hoping for} {more,better}", -1.5, False),
+    ("{not,isn't,wasn't} what {i,we} {expected,wanted,ordered,paid for}", -1.6, False),
     ("{wouldn't,won't,can't,couldn't,don't,do not} recommend", -2.3, False),
     ("{don't,do not,never} {buy,bother}", -2.3, False),
     ("stay away", -2.3, False),

@@ -34,6 +34,14 @@ def polarity(text: str) -> float:
         ("A waste of money.", "negative"),
         ("The site was down all morning.", "negative"),
         ("It broke after a week.", "negative"),
+        # product-review complaints
+        ("Don't waste your money.", "negative"),
+        ("Could be better.", "negative"),
+        ("Would not buy again.", "negative"),
+        ("Not what I expected.", "negative"),
+        ("This is junk.", "negative"),
+        ("It feels cheap.", "negative"),
+        ("Low quality, the lid cracked.", "negative"),
         # praise vocabulary
         ("An absolute lifesaver for our finance team.", "positive"),
         ("Setup was seamless.", "positive"),
@@ -41,6 +49,9 @@ def polarity(text: str) -> float:
         ("Responsive support, every single time.", "positive"),
         ("Love it", "positive"),
         ("Works like a charm.", "positive"),
+        ("Exactly as described.", "positive"),
+        ("High quality and very comfy.", "positive"),
+        ("Great price.", "positive"),
         # nothing said either way
         ("We use it for the weekly exports.", "neutral"),
         ("Please add SSO.", "neutral"),
