@@ -1,3 +1,4 @@
+# ruff: noqa: E402
 """Benchmark survey dispatch and bulk delivery: 10,000 eligible contacts → invitations →
 delivered to a fake SendGrid HTTP server on 127.0.0.1.
 
@@ -13,11 +14,16 @@ it). Not timed: creating the database and inserting the contacts. Ends with one 
 
 from __future__ import annotations
 
-import json
 import os
+import sys
+
+# This folder holds queue.py: it must not shadow the standard library's queue module.
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
+
+import json
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta

@@ -1,3 +1,4 @@
+# ruff: noqa: E402
 """Benchmark the CSM queue page with 100,000 tasks: render /queue for one signed-in CSM.
 
 Run: FEEDBACK_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1/feedback_bench \
@@ -12,11 +13,16 @@ on PostgreSQL, and ends with one JSON line of figures and whether the target is 
 
 from __future__ import annotations
 
-import json
 import os
+import sys
+
+# This folder holds queue.py: it must not shadow the standard library's queue module.
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
+
+import json
 import random
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta

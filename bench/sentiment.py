@@ -1,3 +1,4 @@
+# ruff: noqa: E402
 """Benchmark the comment sentiment analyzer against human ratings and plain TextBlob / VADER.
 
 Run: .venv/bin/python bench/sentiment.py
@@ -9,10 +10,16 @@ JSON line with the figures and whether each target is met.
 
 from __future__ import annotations
 
+import os
+import sys
+
+# This folder holds queue.py: it must not shadow the standard library's queue module.
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
+
 import json
 import math
 import statistics
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
