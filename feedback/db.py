@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -120,6 +120,11 @@ def _close_session(_exc: BaseException | None) -> None:
     sess: Session | None = g.pop("db_session", None)
     if sess is not None:
         sess.close()
+
+
+def ping() -> None:
+    """Raise unless the database answers (the health check)."""
+    session().execute(text("SELECT 1"))
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from feedback.mail.render import RenderedEmail
@@ -20,15 +20,26 @@ from feedback.models import EmailContent, OutboxEmail
 
 def content_for(session: Session, email: RenderedEmail) -> EmailContent:
     """The stored content with these exact parts, created once and shared by every recipient."""
-    parts = [email.from_email, email.from_name, email.reply_to or "", email.subject,
-             email.html, email.text]  # fmt: skip
+    parts = [
+        email.from_email,
+        email.from_name,
+        email.reply_to or "",
+        email.subject,
+        email.html,
+        email.text,
+    ]
     fingerprint = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
     content = session.scalar(select(EmailContent).where(EmailContent.fingerprint == fingerprint))
     if content is None:
         content = EmailContent(
-            fingerprint=fingerprint, from_email=email.from_email, from_name=email.from_name,
-            reply_to=email.reply_to, subject=email.subject, html=email.html, text=email.text,
-        )  # fmt: skip
+            fingerprint=fingerprint,
+            from_email=email.from_email,
+            from_name=email.from_name,
+            reply_to=email.reply_to,
+            subject=email.subject,
+            html=email.html,
+            text=email.text,
+        )
         session.add(content)
         session.flush()
     return content
@@ -47,10 +58,15 @@ def enqueue(
     contact_id: int | None = None,
 ) -> OutboxEmail:
     row = OutboxEmail(
-        kind=kind, content_id=content.id, to_email=to_email, to_name=to_name,
-        substitutions=dict(substitutions or {}), headers=dict(headers or {}),
-        invitation_id=invitation_id, contact_id=contact_id,
-    )  # fmt: skip
+        kind=kind,
+        content_id=content.id,
+        to_email=to_email,
+        to_name=to_name,
+        substitutions=dict(substitutions or {}),
+        headers=dict(headers or {}),
+        invitation_id=invitation_id,
+        contact_id=contact_id,
+    )
     session.add(row)
     return row
 
@@ -70,3 +86,35 @@ def apply_substitutions(text: str, substitutions: Mapping[str, Any]) -> str:
     for key, value in substitutions.items():
         text = text.replace(key, str(value))
     return text
+
+
+# ---------------------------------------------------------------- reading, for admins
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status))
+    return {status: count for status, count in rows}
+
+
+def failed_emails(session: Session, limit: int = 200) -> list[OutboxEmail]:
+    """The newest emails the provider refused, with its message, for the outbox page."""
+    return list(
+        session.scalars(
+            select(OutboxEmail)
+            .where(OutboxEmail.status == "failed")
+            .order_by(OutboxEmail.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mailbox(session: Session, limit: int = 200) -> list[tuple[OutboxEmail, str]]:
+    """The newest queued or sent emails with the subject each recipient sees (dev mailbox)."""
+    rows = session.execute(
+        select(OutboxEmail, EmailContent)
+        .join(EmailContent, OutboxEmail.content_id == EmailContent.id)
+        .where(OutboxEmail.status.in_(("sent", "queued")))
+        .order_by(OutboxEmail.id.desc())
+        .limit(limit)
+    )
+    return [(row, apply_substitutions(content.subject, row.substitutions)) for row, content in rows]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback import nps
-from feedback.models import Account, Response, SurveyProgram
+from feedback.models import Account, Contact, Response, SurveyProgram, Team, User
 
 
 @dataclass(frozen=True)
@@ -53,4 +53,17 @@ def nps_overview(
     return {
         "program": _results(_rows(session, SurveyProgram.name, since)),
         "region": _results(_rows(session, Account.region, since)),
+    }
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How big the tenant is, for the home page."""
+    return {
+        label: session.scalar(select(func.count()).select_from(model)) or 0
+        for label, model in (
+            ("accounts", Account),
+            ("contacts", Contact),
+            ("teams", Team),
+            ("staff users", User),
+        )
     }

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 
 from feedback import db
 from feedback.models import EmailContent, OutboxEmail, Role
@@ -175,16 +174,11 @@ def program_send_now(program_id: int):
 @roles(Role.ADMIN)
 def outbox_view():
     session = db.session()
-    counts = dict(
-        session.execute(select(OutboxEmail.status, func.count()).group_by(OutboxEmail.status)).all()
+    return render_template(
+        "admin/outbox.html",
+        counts=outbox.status_counts(session),
+        failed=outbox.failed_emails(session),
     )
-    failed = session.scalars(
-        select(OutboxEmail)
-        .where(OutboxEmail.status == "failed")
-        .order_by(OutboxEmail.id.desc())
-        .limit(200)
-    ).all()
-    return render_template("admin/outbox.html", counts=counts, failed=failed)
 
 
 # ---------------------------------------------------------------- dev mailbox
@@ -199,21 +193,7 @@ def _console_only() -> None:
 @roles(Role.ADMIN)
 def mailbox():
     _console_only()
-    rows = (
-        db.session()
-        .execute(
-            select(OutboxEmail, EmailContent)
-            .join(EmailContent, OutboxEmail.content_id == EmailContent.id)
-            .where(OutboxEmail.status.in_(("sent", "queued")))
-            .order_by(OutboxEmail.id.desc())
-            .limit(200)
-        )
-        .all()
-    )
-    messages = [
-        {"email": row, "subject": outbox.apply_substitutions(content.subject, row.substitutions)}
-        for row, content in rows
-    ]
+    messages = [{"email": row, "subject": subject} for row, subject in outbox.mailbox(db.session())]
     return render_template("admin/mailbox.html", messages=messages)
 
 
