@@ -119,6 +119,44 @@ def _department_heads(session: Session, team_id: int | None) -> list[User]:
 # ---------------------------------------------------------------- escalation
 
 
+def _tell(
+    session: Session,
+    config: Mapping[str, Any],
+    task: Task,
+    owner: User | None,
+    now: datetime,
+    people: list[User],
+    *,
+    kind: str,
+    word: str,
+    when: str,
+    nobody: str,
+) -> int:
+    """Email `people` that the task passed `when` its SLA, and say so in its trail."""
+    for person in people:
+        _staff_email(
+            session,
+            config,
+            kind=f"task_{kind}",
+            template=f"task_{kind}",
+            to=person,
+            subject=f"{word}: {task.title}",
+            now=now,
+            task=task,
+            owner=owner,
+        )
+    told = ", ".join(u.name for u in people) or f"nobody ({nobody})"
+    task.events.append(
+        TaskEvent(
+            kind=kind,
+            to_value=told[:200],
+            body=f"{word} at {when} its SLA; told {told}.",
+            created_at=now,
+        )
+    )
+    return len(people)
+
+
 def escalate_tasks(
     session: Session, now: datetime | None = None, *, config: Mapping[str, Any] | None = None
 ) -> dict[str, int]:
@@ -140,55 +178,33 @@ def escalate_tasks(
         if task.overdue_at is None:
             task.overdue_at = now
             stats["overdue"] += 1
-            leads = _team_leads(session, task.team_id)
-            for lead in leads:
-                _staff_email(
-                    session,
-                    config,
-                    kind="task_overdue",
-                    template="task_overdue",
-                    to=lead,
-                    subject=f"Overdue: {task.title}",
-                    now=now,
-                    task=task,
-                    owner=owner,
-                )
-                stats["emails"] += 1
-            told = ", ".join(u.name for u in leads) or "nobody (the team has no lead)"
-            task.events.append(
-                TaskEvent(
-                    kind="overdue",
-                    to_value=told[:200],
-                    body=f"Overdue at 1× its SLA; told {told}.",
-                    created_at=now,
-                )
+            stats["emails"] += _tell(
+                session,
+                config,
+                task,
+                owner,
+                now,
+                _team_leads(session, task.team_id),
+                kind="overdue",
+                word="Overdue",
+                when="1×",
+                nobody="the team has no lead",
             )
         escalate_at = sla.add_business_hours(task.due_at, task.sla_business_hours, tz)
         if now >= escalate_at:
             task.escalated_at = now
             stats["escalated"] += 1
-            heads = _department_heads(session, task.team_id)
-            for head in heads:
-                _staff_email(
-                    session,
-                    config,
-                    kind="task_escalated",
-                    template="task_escalated",
-                    to=head,
-                    subject=f"Escalated: {task.title}",
-                    now=now,
-                    task=task,
-                    owner=owner,
-                )
-                stats["emails"] += 1
-            told = ", ".join(u.name for u in heads) or "nobody (no department head)"
-            task.events.append(
-                TaskEvent(
-                    kind="escalated",
-                    to_value=told[:200],
-                    body=f"Escalated at 2× its SLA; told {told}.",
-                    created_at=now,
-                )
+            stats["emails"] += _tell(
+                session,
+                config,
+                task,
+                owner,
+                now,
+                _department_heads(session, task.team_id),
+                kind="escalated",
+                word="Escalated",
+                when="2×",
+                nobody="no department head",
             )
     session.flush()
     return stats
