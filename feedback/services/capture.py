@@ -159,6 +159,22 @@ def _announce(
     )
 
 
+def _said(
+    session: Session, survey: Survey, kind: str, channel: str, body: str, now: datetime
+) -> None:
+    """The customer said something: one inbound turn of the invitation's thread."""
+    session.add(
+        Message(
+            invitation_id=survey.invitation.id,
+            direction="inbound",
+            kind=kind,
+            channel=channel,
+            body=body,
+            created_at=now,
+        )
+    )
+
+
 def _set_score(
     session: Session, survey: Survey, response: Response, score: int, channel: str, now: datetime
 ) -> None:
@@ -167,16 +183,7 @@ def _set_score(
         .where(Message.invitation_id == survey.invitation.id, Message.kind == "score")
         .limit(1)
     ):
-        session.add(
-            Message(
-                invitation_id=survey.invitation.id,
-                direction="inbound",
-                kind="score",
-                channel=channel,
-                body=str(score),
-                created_at=now,
-            )
-        )
+        _said(session, survey, "score", channel, str(score), now)
     response.score = score
     response.category = category_for(survey.scale, score)
     response.updated_at = now
@@ -312,30 +319,12 @@ def submit_answer(
     response.status = "confirmed"
     response.confirmed_at = response.confirmed_at or now
     if comment and comment != (response.comment or ""):
-        session.add(
-            Message(
-                invitation_id=survey.invitation.id,
-                direction="inbound",
-                kind="comment",
-                channel="page",
-                body=comment,
-                created_at=now,
-            )
-        )
+        _said(session, survey, "comment", "page", comment, now)
         response.comment = comment  # the latest words; every earlier one stays in the thread
         analytics.analyze_response(session, response)
     if success_definition:
         response.success_definition = success_definition
-        session.add(
-            Message(
-                invitation_id=survey.invitation.id,
-                direction="inbound",
-                kind="success_definition",
-                channel="page",
-                body=success_definition,
-                created_at=now,
-            )
-        )
+        _said(session, survey, "success_definition", "page", success_definition, now)
     session.flush()
     _announce(session, survey, response, created, now)
     return Survey(survey.invitation, survey.program, survey.contact, response)
@@ -368,16 +357,7 @@ def request_callback(
     if fields:
         raise InvalidInput("Your call-back request was not sent yet.", fields)
     body = f"Please call me at {phone}" + (f" ({best_time})" if best_time else "") + "."
-    session.add(
-        Message(
-            invitation_id=survey.invitation.id,
-            direction="inbound",
-            kind="callback_request",
-            channel="page",
-            body=body,
-            created_at=now,
-        )
-    )
+    _said(session, survey, "callback_request", "page", body, now)
     session.flush()
     return survey
 
@@ -409,15 +389,6 @@ def refer_peer(
     if fields:
         raise InvalidInput("Your referral was not sent yet.", fields)
     body = f"Referral: {name} <{email}>" + (f" — {note.strip()}" if note.strip() else "")
-    session.add(
-        Message(
-            invitation_id=survey.invitation.id,
-            direction="inbound",
-            kind="referral",
-            channel="page",
-            body=body,
-            created_at=now,
-        )
-    )
+    _said(session, survey, "referral", "page", body, now)
     session.flush()
     return survey
