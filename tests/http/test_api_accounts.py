@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Account, AccountDomain
+from tests.http.api_helpers import error
 
 URL = "/api/v1/accounts"
 
@@ -15,19 +16,6 @@ def counts(session) -> tuple[int, int]:
         session.scalar(select(func.count()).select_from(Account)),
         session.scalar(select(func.count()).select_from(AccountDomain)),
     )
-
-
-def error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()["error"]
-    assert set(body) == {"code", "message", "fields"}
-    assert body["code"] == code and body["message"]
-    return body
-
-
-@pytest.fixture
-def admin(api_headers):
-    return api_headers("admin")
 
 
 def test_list_is_paginated_and_filtered(client, admin, make_account):

@@ -6,25 +6,13 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Contact
+from tests.http.api_helpers import error
 
 URL = "/api/v1/contacts"
 
 
 def count(session) -> int:
     return session.scalar(select(func.count()).select_from(Contact))
-
-
-def error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()["error"]
-    assert set(body) == {"code", "message", "fields"}
-    assert body["code"] == code and body["message"]
-    return body
-
-
-@pytest.fixture
-def admin(api_headers):
-    return api_headers("admin")
 
 
 @pytest.fixture

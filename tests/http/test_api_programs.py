@@ -9,23 +9,10 @@ from sqlalchemy import select
 
 from feedback.models import Invitation, LifecycleEvent, OutboxEmail
 from feedback.services import surveys
+from tests.http.api_helpers import error
 
 URL = "/api/v1/programs"
 NPS = {"name": "Quarterly NPS", "kind": "nps", "product_name": "Acme", "active": True}
-
-
-def error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()["error"]
-    assert set(body) == {"code", "message", "fields"} and body["message"]
-    if code:
-        assert body["code"] == code
-    return body
-
-
-@pytest.fixture
-def admin(api_headers):
-    return api_headers("admin")
 
 
 @pytest.fixture

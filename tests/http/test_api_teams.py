@@ -6,25 +6,13 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Team
+from tests.http.api_helpers import error
 
 URL = "/api/v1/teams"
 
 
 def count(session) -> int:
     return session.scalar(select(func.count()).select_from(Team))
-
-
-def error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()["error"]
-    assert set(body) == {"code", "message", "fields"}
-    assert body["code"] == code and body["message"]
-    return body
-
-
-@pytest.fixture
-def admin(api_headers):
-    return api_headers("admin")
 
 
 def test_list_is_paginated_by_name(client, admin, make_team):

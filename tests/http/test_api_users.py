@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from feedback.models import User
 from feedback.services import org
+from tests.http.api_helpers import error
 
 URL = "/api/v1/users"
 NEW = {"email": "Dana@Staff.Example.com", "name": "Dana", "role": "csm"}
@@ -14,19 +15,6 @@ NEW = {"email": "Dana@Staff.Example.com", "name": "Dana", "role": "csm"}
 
 def count(session) -> int:
     return session.scalar(select(func.count()).select_from(User))
-
-
-def error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()["error"]
-    assert set(body) == {"code", "message", "fields"}
-    assert body["code"] == code and body["message"]
-    return body
-
-
-@pytest.fixture
-def admin(api_headers):
-    return api_headers("admin")
 
 
 def test_list_is_paginated_and_never_shows_passwords(client, admin, make_user):
