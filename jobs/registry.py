@@ -59,6 +59,12 @@ def _deliver_email(app: Flask, now: datetime) -> dict[str, Any]:
     return stats.as_dict() if hasattr(stats, "as_dict") else dict(vars(stats))
 
 
+def _deliver_webhooks(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import webhooks_out
+
+    return webhooks_out.deliver_due_webhooks(db.database().sessionmaker, now, worker=worker_id())
+
+
 def _retag_responses(app: Flask, now: datetime) -> dict[str, Any]:
     from feedback.services import analytics
 
@@ -129,6 +135,12 @@ JOBS: dict[str, Job] = {
             15,
             "Send queued emails in bulk through the mail backend.",
             _deliver_email,
+        ),
+        Job(
+            "deliver-webhooks",
+            30,
+            "Post queued webhook events to their endpoints, signed; retry 5xx with backoff.",
+            _deliver_webhooks,
         ),
         Job(
             "retag-responses",

@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -346,11 +345,3 @@ def deliver_due_webhooks(
         if own_http:
             http.close()
     return {k: counts.get(k, 0) for k in ("claimed", "delivered", "retried", "failed")}
-
-
-def deliver_webhooks(app: Flask, now: datetime) -> dict[str, Any]:
-    """The 'deliver-webhooks' job."""
-    from feedback import db
-
-    with app.app_context():
-        return deliver_due_webhooks(db.database().sessionmaker, now)

@@ -3,7 +3,9 @@ scheduler are wired as the worker process uses them."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -130,3 +132,35 @@ def test_the_scheduler_has_every_job_coalescing_with_a_misfire_grace(app, backgr
         assert job.trigger.interval == timedelta(seconds=JOBS[name].every_seconds)
         assert job.args == (app, name)
     assert not scheduler.running
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# "the `deliver-email` job", "the 'deliver-webhooks' job", "flask jobs run dispatch-surveys"
+MENTION = re.compile(r"[`'\"]?\b([a-z]+(?:-[a-z]+)+)\b[`'\"]? job\b|jobs run ([a-z]+(?:-[a-z]+)+)")
+NOT_JOB_NAMES = {"follow-up"}  # the domain word ("as if the follow-up job had run")
+
+
+def mentioned_jobs() -> dict[str, str]:
+    """Every job name the code, templates and README speak of, with one place that does."""
+    found: dict[str, str] = {}
+    files = [ROOT / "README.md"] + [
+        path
+        for folder in ("feedback", "jobs", "templates")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".py", ".html", ".txt", ".md")
+    ]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for match in MENTION.finditer(text):
+            name = match.group(1) or match.group(2)
+            if name not in NOT_JOB_NAMES:
+                found.setdefault(name, str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_job_a_module_speaks_of_is_registered_and_scheduled(app):
+    mentioned = mentioned_jobs()
+    assert {"deliver-webhooks", "deliver-email", "retag-responses"} <= set(mentioned)
+    scheduled = {job.id for job in build_scheduler(app, background=True).get_jobs()}
+    missing = {name: where for name, where in mentioned.items() if name not in scheduled}
+    assert missing == {}, f"jobs mentioned but never scheduled: {missing}"

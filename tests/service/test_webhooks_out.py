@@ -15,9 +15,12 @@ import pytest
 
 from feedback import db, signing
 from feedback.mail import replies
-from feedback.models import WebhookDelivery
-from feedback.services import conversation, webhooks_out
+from feedback.models import Invitation, WebhookDelivery
+from feedback.services import capture, conversation, programs, webhooks_out
 from feedback.services.errors import InvalidInput
+from feedback.tokens import hash_token, new_token
+from jobs.registry import run_job
+from jobs.worker import build_scheduler
 from tests.http.test_inbound import DOMAIN, start_conversation
 
 
@@ -235,10 +238,53 @@ def test_a_received_reply_emits_reply_received(session, app, make_contact, endpo
     assert row.payload["text"] == "Love it" and row.payload["sender_matches"] is True
 
 
-def test_the_job_function_delivers(app, session, endpoint, receiver):
+def test_the_worker_delivers_a_customers_answer_signed_retrying_a_500(
+    app, session, make_contact, endpoint, receiver
+):
+    """End to end: a customer clicks a score, the worker's scheduled deliver-webhooks job posts
+    `response.created` signed; the receiver's 500 is retried and the event lands once."""
+    token = new_token()
+    program = programs.create_program(
+        session, {"name": "Hooks NPS", "kind": "nps", "active": True, "product_name": "Acme"}
+    )
     now = datetime.now(UTC)
-    _emit(session, now)
-    assert webhooks_out.deliver_webhooks(app, now)["delivered"] == 1
+    invitation = Invitation(
+        program_id=program.id, contact_id=make_contact().id, wave_key="hooks",
+        token_hash=hash_token(token), reply_token_hash=hash_token(new_token()),
+        created_at=now, sent_at=now, expires_at=now + timedelta(days=30),
+    )  # fmt: skip
+    session.add(invitation)
+    session.commit()
+    survey, _ = capture.record_click(session, token, 3, user_agent="pytest", headers={})
+    session.commit()
+    receiver.statuses = [500]
+
+    scheduled = build_scheduler(app).get_job("deliver-webhooks")
+    assert scheduled is not None and scheduled.args == (app, "deliver-webhooks")
+    scheduled.func(*scheduled.args)  # what the worker calls at the job's slot
+    (row,) = session.query(WebhookDelivery).all()
+    session.refresh(row)
+    assert (row.status, row.attempts, row.last_status) == ("pending", 1, 500)
+    # The next scheduled slots after the backoff: the retry is delivered, then nothing is left.
+    retried = run_job(app, "deliver-webhooks", now=row.next_attempt_at + timedelta(minutes=1))
+    assert retried == {"claimed": 1, "delivered": 1, "retried": 0, "failed": 0}
+    idle = run_job(app, "deliver-webhooks", now=row.next_attempt_at + timedelta(minutes=5))
+    assert idle == {"claimed": 0, "delivered": 0, "retried": 0, "failed": 0}
+    session.refresh(row)
+    assert (row.status, row.attempts, row.last_status) == ("delivered", 2, 200)
+
+    assert len(receiver.requests) == 2  # the 500, then the 200; nothing after delivery
+    for request in receiver.requests:
+        headers = request["headers"]
+        assert headers["X-Feedback-Event"] == "response.created"
+        assert headers["X-Feedback-Delivery"] == str(row.id)
+        assert signing.verify(endpoint.secret, headers["X-Feedback-Signature"],
+                              headers["X-Feedback-Timestamp"], request["body"],
+                              now=time.time())  # fmt: skip
+    document = json.loads(receiver.requests[-1]["body"])
+    assert document["type"] == "response.created"
+    assert document["data"]["response_id"] == survey.response.id
+    assert document["data"]["score"] == 3
 
 
 def test_the_admin_page_adds_lists_and_disables(client, session, make_user, login, receiver):
