@@ -19,6 +19,8 @@ from feedback.classification import Category
 TASK_TYPES = ("recover", "convert", "advocate", "review")
 ROUTES = ("owner", "team", "theme_team")
 PRIORITIES = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
+
+
 HIGH_ARR = 100_000  # accounts at or above this ARR get tighter SLAs and a higher priority
 SCORE_DROP_POINTS = 3
 REPEAT_WINDOW = timedelta(days=183)  # "the same theme again within 6 months"
@@ -26,6 +28,11 @@ REPEAT_WINDOW = timedelta(days=183)  # "the same theme again within 6 months"
 LIST_CONDITIONS = ("category", "sentiment_label", "themes", "plan", "region", "lifecycle_stage")
 NUMBER_CONDITIONS = ("score_min", "score_max", "arr_min", "arr_max")
 CONDITIONS = (*LIST_CONDITIONS, *NUMBER_CONDITIONS, "program_id", "mismatch", "score_drop")
+
+
+def priority_word(priority: int) -> str:
+    """The word pages and emails show for a priority ("high", never "priority 3")."""
+    return PRIORITIES.get(priority, str(priority))
 
 
 @dataclass(frozen=True)

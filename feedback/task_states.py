@@ -8,6 +8,8 @@ task. Pure: the service asks `check` before it changes anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 OPEN, IN_PROGRESS, WAITING, CLOSED = "open", "in_progress", "waiting_on_customer", "closed"
 STATUSES = (OPEN, IN_PROGRESS, WAITING, CLOSED)
@@ -72,6 +74,25 @@ class Change:
     @property
     def closes(self) -> bool:
         return self.to_status == CLOSED
+
+
+def is_overdue(due_at: Any, now: Any, status: Any = OPEN) -> Any:
+    """Whether a task is overdue: still open and its deadline has passed (a task due at this
+    very instant is due, not yet overdue).
+
+    The one definition of "overdue". It is written with `<`, `!=` and `&` only (the deadline
+    first, so a column on the left makes `&` build SQL), so the same function answers for
+    plain values (a bool) and, given columns such as `Task.due_at` and `Task.status`, builds
+    the condition queries filter on (see `Task.overdue_where`): the page that shows a badge
+    and the query that counts the badges cannot disagree.
+    """
+    return (due_at < now) & (status != CLOSED)
+
+
+def is_due_today(due_at: datetime, now: datetime, day_end: datetime, status: str = OPEN) -> bool:
+    """Due later today (before `day_end`, the end of the reader's local day) and not overdue:
+    a task weeks late is overdue, never "due today"."""
+    return status != CLOSED and not is_overdue(due_at, now, status) and due_at < day_end
 
 
 def label(status: str) -> str:

@@ -16,6 +16,7 @@ from feedback.models.followup import (
     PlaybookRule,
     PlaybookSet,
     ResolutionCheck,
+    StaffNotice,
     Task,
     TaskEvent,
 )
@@ -34,6 +35,6 @@ __all__ = [
     "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "EmailEvent", "Invitation",
     "JobRun", "LifecycleEvent", "Message", "OutboxEmail", "Response", "Role", "ScoreChange",
     "SurveyProgram", "Team", "User", "OuterLoopCandidate", "PlaybookRule", "PlaybookSet",
-    "ResolutionCheck", "Task", "TaskEvent", "AnalysisProgress", "ResponseAnalysis",
+    "ResolutionCheck", "StaffNotice", "Task", "TaskEvent", "AnalysisProgress", "ResponseAnalysis",
     "ResponseTheme", "Theme", "ThemeProposal",
 ]  # fmt: skip

@@ -117,6 +117,11 @@ class Task(Base):
         back_populates="task", cascade="all, delete-orphan", order_by="TaskEvent.id"
     )
 
+    @classmethod
+    def overdue_where(cls, now: datetime) -> Any:
+        """The SQL condition "overdue at `now`": task_states.is_overdue applied to the columns."""
+        return task_states.is_overdue(cls.due_at, now, cls.status)
+
 
 class TaskEvent(Base):
     """The audit trail: created, status changes, reassignment, comments, overdue, escalation."""
@@ -133,6 +138,29 @@ class TaskEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     task: Mapped[Task] = relationship(back_populates="events")
+
+
+class StaffNotice(Base):
+    """One person to be told that one task went overdue or escalated.
+
+    Written when the escalation job marks the task; `sent_at` is set when the notice goes out
+    inside a batched email (or a digest that lists the task). The rows are the memory behind
+    "at most one notice email per person per window": a held notice waits here, not in a
+    process, and the last `sent_at` of a person says when the window opens again.
+    """
+
+    __tablename__ = "staff_notices"
+    __table_args__ = (
+        CheckConstraint("kind IN ('overdue', 'escalated')", name="kind"),
+        Index("ix_staff_notices_user_sent", "user_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
 
 
 class ResolutionCheck(Base):

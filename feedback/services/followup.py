@@ -661,7 +661,7 @@ def list_tasks(
         query = query.where(Task.owner_id == owner_id)
     if team_id is not None:
         query = query.where(Task.team_id == team_id)
-    late = and_(Task.status != "closed", Task.due_at <= now)
+    late = Task.overdue_where(now)
     if overdue is True:
         query = query.where(late)
     elif overdue is False:
@@ -712,11 +712,11 @@ def dry_run(session: Session, playbook_set_id: int, now: datetime | None = None)
     return playbook_admin.dry_run(session, playbook_set_id, now)
 
 
-# The notices live in their own module; these are their public names here.
+# The notices live in their own modules; these are their public names here.
+from feedback.services.escalation import escalate_tasks  # noqa: E402
 from feedback.services.followup_notices import (  # noqa: E402
     CheckPage,
     answer_resolution_check,
-    escalate_tasks,
     open_resolution_check,
     send_digests,
     send_resolution_checks,

@@ -1,5 +1,6 @@
-"""The inner loop's notices: overdue and escalation emails, daily digests, and the "Did we
-resolve it?" question a few days after a recovery closed.
+"""The inner loop's notices: the staff email helper, daily digests, and the "Did we resolve
+it?" question a few days after a recovery closed (overdue and escalation notices: see
+services.escalation).
 
 Split from services.followup (which re-exports these names) to keep each module readable;
 every email goes through the outbox in the caller's transaction.
@@ -15,8 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback import sla, task_states
-from feedback.models import Contact, Task, TaskEvent, Team, User
+from feedback import playbooks, sla, task_states
+from feedback.models import Contact, StaffNotice, Task, TaskEvent, Team, User
 from feedback.services.errors import InvalidInput, NotFound
 
 CHECK_QUESTION = "Did we resolve it?"
@@ -86,138 +87,15 @@ def _staff_email(
     return row
 
 
-def _team_leads(session: Session, team_id: int | None) -> list[User]:
-    if team_id is None:
-        return []
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.team_id == team_id, User.role == "team_lead", User.active.is_(True))
-            .order_by(User.id)
-        )
-    )
-
-
-def _department_heads(session: Session, team_id: int | None) -> list[User]:
-    team = session.get(Team, team_id) if team_id is not None else None
-    if team is None:
-        return []
-    return list(
-        session.scalars(
-            select(User)
-            .join(Team, Team.id == User.team_id)
-            .where(
-                Team.department == team.department,
-                User.role == "department_head",
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
-# ---------------------------------------------------------------- escalation
-
-
-def _tell(
-    session: Session,
-    config: Mapping[str, Any],
-    task: Task,
-    owner: User | None,
-    now: datetime,
-    people: list[User],
-    *,
-    kind: str,
-    word: str,
-    when: str,
-    nobody: str,
-) -> int:
-    """Email `people` that the task passed `when` its SLA, and say so in its trail."""
-    for person in people:
-        _staff_email(
-            session,
-            config,
-            kind=f"task_{kind}",
-            template=f"task_{kind}",
-            to=person,
-            subject=f"{word}: {task.title}",
-            now=now,
-            task=task,
-            owner=owner,
-        )
-    told = ", ".join(u.name for u in people) or f"nobody ({nobody})"
-    task.events.append(
-        TaskEvent(
-            kind=kind,
-            to_value=told[:200],
-            body=f"{word} at {when} its SLA; told {told}.",
-            created_at=now,
-        )
-    )
-    return len(people)
-
-
-def escalate_tasks(
-    session: Session, now: datetime | None = None, *, config: Mapping[str, Any] | None = None
-) -> dict[str, int]:
-    """At 1× its SLA a task is flagged overdue and its team lead told; at 2× the department
-    head of the team's department is told. Each happens once per task (until it reopens)."""
-    now = now or datetime.now(UTC)
-    config = _config(config)
-    query = (
-        select(Task)
-        .where(Task.status != "closed", Task.due_at <= now, Task.escalated_at.is_(None))
-        .order_by(Task.due_at, Task.id)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    stats = {"overdue": 0, "escalated": 0, "emails": 0}
-    for task in session.scalars(query).all():
-        tz = _team_timezone(session, task.team_id)
-        owner = session.get(User, task.owner_id) if task.owner_id else None
-        if task.overdue_at is None:
-            task.overdue_at = now
-            stats["overdue"] += 1
-            stats["emails"] += _tell(
-                session,
-                config,
-                task,
-                owner,
-                now,
-                _team_leads(session, task.team_id),
-                kind="overdue",
-                word="Overdue",
-                when="1×",
-                nobody="the team has no lead",
-            )
-        escalate_at = sla.add_business_hours(task.due_at, task.sla_business_hours, tz)
-        if now >= escalate_at:
-            task.escalated_at = now
-            stats["escalated"] += 1
-            stats["emails"] += _tell(
-                session,
-                config,
-                task,
-                owner,
-                now,
-                _department_heads(session, task.team_id),
-                kind="escalated",
-                word="Escalated",
-                when="2×",
-                nobody="no department head",
-            )
-    session.flush()
-    return stats
-
-
 # ---------------------------------------------------------------- digests
 
 
 def send_digests(
     session: Session, now: datetime | None = None, *, config: Mapping[str, Any] | None = None
 ) -> dict[str, int]:
-    """Each weekday morning (team time): a CSM gets their open tasks, due-today first; a team
-    lead also gets the team's overdue tasks. At most one digest per person per day."""
+    """Each weekday morning (team time): a CSM gets their open tasks in three lists, overdue,
+    due later today, and the rest; a team lead also gets the team's overdue tasks. At most
+    one digest per person per day."""
     from feedback.models import OutboxEmail
 
     now = now or datetime.now(UTC)
@@ -256,16 +134,20 @@ def send_digests(
             overdue = list(
                 session.scalars(
                     select(Task)
-                    .where(
-                        Task.team_id == user.team_id, Task.status != "closed", Task.due_at <= now
-                    )
+                    .where(Task.team_id == user.team_id, Task.overdue_where(now))
                     .order_by(Task.due_at, Task.id)
                 )
             )
         if not mine and not overdue:
             stats["nothing"] += 1
             continue
-        due_today = [t for t in mine if t.due_at < day_end]
+        in_team = {t.id for t in overdue}
+        my_overdue = [
+            t
+            for t in mine
+            if task_states.is_overdue(t.due_at, now, t.status) and t.id not in in_team
+        ]
+        due_today = [t for t in mine if task_states.is_due_today(t.due_at, now, day_end, t.status)]
         later = [t for t in mine if t.due_at >= day_end]
         owners = {u.id: u.name for u in session.scalars(select(User))} if overdue else {}
         _staff_email(
@@ -276,12 +158,21 @@ def send_digests(
             to=user,
             subject=f"Your follow-ups for {local.strftime('%A %d %B')}",
             now=now,
+            my_overdue=my_overdue,
             due_today=due_today,
             later=later,
             overdue=overdue,
             owners=owners,
             zone=sla.zone(tz),
+            priority_word=playbooks.priority_word,
         )
+        # The digest lists these tasks: their pending overdue notices need no second email.
+        listed = {t.id for t in (*overdue, *my_overdue, *due_today, *later)}
+        for notice in session.scalars(
+            select(StaffNotice).where(StaffNotice.user_id == user.id, StaffNotice.sent_at.is_(None))
+        ):
+            if notice.task_id in listed:
+                notice.sent_at = now
         stats["sent"] += 1
     session.flush()
     return stats

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from feedback import task_states
 from feedback.mail.render import render
 from feedback.models import (
     Account,
@@ -189,6 +190,25 @@ def _task_lines(session: Session, *where: Any) -> list[TaskLine]:
     ]
 
 
+def breached_in(start: datetime, end: datetime) -> Any:
+    """Tasks that became overdue (task_states.is_overdue) during [start, end): the deadline
+    fell in the week and the task was still open after it, whether closed late since or not.
+
+    Decided from the deadline and the closing time alone, never from the escalation job's
+    marks, so the page and the emailed pack agree whenever the job last ran.
+    """
+    return and_(
+        Task.due_at >= start,
+        or_(
+            Task.overdue_where(end),
+            and_(
+                Task.status == task_states.CLOSED,
+                task_states.is_overdue(Task.due_at, Task.closed_at),
+            ),
+        ),
+    )
+
+
 def huddle_pack(
     session: Session, team_id: int, *, now: datetime | None = None, days: int = 7
 ) -> HuddlePack:
@@ -198,19 +218,7 @@ def huddle_pack(
     end = now or datetime.now(UTC)
     start = end - timedelta(days=days)
     negatives, positives, mismatches = pick_verbatims(_verbatims(session, team_id, start, end))
-    # Breached: the deadline fell in the week and nobody had closed the task by then.
-    breached = _task_lines(
-        session,
-        Task.team_id == team_id,
-        or_(
-            and_(
-                Task.due_at >= start,
-                Task.due_at < end,
-                or_(Task.closed_at.is_(None), Task.closed_at > Task.due_at),
-            ),
-            and_(Task.overdue_at >= start, Task.overdue_at < end),
-        ),
-    )
+    breached = _task_lines(session, Task.team_id == team_id, breached_in(start, end))
     recoveries = _task_lines(
         session,
         Task.team_id == team_id,

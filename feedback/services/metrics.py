@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feedback import task_states
 from feedback.models import ResolutionCheck, Response, Task, Team, User
 from feedback.services.errors import InvalidInput
 
@@ -76,7 +77,12 @@ def figures(facts: Iterable[TaskFacts], answers: Iterable[str], now: datetime) -
     facts = list(facts)
     answers = [a for a in answers if a in ("yes", "no")]
     detractors = [f for f in facts if f.detractor]
-    decided = [f for f in detractors if f.first_contact_at is not None or f.due_at <= now]
+    # Decided: contacted, or the deadline passed without contact (a miss either way).
+    decided = [
+        f
+        for f in detractors
+        if f.first_contact_at is not None or task_states.is_overdue(f.due_at, now)
+    ]
     in_sla = [f for f in decided if f.first_contact_at and f.first_contact_at <= f.due_at]
     to_contact = [
         _hours(f.created_at, f.first_contact_at) for f in facts if f.first_contact_at is not None

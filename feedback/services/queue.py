@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from feedback import playbooks, task_states
 from feedback.models import (
     Account,
     Contact,
@@ -35,7 +36,7 @@ from feedback.services.errors import InvalidInput, NotFound, ServiceError
 VIEWS = ("mine", "team", "overdue")
 SORTS = ("due", "priority", "arr")
 OPEN_STATUSES = ("open", "in_progress", "waiting_on_customer")
-PRIORITY_NAMES = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
+PRIORITY_NAMES = playbooks.PRIORITIES
 MAX_PER_PAGE = 200
 # Roles that see every team's tasks; the others see their own team's (and their own) tasks.
 ALL_TEAMS_ROLES = ("admin", "department_head")
@@ -192,7 +193,7 @@ def _queue_query(user: Any, view: str, filters: Filters, sort: str, now: datetim
     else:
         where.append(Task.status.in_(OPEN_STATUSES))
     if view == "overdue" or filters.overdue:
-        where += [Task.status != "closed", Task.due_at < now]
+        where.append(Task.overdue_where(now))
     if filters.type:
         where.append(Task.type == filters.type)
     if filters.priority:
@@ -241,7 +242,7 @@ def queue(
 def _row(r: Any, now: datetime) -> QueueRow:
     data = r._asdict()
     data["mismatch"] = bool(data["mismatch"])
-    data["overdue"] = data["status"] != "closed" and data["due_at"] < now
+    data["overdue"] = task_states.is_overdue(data["due_at"], now, data["status"])
     return QueueRow(**data)
 
 
@@ -406,7 +407,7 @@ def task_detail(
         task=task,
         owner=session.get(User, task.owner_id) if task.owner_id else None,
         team=session.get(Team, task.team_id) if task.team_id else None,
-        overdue=task.status != "closed" and task.due_at < now,
+        overdue=task_states.is_overdue(task.due_at, now, task.status),
         response=response,
         analysis=analysis,
         themes=themes,

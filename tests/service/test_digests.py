@@ -35,7 +35,9 @@ def test_digests_in_the_morning_once_per_day(session, world, respond):
     sent = digests(session)
     assert set(sent) == {world.ann.email, world.bob.email, world.lee.email}
     assert "Your other open tasks (1)" in sent[world.ann.email].content.text
-    assert "Due today (1)" in sent[world.bob.email].content.text
+    # Bob's task is days late: overdue, never "due today".
+    assert "Your overdue tasks (1)" in sent[world.bob.email].content.text
+    assert "Due today" not in sent[world.bob.email].content.text
     assert "Overdue in your team (1)" in sent[world.lee.email].content.text
     assert "· Bob" in sent[world.lee.email].content.text
     # later that morning nothing is sent again

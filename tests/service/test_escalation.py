@@ -23,21 +23,22 @@ def test_overdue_at_1x_then_escalated_at_2x_once_each(session, app, world, respo
     followup.create_followups(session, NOW)
     (task,) = tasks_of(session, response)
     due = task.due_at  # Wednesday 10:00 Berlin
-    assert followup.escalate_tasks(session, due - timedelta(minutes=1))["overdue"] == 0
-    stats = followup.escalate_tasks(session, due)
-    assert stats == {"overdue": 1, "escalated": 0, "emails": 1}
-    (mail,) = emails(session, "task_overdue")
+    assert followup.escalate_tasks(session, due)["overdue"] == 0  # due now, not yet late
+    late = due + timedelta(minutes=1)
+    stats = followup.escalate_tasks(session, late)
+    assert stats == {"overdue": 1, "escalated": 0, "emails": 1, "held": 0}
+    (mail,) = emails(session, "task_notices")
     assert mail.to_email == world.lee.email
-    assert "Overdue:" in mail.content.subject and "/tasks/" in mail.content.text
-    assert task.overdue_at == due and task.events[-1].kind == "overdue"
+    assert mail.content.subject == f"Overdue: {task.title}" and "/tasks/" in mail.content.text
+    assert task.overdue_at == late and task.events[-1].kind == "overdue"
     assert followup.escalate_tasks(session, due + timedelta(hours=1))["overdue"] == 0
     # 2×: 16 more business hours → Friday 10:00 Berlin
     escalate = due + timedelta(days=2)
     assert followup.escalate_tasks(session, escalate - timedelta(minutes=1))["escalated"] == 0
     stats = followup.escalate_tasks(session, escalate)
-    assert stats == {"overdue": 0, "escalated": 1, "emails": 1}
-    (mail,) = emails(session, "task_escalated")
-    assert mail.to_email == world.dee.email
+    assert stats == {"overdue": 0, "escalated": 1, "emails": 1, "held": 0}
+    (mail,) = [m for m in emails(session, "task_notices") if m.to_email == world.dee.email]
+    assert mail.content.subject == f"Escalated: {task.title}"
     assert task.escalated_at == escalate and task.events[-1].kind == "escalated"
     assert followup.escalate_tasks(session, escalate + timedelta(days=5))["escalated"] == 0
 

@@ -296,7 +296,7 @@ def test_list_tasks_filters(session, world, respond):
     items, total = followup.list_tasks(session, owner_id=world.ann.id, now=NOW)
     assert total == 2
     items, total = followup.list_tasks(
-        session, status=["open"], overdue=True, now=NOW + timedelta(days=1)
+        session, status=["open"], overdue=True, now=NOW + timedelta(days=1, minutes=1)
     )
     assert [t.owner_id for t in items] == [world.bob.id]  # the high-ARR one, due in 1 day
     items, total = followup.list_tasks(session, team_id=world.support.id, per_page=1, now=NOW)
