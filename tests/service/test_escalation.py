@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from feedback.models import OutboxEmail
 from feedback.services import followup
+from tests.service.test_queue import add_task
 
 world, respond = shared.world, shared.respond  # the shared fixtures
 
@@ -67,3 +68,75 @@ def test_closed_tasks_never_escalate_and_no_lead_is_recorded(session, world, res
     (other,) = tasks_of(session, lone)
     assert "nobody (the team has no lead)" in other.events[-2].body
     assert task.overdue_at is None
+
+
+# ---------------------------------------------------------------- batched notices
+
+
+def late_tasks(session, world, n, due_at, priority=3, title="Late follow-up"):
+    return [
+        add_task(
+            session,
+            owner=world.ann,
+            title=f"{title} {i:02d}",
+            due_at=due_at,
+            created_at=due_at - timedelta(days=2),
+            priority=priority,
+        )  # fmt: skip
+        for i in range(1, n + 1)
+    ]
+
+
+def test_48_escalations_for_one_head_are_one_email_listing_them_all(session, app, world):
+    tasks = late_tasks(session, world, 48, NOW - timedelta(days=10))
+    stats = followup.escalate_tasks(session, NOW)
+    assert (stats["overdue"], stats["escalated"], stats["emails"]) == (48, 48, 2)
+    (to_dee,) = [m for m in emails(session, "task_notices") if m.to_email == world.dee.email]
+    (to_lee,) = [m for m in emails(session, "task_notices") if m.to_email == world.lee.email]
+    assert to_dee.content.subject == "Follow-ups: 48 escalated"
+    assert to_lee.content.subject == "Follow-ups: 48 overdue"
+    for mail in (to_dee, to_lee):
+        for task in tasks:
+            assert task.title in mail.content.text and f"/tasks/{task.id}\n" in mail.content.text
+            assert f'/tasks/{task.id}"' in mail.content.html
+        # The queue's priority words, never the stored number.
+        assert mail.content.text.count("high priority") == 48
+        assert "priority 3" not in mail.content.text and "priority 3" not in mail.content.html
+    assert "Escalated to you (48)" in to_dee.content.html
+
+    # The worker runs again within the window: nothing new for the same tasks.
+    again = followup.escalate_tasks(session, NOW + timedelta(minutes=15))
+    assert again == {"overdue": 0, "escalated": 0, "emails": 0, "held": 0}
+    assert len(emails(session, "task_notices")) == 2
+
+
+def test_a_person_gets_at_most_one_notice_per_window(session, app, world):
+    late_tasks(session, world, 2, NOW - timedelta(hours=2))  # overdue, not yet 2×
+    assert followup.escalate_tasks(session, NOW)["emails"] == 1  # Lee: both tasks
+    (newer,) = late_tasks(session, world, 1, NOW + timedelta(minutes=10), title="Newer")
+    held = followup.escalate_tasks(session, NOW + timedelta(minutes=20))
+    assert (held["overdue"], held["emails"], held["held"]) == (1, 0, 1)
+    assert len(emails(session, "task_notices")) == 1
+    # The window is kept in the database: a later run (any worker) sends the held one.
+    sent = followup.escalate_tasks(session, NOW + timedelta(minutes=61))
+    assert (sent["overdue"], sent["emails"], sent["held"]) == (0, 1, 0)
+    latest = max(emails(session, "task_notices"), key=lambda m: m.id)
+    assert latest.to_email == world.lee.email
+    assert latest.content.subject == f"Overdue: {newer.title}"
+    assert "Late follow-up 01" not in latest.content.text  # told already, not again
+
+
+def test_a_digest_that_lists_the_task_carries_its_notice(session, app, world):
+    late_tasks(session, world, 1, NOW - timedelta(hours=2))
+    followup.escalate_tasks(session, NOW)  # Lee is told at 10:00 Berlin
+    (newer,) = late_tasks(session, world, 1, NOW + timedelta(minutes=5), title="Newer")
+    assert followup.escalate_tasks(session, NOW + timedelta(minutes=10))["held"] == 1
+    followup.send_digests(session, NOW + timedelta(minutes=20))  # the morning digest
+    digest = session.scalar(
+        select(OutboxEmail).where(OutboxEmail.kind == "digest",
+                                  OutboxEmail.to_email == world.lee.email)
+    )  # fmt: skip
+    assert newer.title in digest.content.text
+    later = followup.escalate_tasks(session, NOW + timedelta(hours=2))
+    assert (later["emails"], later["held"]) == (0, 0)
+    assert len([m for m in emails(session, "task_notices") if m.to_email == world.lee.email]) == 1
