@@ -95,10 +95,10 @@ def _create_followups(app: Flask, now: datetime) -> dict[str, Any]:
 
 
 def _escalate_tasks(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import followup
+    from feedback.services import escalation
 
     with db.transaction() as session:
-        return followup.escalate_tasks(session, now, config=app.config)
+        return escalation.escalate_tasks(session, now, config=app.config)
 
 
 def _send_digests(app: Flask, now: datetime) -> dict[str, Any]:
@@ -169,7 +169,8 @@ JOBS: dict[str, Job] = {
         Job(
             "escalate-tasks",
             900,
-            "Flag tasks overdue at 1× their SLA (lead told); escalate at 2× (department head).",
+            "Flag overdue tasks (lead told) and escalate at 2× SLA (department head), "
+            "one email per person per hour.",
             _escalate_tasks,
         ),
         Job(

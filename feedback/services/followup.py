@@ -712,8 +712,8 @@ def dry_run(session: Session, playbook_set_id: int, now: datetime | None = None)
     return playbook_admin.dry_run(session, playbook_set_id, now)
 
 
-# The notices live in their own modules; these are their public names here.
-from feedback.services.escalation import escalate_tasks  # noqa: E402
+# The notices live in their own module; these are their public names here (escalation, in
+# services.escalation, is called by its own name: re-exporting it here would close a cycle).
 from feedback.services.followup_notices import (  # noqa: E402
     CheckPage,
     answer_resolution_check,
@@ -733,7 +733,6 @@ __all__ = [
     "create_followups",
     "customer_replied",
     "dry_run",
-    "escalate_tasks",
     "get_task",
     "list_tasks",
     "may_edit",

@@ -83,7 +83,11 @@ def figures(facts: Iterable[TaskFacts], answers: Iterable[str], now: datetime) -
         for f in detractors
         if f.first_contact_at is not None or task_states.is_overdue(f.due_at, now)
     ]
-    in_sla = [f for f in decided if f.first_contact_at and f.first_contact_at <= f.due_at]
+    in_sla = [
+        f
+        for f in decided
+        if f.first_contact_at and not task_states.is_overdue(f.due_at, f.first_contact_at)
+    ]
     to_contact = [
         _hours(f.created_at, f.first_contact_at) for f in facts if f.first_contact_at is not None
     ]

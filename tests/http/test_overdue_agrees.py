@@ -15,7 +15,7 @@ import time_machine
 from sqlalchemy import select
 
 from feedback.models import OutboxEmail
-from feedback.services import followup, huddle
+from feedback.services import escalation, followup, huddle
 from tests.service.test_queue import add_task
 
 M = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 09:00 in the team's zone (UTC)
@@ -115,7 +115,7 @@ def test_the_huddle_page_and_its_email_agree_on_breaches(app, session, client, l
     with time_machine.travel(M - timedelta(seconds=2), tick=False):
         huddle.send_huddle_packs(session, app.config)
     with time_machine.travel(M - timedelta(seconds=1), tick=False):
-        followup.escalate_tasks(session, config=app.config)
+        escalation.escalate_tasks(session, config=app.config)
     with time_machine.travel(M, tick=False):
         login(late_world["lee"])
         page = client.get(f"/huddle/{team.id}").get_data(as_text=True)
