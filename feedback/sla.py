@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feedback import task_states
+
 DAY_START = time(9, 0)
 DAY_END = time(17, 0)
 HOURS_PER_DAY = 8
@@ -97,10 +99,10 @@ def escalate_at(created_at: datetime, sla_hours: float, tz: str | tzinfo | None)
 
 
 def state(created_at: datetime, sla_hours: float, tz: str | tzinfo | None, now: datetime) -> str:
-    """on_time, overdue (at 1×) or escalate (at 2×)."""
-    if now >= escalate_at(created_at, sla_hours, tz):
+    """on_time, overdue (past 1×) or escalate (past 2×), by task_states.is_overdue's rule."""
+    if task_states.is_overdue(escalate_at(created_at, sla_hours, tz), now):
         return ESCALATE
-    if now >= due_at(created_at, sla_hours, tz):
+    if task_states.is_overdue(due_at(created_at, sla_hours, tz), now):
         return OVERDUE
     return ON_TIME
 

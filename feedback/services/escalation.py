@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from feedback import playbooks, sla
+from feedback import playbooks, sla, task_states
 from feedback.models import OutboxEmail, StaffNotice, Task, TaskEvent, Team, User
 from feedback.services.followup_notices import _config, _staff_email, _team_timezone
 
@@ -104,7 +104,8 @@ def escalate_tasks(
             _mark(session, task, now, _team_leads(session, task.team_id), kind=OVERDUE,
                   word="Overdue", when="1×", nobody="the team has no lead")  # fmt: skip
         tz = _team_timezone(session, task.team_id)
-        if now >= sla.add_business_hours(task.due_at, task.sla_business_hours, tz):
+        escalate_at = sla.add_business_hours(task.due_at, task.sla_business_hours, tz)
+        if task_states.is_overdue(escalate_at, now):  # past 2×, by the same rule as 1×
             task.escalated_at = now
             stats["escalated"] += 1
             _mark(session, task, now, _department_heads(session, task.team_id), kind=ESCALATED,

@@ -35,12 +35,13 @@ def test_overdue_at_1x_then_escalated_at_2x_once_each(session, app, world, respo
     assert escalation.escalate_tasks(session, due + timedelta(hours=1))["overdue"] == 0
     # 2×: 16 more business hours → Friday 10:00 Berlin
     escalate = due + timedelta(days=2)
-    assert escalation.escalate_tasks(session, escalate - timedelta(minutes=1))["escalated"] == 0
-    stats = escalation.escalate_tasks(session, escalate)
+    assert escalation.escalate_tasks(session, escalate)["escalated"] == 0  # at 2×, not past it
+    stats = escalation.escalate_tasks(session, escalate + timedelta(minutes=1))
     assert stats == {"overdue": 0, "escalated": 1, "emails": 1, "held": 0}
     (mail,) = [m for m in emails(session, "task_notices") if m.to_email == world.dee.email]
     assert mail.content.subject == f"Escalated: {task.title}"
-    assert task.escalated_at == escalate and task.events[-1].kind == "escalated"
+    assert task.escalated_at == escalate + timedelta(minutes=1)
+    assert task.events[-1].kind == "escalated"
     assert escalation.escalate_tasks(session, escalate + timedelta(days=5))["escalated"] == 0
 
 
@@ -52,8 +53,9 @@ def test_the_weekend_does_not_count_towards_escalation(session, world, respond):
     assert task.due_at.isoformat() == "2026-03-09T15:00:00+00:00"  # Monday 16:00 Berlin
     stats = escalation.escalate_tasks(session, task.due_at + timedelta(hours=6))
     assert (stats["overdue"], stats["escalated"]) == (1, 0)  # Monday night is not 2×
-    stats = escalation.escalate_tasks(session, task.due_at + timedelta(days=1))
-    assert stats["escalated"] == 1
+    assert escalation.escalate_tasks(session, task.due_at + timedelta(days=1))["escalated"] == 0
+    stats = escalation.escalate_tasks(session, task.due_at + timedelta(days=1, minutes=1))
+    assert stats["escalated"] == 1  # just past Tuesday 16:00 Berlin, 2× its 8 business hours
 
 
 def test_closed_tasks_never_escalate_and_no_lead_is_recorded(session, world, respond):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,8 +67,18 @@ def test_escalation_is_at_twice_the_sla_and_state_follows():
     assert sla.due_at(created, 16, "Europe/Berlin") == local(BERLIN, 2026, 3, 3, 17)
     assert sla.escalate_at(created, 16, "Europe/Berlin") == local(BERLIN, 2026, 3, 5, 17)
     assert sla.state(created, 16, "Europe/Berlin", local(BERLIN, 2026, 3, 3, 16)) == sla.ON_TIME
-    assert sla.state(created, 16, "Europe/Berlin", local(BERLIN, 2026, 3, 3, 17)) == sla.OVERDUE
-    assert sla.state(created, 16, "Europe/Berlin", local(BERLIN, 2026, 3, 5, 17)) == sla.ESCALATE
+    minute = timedelta(minutes=1)
+    # At the deadline a task is due, not yet late (task_states.is_overdue); a minute after, late.
+    assert sla.state(created, 16, "Europe/Berlin", local(BERLIN, 2026, 3, 3, 17)) == sla.ON_TIME
+    assert (
+        sla.state(created, 16, "Europe/Berlin", local(BERLIN, 2026, 3, 3, 17) + minute)
+        == sla.OVERDUE
+    )
+    assert sla.state(created, 16, "Europe/Berlin", local(BERLIN, 2026, 3, 5, 17)) == sla.OVERDUE
+    assert (
+        sla.state(created, 16, "Europe/Berlin", local(BERLIN, 2026, 3, 5, 17) + minute)
+        == sla.ESCALATE
+    )
 
 
 def test_business_hours_between_skips_nights_and_weekends():
