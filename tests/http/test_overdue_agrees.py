@@ -106,6 +106,7 @@ def test_pages_api_and_emails_agree_on_overdue(
     assert _count(r"Due today \((\d+)\)", ann_digest) == len(DUE_TODAY)
     due_today = ann_digest.split("Due today", 1)[1].split("Your other open tasks", 1)[0]
     assert "Weeks late" not in due_today and "Due this very minute" in due_today
+    assert ann_digest.count("normal priority") == 6 and "priority 2" not in ann_digest
 
 
 def test_the_huddle_page_and_its_email_agree_on_breaches(app, session, client, login, late_world):
