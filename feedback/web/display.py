@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, g
+from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -17,14 +17,12 @@ from feedback import display
 
 
 def viewer_zone() -> str:
-    """The signed-in person's zone, worked out once per request."""
-    if "viewer_zone" not in g:
-        own = team = None
-        if current_user and current_user.is_authenticated:
-            own = getattr(current_user, "time_zone", None)
-            team = current_user.team.timezone if current_user.team is not None else None
-        g.viewer_zone = display.viewer_zone(own, team)
-    return str(g.viewer_zone)
+    """The signed-in person's zone (ZoneInfo caches the zones, the session the user's team)."""
+    own = team = None
+    if current_user and current_user.is_authenticated:
+        own = getattr(current_user, "time_zone", None)
+        team = current_user.team.timezone if current_user.team is not None else None
+    return display.viewer_zone(own, team)
 
 
 def _local_time(moment: datetime | None) -> Markup:

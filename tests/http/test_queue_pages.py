@@ -165,9 +165,7 @@ def test_an_empty_reply_is_refused_and_what_was_typed_kept(client, login, desk):
     assert "Write a reply" not in html(client.get(f"/tasks/{task_id}"))  # shown once, not kept
 
 
-def test_a_failed_reply_keeps_the_typed_text_across_the_redirect(
-    client, session, login, desk
-):
+def test_a_failed_reply_keeps_the_typed_text_across_the_redirect(client, session, login, desk):
     desk["contact"].bounced = True
     session.commit()
     login(desk["csm"])
