@@ -4,7 +4,9 @@ reader's clock, and a My settings page to choose that clock."""
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +150,32 @@ def test_a_task_page_reload_after_a_failed_post_does_not_resend(
     assert not answer.headers["Location"].startswith(f"/tasks/{task_id}/close")
     session.expire_all()
     assert session.get(Task, task_id).status == "open"
+
+
+def test_a_draft_too_long_to_carry_is_answered_in_place_and_kept(
+    client,
+    session,
+    login,
+    desk,  # noqa: F811
+):
+    """The session cookie cannot hold ~9,000 random characters: the page comes back in place
+    (as before post/redirect/get) rather than losing what the CSM wrote."""
+    desk["contact"].bounced = True
+    session.commit()
+    login(desk["csm"])
+    typed = secrets.token_urlsafe(7000)  # incompressible, under the 10,000 character limit
+    answer = client.post(f"/tasks/{desk['task'].id}/reply", data={"body": typed})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert f">{typed}</textarea>" in page and page.count("bounced; contact them another way") == 1
+
+
+STAFF_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+@pytest.mark.parametrize("folder", ["queue", "thread", "admin", "me"])
+def test_staff_templates_show_times_and_codes_through_the_filters(folder):
+    for template in (STAFF_TEMPLATES / folder).glob("*.html"):
+        source = template.read_text()
+        assert "strftime" not in source, template.name
+        assert "replace('_'" not in source and 'replace("_"' not in source, template.name
