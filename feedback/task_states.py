@@ -33,6 +33,27 @@ RESOLUTION_CODES = (
     "product_gap",
     "no_action",
 )
+RESOLUTION_LABELS = {
+    "contacted": "Contacted",
+    "resolved": "Resolved",
+    "not_reachable": "Not reachable",
+    "churn_risk": "Churn risk",
+    "product_gap": "Product gap",
+    "no_action": "No action needed",
+}
+# What the task's trail says happened; feedback.display words them for the page.
+EVENT_LABELS = {
+    "created": "Created",
+    "severity": "Severity noted",
+    "status": "Status changed",
+    "reassigned": "Reassigned",
+    "comment": "Comment",
+    "contacted": "Contacted",
+    "escalated": "Escalated",
+    "overdue": "Overdue",
+    "resolution_check": "Asked “Did we resolve it?”",
+    "resolution_answer": "Customer answered “Did we resolve it?”",
+}
 ROOT_CAUSES = (
     "outcome not reached",
     "trust",
@@ -96,7 +117,8 @@ def is_due_today(due_at: datetime, now: datetime, day_end: datetime, status: str
 
 
 def label(status: str) -> str:
-    return LABELS.get(status, status)
+    """The status in words ("In progress"), for messages and, through feedback.display, pages."""
+    return LABELS.get(status, status.replace("_", " ").capitalize())
 
 
 def allowed(from_status: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from feedback import display
 from feedback.db import utcnow
 from feedback.models import ApiToken, Team, User
 from feedback.models.org import ROLE_VALUES
@@ -188,6 +189,23 @@ def update_user(session: Session, user_id: int, data: Mapping[str, Any]) -> User
                        {"email": ["Already used."]})  # fmt: skip
     for key, value in clean.items():
         setattr(user, key, value)
+    session.flush()
+    return user
+
+
+def set_time_zone(session: Session, user_id: int, zone: str | None) -> User:
+    """Store the zone a person reads times in; empty means "follow my team's zone".
+
+    InvalidInput names the field, so the settings page can say what is wrong beside it.
+    """
+    user = get_user(session, user_id)
+    if zone is None or not zone.strip():
+        user.time_zone = None
+    else:
+        try:
+            user.time_zone = display.check_zone(zone)
+        except display.ZoneError as exc:
+            raise InvalidInput(str(exc), {"time_zone": [str(exc)]}) from exc
     session.flush()
     return user
 

@@ -7,8 +7,10 @@ from flask import Flask
 from feedback.web import (  # conversation: replies, webhooks
     admin,
     auth,
+    display,
     home,
     inbound,
+    me,
     playbooks,
     queue,
     resolution,
@@ -33,6 +35,8 @@ def register_blueprints(app: Flask) -> None:
         *(inbound.bp, thread.bp, webhooks_out.bp),
         themes.bp,
         queue.bp,
+        me.bp,
         *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"
     ):
         app.register_blueprint(blueprint)
+    display.init_app(app)

@@ -11,10 +11,11 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from feedback import db
+from feedback import db, task_states
 from feedback.services import conversation, followup, huddle, metrics
 from feedback.services import queue as tasks_queue
 from feedback.services.errors import Conflict, InvalidInput, ServiceError
+from feedback.web import carry
 from feedback.web.access import roles
 
 bp = Blueprint("queue", __name__)
@@ -37,8 +38,7 @@ def _list(view: str) -> Any:
     status = 200
     try:
         filters = tasks_queue.Filters.from_args(request.args)
-    except InvalidInput as exc:
-        flash(exc.message, "error")
+    except InvalidInput as exc:  # shown once, beside the filters
         errors, status, filters = exc.fields, 400, tasks_queue.Filters()
     sort = request.args.get("sort", "due")
     if sort not in tasks_queue.SORTS:
@@ -110,6 +110,7 @@ def _task_page(task_id: int, status: int = 200, **form: Any) -> Any:
     form.setdefault("comment", "")
     form.setdefault("reassign", {})
     form.setdefault("failed", None)
+    form.setdefault("message", "")
     return (
         render_template(
             "queue/task.html",
@@ -131,17 +132,24 @@ def _checked(task_id: int) -> Any:
     return tasks_queue.get_task(db.session(), task_id, _me())
 
 
-def _failed(task_id: int, exc: ServiceError, which: str, **form: Any) -> Any:
-    """The page again with the error beside the form that caused it, and what was typed."""
-    flash(exc.message, "error")
+def _failed(task_id: int, exc: ServiceError, which: str, anchor: str, **form: Any) -> Any:
+    """Back to the task page (post/redirect/get) with the error beside the form, once, and
+    what was typed; the page is answered in place only when the text is too long to carry."""
+    page, errors = url_for("queue.task", task_id=task_id), carry.once(exc.message, exc.fields)
+    if carry.keep(page, which, errors, exc.message, form):
+        return redirect(page + anchor, code=303)
     status = 409 if isinstance(exc, Conflict) else exc.status
-    return _task_page(task_id, status, errors=exc.fields, failed=which, **form)
+    return _task_page(task_id, status, errors=errors, message=exc.message, failed=which, **form)
 
 
 @bp.get("/tasks/<int:task_id>")
 @roles(*STAFF_ROLES)
 def task(task_id: int) -> Any:
-    return _task_page(task_id)
+    carried = carry.take(request.path)
+    if carried is None:
+        return _task_page(task_id)
+    return _task_page(task_id, errors=carried["errors"], message=carried["message"],
+                      failed=carried["failed"], **carried["form"])  # fmt: skip
 
 
 @bp.post("/tasks/<int:task_id>/reply")
@@ -155,7 +163,7 @@ def reply(task_id: int) -> Any:
         with db.transaction() as session:
             conversation.reply_as_staff(session, current_app.config, response_id, _me(), draft)
     except ServiceError as exc:
-        return _failed(task_id, exc, "reply", draft=draft)
+        return _failed(task_id, exc, "reply", "#reply-body", draft=draft)
     flash("Reply sent; it is queued for email.", "success")
     return _back(task_id, "#latest")
 
@@ -169,8 +177,8 @@ def change_status(task_id: int) -> Any:
         with db.transaction() as session:
             followup.transition(session, task_id, _me(), to_status)
     except ServiceError as exc:
-        return _failed(task_id, exc, "status")
-    flash(f"Task is now {to_status.replace('_', ' ')}.", "success")
+        return _failed(task_id, exc, "status", "#status-message")
+    flash(f"Task is now {task_states.label(to_status).lower()}.", "success")
     return _back(task_id)
 
 
@@ -191,7 +199,7 @@ def close(task_id: int) -> Any:
                 note=typed["note"] or None,
             )
     except ServiceError as exc:
-        return _failed(task_id, exc, "close", close=typed)
+        return _failed(task_id, exc, "close", "#close", close=typed)
     flash("Task closed.", "success")
     return _back(task_id)
 
@@ -210,7 +218,7 @@ def reassign(task_id: int) -> Any:
         with db.transaction() as session:
             followup.reassign(session, task_id, _me(), owner_id, typed["note"] or None)
     except ServiceError as exc:
-        return _failed(task_id, exc, "reassign", reassign=typed)
+        return _failed(task_id, exc, "reassign", "#owner_id", reassign=typed)
     flash("Task handed over.", "success")
     return _back(task_id)
 
@@ -224,7 +232,7 @@ def comment(task_id: int) -> Any:
         with db.transaction() as session:
             followup.add_comment(session, task_id, _me(), body)
     except ServiceError as exc:
-        return _failed(task_id, exc, "comment", comment=body)
+        return _failed(task_id, exc, "comment", "#comment-body", comment=body)
     flash("Comment added.", "success")
     return _back(task_id, "#trail")
 
@@ -284,8 +292,7 @@ def metrics_page() -> Any:
     status = 200
     try:
         start, end = metrics.date_range(request.args.get("start"), request.args.get("end"))
-    except InvalidInput as exc:
-        flash(exc.message, "error")
+    except InvalidInput as exc:  # shown once, beside the date fields
         errors, status = exc.fields, 400
         start, end = metrics.date_range(None, None)
     team_id = _int(request.args.get("team"), 0) or None

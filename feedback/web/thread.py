@@ -11,6 +11,7 @@ from feedback import db
 from feedback.services import analytics, conversation
 from feedback.services.errors import InvalidInput
 from feedback.themes import highlight
+from feedback.web import carry
 from feedback.web.access import roles
 
 bp = Blueprint("thread", __name__)
@@ -18,7 +19,7 @@ STAFF_ROLES = ("csm", "team_lead", "department_head", "admin")
 
 
 def _page(response_id: int, draft: str = "", errors: dict[str, list[str]] | None = None,
-          status: int = 200) -> Any:  # fmt: skip
+          status: int = 200, message: str = "") -> Any:  # fmt: skip
     thread = conversation.get_thread(db.session(), response_id)
     shown = analytics.exposure(thread.response)
     spans = [
@@ -34,6 +35,7 @@ def _page(response_id: int, draft: str = "", errors: dict[str, list[str]] | None
             comment_pieces=highlight(thread.response.comment or "", spans),
             draft=draft,
             errors=errors or {},
+            message=message,
             max_reply=conversation.MAX_REPLY,
         ),
         status,
@@ -43,7 +45,11 @@ def _page(response_id: int, draft: str = "", errors: dict[str, list[str]] | None
 @bp.get("/responses/<int:response_id>/thread")
 @roles(*STAFF_ROLES)
 def show(response_id: int) -> Any:
-    return _page(response_id)
+    carried = carry.take(request.path)
+    if carried is None:
+        return _page(response_id)
+    return _page(response_id, carried["form"].get("draft", ""), carried["errors"],
+                 message=carried["message"])  # fmt: skip
 
 
 @bp.post("/responses/<int:response_id>/thread")
@@ -55,8 +61,13 @@ def reply(response_id: int) -> Any:
             conversation.reply_as_staff(
                 session, current_app.config, response_id, current_user, draft
             )
-    except InvalidInput as exc:
-        flash(exc.message, "error")
-        return _page(response_id, draft, exc.fields, 422)
+    except InvalidInput as exc:  # post/redirect/get, the error once beside the reply box
+        page, errors = (
+            url_for("thread.show", response_id=response_id),
+            carry.once(exc.message, exc.fields),
+        )
+        if carry.keep(page, "reply", errors, exc.message, {"draft": draft}):
+            return redirect(page + "#body", code=303)
+        return _page(response_id, draft, errors, 422, exc.message)
     flash("Reply sent; it is queued for email.", "success")
     return redirect(url_for("thread.show", response_id=response_id) + "#latest")

@@ -154,9 +154,30 @@ def test_reply_from_the_task_page_goes_to_the_thread_and_the_outbox(client, sess
 
 def test_an_empty_reply_is_refused_and_what_was_typed_kept(client, login, desk):
     login(desk["csm"])
-    answer = client.post(f"/tasks/{desk['task'].id}/reply", data={"body": "   "})
-    assert answer.status_code == 422
-    assert "Write a reply" in html(answer)
+    task_id = desk["task"].id
+    answer = client.post(f"/tasks/{task_id}/reply", data={"body": "   "})
+    # post/redirect/get: a reload shows the page, it does not send the form again
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/tasks/{task_id}#reply-body"
+    page = html(client.get(f"/tasks/{task_id}"))
+    assert page.count("Write a reply before sending.") == 1  # once, beside the reply box
+    assert 'aria-describedby="reply-error"' in page
+    assert "Write a reply" not in html(client.get(f"/tasks/{task_id}"))  # shown once, not kept
+
+
+def test_a_failed_reply_keeps_the_typed_text_across_the_redirect(client, session, login, desk):
+    desk["contact"].bounced = True
+    session.commit()
+    login(desk["csm"])
+    task_id = desk["task"].id
+    typed = f"Dana, sorry about the export {XSS}\nKind regards"
+    answer = client.post(f"/tasks/{task_id}/reply", data={"body": typed})
+    assert answer.status_code == 303
+    page = html(client.get(answer.headers["Location"]))
+    assert f"Dana, sorry about the export {ESCAPED}\nKind regards</textarea>" in page
+    assert page.count("bounced; contact them another way.") == 1
+    assert 'class="flash flash-error"' not in page
+    assert session.query(Message).filter_by(kind="reply").count() == 0
 
 
 def test_status_buttons_move_the_task(client, session, login, desk):
@@ -179,8 +200,9 @@ def test_closing_needs_a_resolution_code_and_keeps_what_was_typed(client, sessio
     answer = client.post(f"/tasks/{task_id}/close",
                          data={"resolution_code": "", "root_cause": "trust",
                                "note": f"Spoke to Dana {XSS}"})  # fmt: skip
-    assert answer.status_code == 422
-    page = html(answer)
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("#close")
+    page = html(client.get(answer.headers["Location"]))
+    assert page.count("Choose a resolution code to close the task") == 1
     assert f"Spoke to Dana {ESCAPED}</textarea>" in page
     assert '<option value="trust" selected>' in page
     assert 'aria-invalid="true" aria-describedby="resolution_code-error"' in page
@@ -198,14 +220,19 @@ def test_closing_needs_a_resolution_code_and_keeps_what_was_typed(client, sessio
     assert "Reopen</button>" in page and "Close task</button>" not in page
 
 
-def test_a_move_the_status_does_not_allow_is_409_with_a_message(client, session, login, desk):
+def test_a_move_the_status_does_not_allow_says_so_once(client, session, login, desk):
     task = desk["later"]
     task.status, task.resolution_code, task.closed_at = "closed", "no_action", datetime.now(UTC)
     session.commit()
     login(desk["csm"])
     answer = client.post(f"/tasks/{task.id}/status", data={"to_status": "waiting_on_customer"})
-    assert answer.status_code == 409
-    assert 'class="flash flash-error"' in html(answer)
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/tasks/{task.id}#status-message"
+    page = html(client.get(f"/tasks/{task.id}"))
+    message = "A task that is closed cannot be moved to waiting on customer"
+    assert page.count(message) == 1 and 'role="alert" id="status-message"' in page
+    session.expire_all()
+    assert session.get(Task, task.id).status == "closed"
 
 
 def test_reassign_and_comment_leave_a_trail(client, session, login, desk):
@@ -222,12 +249,16 @@ def test_reassign_and_comment_leave_a_trail(client, session, login, desk):
     assert "Casey → Morgan" in page and f"Heads up {ESCAPED}" in page
 
 
-def test_reassign_without_a_person_and_an_empty_comment_are_422(client, login, desk):
+def test_reassign_without_a_person_and_an_empty_comment_come_back_to_the_page(client, login, desk):
     login(desk["csm"])
     task_id = desk["task"].id
     answer = client.post(f"/tasks/{task_id}/reassign", data={"owner_id": "", "note": "keep me"})
-    assert answer.status_code == 422 and 'value="keep me"' in html(answer)
-    assert client.post(f"/tasks/{task_id}/comments", data={"body": " "}).status_code == 422
+    assert answer.status_code == 303
+    page = html(client.get(f"/tasks/{task_id}"))
+    assert 'value="keep me"' in page and page.count("Choose whom to hand the task to.") == 1
+    answer = client.post(f"/tasks/{task_id}/comments", data={"body": " "})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("#comment-body")
+    assert html(client.get(f"/tasks/{task_id}")).count("Write a comment before saving.") == 1
 
 
 # ---------------------------------------------------------------- huddle

@@ -1,0 +1,60 @@
+"""My settings: what a signed-in staff member sets for themselves (the zone times are shown in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from feedback import db, display
+from feedback.services import org
+from feedback.services.errors import InvalidInput
+from feedback.web import carry
+from feedback.web.access import STAFF, roles
+
+bp = Blueprint("me", __name__)
+
+
+def _page(typed: str | None = None, errors: dict[str, list[str]] | None = None,
+          status: int = 200) -> Any:  # fmt: skip
+    user = current_user
+    team_zone = user.team.timezone if user.team is not None else None
+    return (
+        render_template(
+            "me/settings.html",
+            typed=(user.time_zone or "") if typed is None else typed,
+            errors=errors or {},
+            team_zone=team_zone,
+            shown_zone=display.viewer_zone(user.time_zone, team_zone),
+            zones=sorted(display.known_zones()),
+        ),
+        status,
+    )
+
+
+@bp.get("/me/settings")
+@roles(*STAFF)
+def settings() -> Any:
+    carried = carry.take(request.path)
+    if carried is None:
+        return _page()
+    return _page(carried["form"].get("time_zone", ""), carried["errors"])
+
+
+@bp.post("/me/settings")
+@roles(*STAFF)
+def save_settings() -> Any:
+    typed = request.form.get("time_zone", "")
+    try:
+        with db.transaction() as session:
+            user = org.set_time_zone(session, current_user.id, typed)
+    except InvalidInput as exc:
+        page = url_for("me.settings")
+        if carry.keep(page, "settings", exc.fields, exc.message, {"time_zone": typed}):
+            return redirect(page, code=303)
+        return _page(typed, exc.fields, 422)
+    zone = user.time_zone
+    flash(f"Times are now shown in {zone}." if zone else "Times now follow your team's zone.",
+          "success")  # fmt: skip
+    return redirect(url_for("me.settings"), code=303)
