@@ -1,7 +1,7 @@
 """users.time_zone: the zone staff pages show times in (None follows the team's zone)
 
 Revision ID: c7e2a91d4f30
-Revises: 686ef833851d
+Revises: 5f1a7c3e9b2d
 Create Date: 2026-12-01 15:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c7e2a91d4f30"
-down_revision: str | None = "686ef833851d"
+down_revision: str | None = "5f1a7c3e9b2d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
