@@ -48,12 +48,11 @@ class InboundMail:
     message_id: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
     html: str = ""  # the HTML part as sent, kept with the message
-    text_from_html: bool = False  # there was no plain part: text was read out of the HTML
 
     @property
     def new_words(self) -> str:
         """What the customer wrote in this mail, without the quote and signature."""
-        return extract_new_text(self.text, trim_signature=not self.text_from_html)
+        return new_words(self.text, self.html)
 
     @property
     def sender(self) -> str:
@@ -137,6 +136,13 @@ def extract_new_text(
     if message.replies and not message.replies[0].headers:
         trimmed = _tidy(message.replies[0].body)
     return trimmed or candidate
+
+
+def new_words(text: str, html: str = "") -> str:
+    """The customer's words in a stored mail: its text (the plain part, or the text read out
+    of the HTML when there was no plain part) and its HTML as sent."""
+    read_from_html = bool(html.strip()) and text == text_from_html(html)
+    return extract_new_text(text, trim_signature=not read_from_html)
 
 
 def _unquoted_lines(lines: list[str]) -> list[str]:
@@ -290,8 +296,7 @@ def from_sendgrid(form: Mapping[str, str]) -> InboundMail:
     else:
         text = form.get("text") or ""
         html = form.get("html") or ""
-        html_only = not text.strip() and bool(html.strip())
-        if html_only:
+        if not text.strip() and html.strip():
             text = text_from_html(html)
         headers = form.get("headers") or ""
         mail = InboundMail(
@@ -305,7 +310,6 @@ def from_sendgrid(form: Mapping[str, str]) -> InboundMail:
             headers=headers,
             message_id=_message_id(headers),
             html=html,
-            text_from_html=html_only,
         )
     if not mail.sender:
         raise MalformedPost("there is no sender address ('from' or the envelope's 'from')")
@@ -318,8 +322,7 @@ def _from_mime(raw: str, envelope_to: tuple[str, ...], envelope_from: str) -> In
     message = BytesParser(policy=policy.default).parsebytes(raw.encode("utf-8", "replace"))
     text = _body_of(message, "plain")
     html = _body_of(message, "html")
-    html_only = not text.strip() and bool(html.strip())
-    if html_only:
+    if not text.strip() and html.strip():
         text = text_from_html(html)
     headers = "".join(f"{k}: {v}\n" for k, v in message.items())
     return InboundMail(
@@ -333,7 +336,6 @@ def _from_mime(raw: str, envelope_to: tuple[str, ...], envelope_from: str) -> In
         headers=headers,
         message_id=_message_id(headers),
         html=html,
-        text_from_html=html_only,
     )
 
 

@@ -166,4 +166,3 @@ def test_a_plain_part_is_read_before_the_html():
         _form(text=f"Fine.\n\n{HEADER_EN}{QUOTE}", html="<p>Fine.</p><blockquote>x</blockquote>")
     )
     assert mail.new_words == "Fine."
-    assert mail.text_from_html is False
