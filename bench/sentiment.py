@@ -29,7 +29,16 @@ sys.path.insert(0, str(REPO))
 
 from feedback.sentiment import LABEL_THRESHOLD, analyze  # noqa: E402
 
-DATA = REPO.parent / "shared/data/sentiment"
+
+def _shared_data() -> Path:
+    """The shared data folder: beside the checkout, or above it when run from a worktree."""
+    for folder in REPO.parents:
+        if (folder / "shared/data").is_dir():
+            return folder / "shared/data"
+    return REPO.parent / "shared/data"
+
+
+DATA = _shared_data() / "sentiment"
 CLASSES = ("negative", "neutral", "positive")
 
 # A SANITY SET, not an evaluation set: B2B SaaS NPS comments written for this benchmark,
