@@ -32,6 +32,11 @@ _WROTE = re.compile(
 )
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\d{4}年")
+# A date without a time ("On 3 March 2025", "le 03/03/2025"): a "wrote:" line needs a date,
+# a time or an address, so "As my colleague wrote:" in a reply does not cut it.
+_DATE = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}\.?\s+\w{3,}\.?,?\s+\d{4}\b|\w{3,}\.?\s+\d{1,2},?\s+\d{4}\b"
+)
 _PLAIN_FIRST_WORD = re.compile(r"[^\W_][^\s:@<>]*\s")
 _RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
 # A rule line with a name in it: "-----Original Message-----", "---- On ... wrote ----".
@@ -96,7 +101,7 @@ def _attribution(lines: list[str], i: int) -> int | None:
         ends_open = tail.endswith((":", "：")) or joined.endswith("--")
         has_verb = _WROTE.search(joined) is not None
         if has_verb and (ends_open or tail.lower().endswith(("wrote", "schrieb"))):
-            if k == i or _ADDRESS.search(joined) or _TIME.search(joined):
+            if _ADDRESS.search(joined) or _TIME.search(joined) or _DATE.search(joined):
                 return k + 1
         if ends_open and _ADDRESS.search(joined) and _TIME.search(joined):
             return k + 1  # "2016-10-24 15:36 GMT+02:00 Foo <foo@x.com>:" has no verb at all

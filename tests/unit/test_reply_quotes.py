@@ -166,3 +166,8 @@ def test_a_plain_part_is_read_before_the_html():
         _form(text=f"Fine.\n\n{HEADER_EN}{QUOTE}", html="<p>Fine.</p><blockquote>x</blockquote>")
     )
     assert mail.new_words == "Fine."
+
+
+def test_a_wrote_line_without_date_time_or_address_is_the_customers_own():
+    body = "As my colleague wrote:\nThe export is broken.\n\nThanks"
+    assert replies.extract_new_text(body) == body
