@@ -22,12 +22,14 @@ from dataclasses import dataclass
 
 _LINES_PER_ATTRIBUTION = 3
 
-# "wrote" as clients write it: en de fr es nl it pt pl sv/da/no fi cs ru uk zh ja vi tr.
+# "wrote" as clients write it: en de fr es nl it pt pl sv/da/no fi cs ru uk hu ro el ko he
+# zh ja vi tr.
 _WROTE = re.compile(
     r"(?:\bwrote|\bwrites|\bschrieb|\bgeschrieben|a\s+écrit|\bescribió|\bescribio|\bschreef"
     r"|het\s+volgende|ha\s+scritto|\bscrisse|\bescreveu|\bnapisał|\bnapisala|\bnapsal"
-    r"|\bskrev|\bskrivit|\bkirjoitti|написал|написала|написав|написала|пишет|писал"
-    r"|写道|寫道|のメッセージ|が書きました|書きました|\bviết|\byazdı)\s*[:：]?",
+    r"|\bpisze|\bpisał|\bskrev|\bskrivit|\bkirjoitti|написал|написала|написав|пишет|писал"
+    r"|пише|\bírta|a\s+scris|έγραψε|작성|כתב|写道|寫道|のメッセージ|が書きました|書きました"
+    r"|\bviết|\byazdı)\s*[:：]?",
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")

@@ -63,6 +63,11 @@ def test_a_body_that_is_only_a_quote_has_no_new_text(body):
         ("zh", "Acme <survey@acme.example> 于2025年3月3日周一 10:00写道："),
         ("ja", "2025年3月3日(月) 10:00 Acme <survey@acme.example>:"),
         ("vi", "Vào Th 2, 3 thg 3, 2025 vào lúc 10:00 Acme <survey@acme.example> đã viết:"),
+        ("pl", "W dniu 3.03.2025 o 10:00, Acme <survey@acme.example> pisze:"),
+        ("hu", "2025. márc. 3., hétfő 10:00 Acme <survey@acme.example> írta:"),
+        ("ro", "Pe 3 mar. 2025, la 10:00, Acme <survey@acme.example> a scris:"),
+        ("el", "Στις Δευ 3 Μαρ 2025 στις 10:00, ο/η Acme <survey@acme.example> έγραψε:"),
+        ("ko", "2025년 3월 3일 (월) 오전 10:00, Acme <survey@acme.example>님이 작성:"),
     ],
 )
 def test_quote_headers_in_each_language_are_cut(language, header):
