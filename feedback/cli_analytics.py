@@ -53,7 +53,7 @@ def analyze(all_: bool, response_id: int | None, restart: bool, chunk: int) -> N
             click.echo(f"  sentiment {sentiment['label']} ({sentiment['polarity']:+.2f}); "
                        f"drivers: {drivers}")  # fmt: skip
         else:
-            click.echo("  not scored (not English)")
+            click.echo(f"  {body['state']}")
         for theme in body["themes"]:
             click.echo(f"  theme {theme['name']}: {theme['sentiment']['label']}")
         if body["mismatch"]["flag"]:

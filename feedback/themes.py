@@ -73,12 +73,12 @@ DEFAULT_TAXONOMY: tuple[Theme, ...] = (
            "migrate, import, training, kickoff, configure, configuration, installation, install, "
            "learning curve, first steps"),
     _theme("reliability", "Reliability & bugs", "Engineering",
-           "bug, buggy, crash, glitch, error, broken, outage, downtime, is down, was down, "
-           "unreliable, flaky, freeze, not working, doesn't work, data loss, lost data, fails, "
+           "bug, buggy, crash, glitch, error, broken, outage, downtime, incident, is down, "
+           "was down, went down, unreliable, flaky, not working, doesn't work, data loss, fails, "
            "failure, regression"),
     _theme("performance", "Performance", "Engineering",
            "slow, speed, fast, performance, lag, laggy, loading, load time, latency, timeout, "
-           "responsive, sluggish, takes forever, quick, snappy"),
+           "responsive, sluggish, takes forever, quick, snappy, freeze, hangs"),
     _theme("support", "Support", "Support",
            "support, customer service, help desk, helpdesk, ticket, response time, agent, "
            "support team, chat, live chat, callback, escalation, no response"),
@@ -88,7 +88,8 @@ DEFAULT_TAXONOMY: tuple[Theme, ...] = (
            "hard to find"),
     _theme("missing_features", "Missing features", "Product",
            "feature request, missing, wish, would be nice, would love, lack, lacking, please add, "
-           "roadmap, option to, ability to, no way to, dark mode, customization, customize"),
+           "roadmap, option to, ability to, no way to, dark mode, =customization, =customize, "
+           "=customized, =customizable, =customise, =customisation"),
     _theme("integrations", "Integrations", "Engineering",
            "integration, integrate, api, webhook, sync, salesforce, hubspot, slack, zapier, "
            "jira, microsoft teams, google sheets, =excel, export, connector, sso, single sign-on"),
@@ -213,12 +214,30 @@ def _containing(segments: list[tuple[int, int]], span: Span) -> tuple[int, int] 
     return None
 
 
+#: How many words either side of a theme's term may speak about it.
+ASPECT_WINDOW = 5
+
+
+def _near(text: str, clause: tuple[int, int], span: Span) -> str:
+    """The words of the clause within ASPECT_WINDOW words of the span, the span included."""
+    a, b = clause
+    tokens = [(a + s, a + e) for _, _, s, e in _tokens(text[a:b])]
+    inside = [k for k, (s, e) in enumerate(tokens) if s < span.end and e > span.start]
+    if not inside:
+        return text[span.start : span.end]
+    first = max(0, inside[0] - ASPECT_WINDOW)
+    last = min(len(tokens) - 1, inside[-1] + ASPECT_WINDOW)
+    return text[tokens[first][0] : tokens[last][1]]
+
+
 def aspect_sentiment(text: str, matches: Iterable[ThemeMatch]) -> dict[str, Sentiment]:
-    """Sentiment of each matched theme, scored on the clauses that mention it.
+    """Sentiment of each matched theme, from the words near its terms.
 
     "Love the support but the app is slow": support is positive, performance negative, where
-    the comment as a whole is mixed. A clause with no opinion of its own ("the support, as
-    always, was great") widens to its sentence.
+    the comment as a whole is mixed. The words within ASPECT_WINDOW of the term, inside its
+    clause, speak first, so an unrelated word further along the clause ("our own customers")
+    does not colour the theme; a term with no opinion near it ("the support, as always, was
+    great") widens to its clause, then its sentence.
     """
     clauses = _segments(text, _CLAUSE)
     sentences = _segments(text, _SENTENCE)
@@ -227,7 +246,9 @@ def aspect_sentiment(text: str, matches: Iterable[ThemeMatch]) -> dict[str, Sent
         pieces: list[str] = []
         for span in match.spans:
             clause = _containing(clauses, span)
-            piece = text[clause[0] : clause[1]] if clause else ""
+            piece = _near(text, clause, span) if clause else ""
+            if not piece or not analyze(piece).drivers:
+                piece = text[clause[0] : clause[1]] if clause else ""
             if not piece or not analyze(piece).drivers:
                 sentence = _containing(sentences, span)
                 piece = text[sentence[0] : sentence[1]] if sentence else text
@@ -251,19 +272,54 @@ STOPWORDS: frozenset[str] = frozenset(
     we've it's that's there's us much many lot lots really still even ever every one two
     thing things something anything everything way make made use used using need needs want
     please thanks thank think know like well able since though however yet etc via per
-    product app tool software platform service company team day days week weeks time""".split()
+    product app tool software platform service company team day days week weeks time
+    customer customers user users client clients people person staff""".split()
 )
 
 
+# Numbers and dates recur in every month's comments without being a topic ("three outages in
+# one month", "since March"): counting words, ordinals, calendar and clock words.
+NUMBER_AND_DATE_WORDS: frozenset[str] = frozenset(
+    """zero one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty
+    forty fifty hundred hundreds thousand thousands million dozen dozens half couple first second
+    third fourth fifth last next once twice several few
+    january february march april june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    saturday sunday today yesterday tomorrow tonight morning afternoon evening night weekend
+    minute minutes hour hours month months year years quarter quarters ago date""".split()
+)
+_NOUNISH = ("NN", "JJ", "VBG")  # nouns, their adjectives, and gerunds such as "onboarding"
+
+
+@cache
+def _tag(word: str) -> str:
+    """The word's most frequent part of speech in TextBlob's English lexicon ('' if unknown:
+    product names and jargon, which are nouns in feedback more often than not)."""
+    from textblob.en import lexicon
+
+    return lexicon.get(word) or ""
+
+
 def _is_topic_word(word: str, stem_: str) -> bool:
-    """Stopwords, numbers and opinion words ("great", "awful") are not topics."""
+    """Stopwords, numbers, dates, verbs and opinion words ("great", "awful") are not topics."""
+    tag = _tag(word)
     return (
         len(word) > 2
-        and not word.isdigit()
+        and not any(ch.isdigit() for ch in word)
         and word not in STOPWORDS
         and stem_ not in STOPWORDS
+        and word not in NUMBER_AND_DATE_WORDS
+        and tag != "CD"
+        and (not tag or tag.startswith(_NOUNISH))
         and not is_opinion_word(word)
     )
+
+
+def _is_noun_phrase(words: Sequence[str]) -> bool:
+    """A proposal names a thing: its last word is a noun (or a word the lexicon does not know,
+    like "sso" or "quickbooks"), so "explain" or "dark" alone never come up."""
+    tag = _tag(words[-1])
+    return not tag or tag.startswith("NN") or tag == "VBG"
 
 
 def propose_phrases(
@@ -272,7 +328,8 @@ def propose_phrases(
     min_count: int = 3,
     max_words: int = 3,
 ) -> list[Proposal]:
-    """Recurring 1-3 word phrases (stems grouped) in comments that no theme's keywords cover.
+    """Recurring 1-3 word noun phrases (stems grouped) in comments that no theme's keywords
+    cover, free of stop words, numbers and dates, each with its volume and examples.
 
     Counts comments, not occurrences, so one long rant does not make a trend. A shorter phrase
     found only inside a longer one ("dark" in "dark mode") is dropped in its favour.
@@ -295,6 +352,8 @@ def propose_phrases(
                     continue
                 run.append((stem_, word))
                 for n in range(1, min(max_words, len(run)) + 1):
+                    if not _is_noun_phrase([w for _, w in run[-n:]]):
+                        continue
                     gram = tuple(s for s, _ in run[-n:])
                     surfaces[gram][" ".join(w for _, w in run[-n:])] += 1
                     if gram not in seen:

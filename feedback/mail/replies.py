@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 
 from mailparser_reply import EmailMessage
 
+from feedback.mail import quotes
 from feedback.tokens import looks_like_token
 
 # Languages whose "On ... wrote:" lines, header blocks and sign-offs are recognised. English is
@@ -46,6 +47,12 @@ class InboundMail:
     cc_header: str = ""
     message_id: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    html: str = ""  # the HTML part as sent, kept with the message
+
+    @property
+    def new_words(self) -> str:
+        """What the customer wrote in this mail, without the quote and signature."""
+        return new_words(self.text, self.html)
 
     @property
     def sender(self) -> str:
@@ -100,25 +107,104 @@ def reply_tokens(mail: InboundMail) -> list[str]:
 # ---------------------------------------------------------------- the new words
 
 
-def extract_new_text(body: str, languages: Iterable[str] = REPLY_LANGUAGES) -> str:
+def extract_new_text(
+    body: str, languages: Iterable[str] = REPLY_LANGUAGES, *, trim_signature: bool = True
+) -> str:
     """The customer's new words: the body without the quoted earlier mails and signatures.
 
-    '' when the mail holds only quoted text (the caller keeps the full body anyway).
+    The quote is found by its shape first (quotes.py: wrapped, ISO-dated and foreign
+    attributions, separators, header blocks), then mail-parser-reply trims signatures from
+    what is left. Not for text read out of an HTML-only mail: its sign-off is part of what
+    the customer typed, and clients mark their signature block in the HTML itself.
+    Words written below or between '>'-quoted lines (bottom posting, inline answers) are kept.
+    '' only when the mail holds nothing but quoted text; whatever the library removes, the
+    unquoted lines are returned rather than nothing.
     """
     if not body or not body.strip():
         return ""
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    candidate = _tidy("\n".join(_unquoted_lines(lines)))
+    candidate = _drop_mobile_signature(candidate)
+    if not candidate or not trim_signature:
+        return candidate
     message = EmailMessage(
-        text=body,
+        text=candidate,
         languages=list(languages),
         keep_hyphen_lists=True,  # "- slow exports" in a reply is a list, not a signature
     ).read()
-    if not message.replies:
-        return ""
-    latest = message.replies[0]
-    if latest.headers:
-        # The mail starts with an "On ... wrote:" / "From: ..." block: nothing new above it.
-        return ""
-    return _tidy(latest.body)
+    trimmed = ""
+    if message.replies and not message.replies[0].headers:
+        trimmed = _tidy(message.replies[0].body)
+    return trimmed or candidate
+
+
+def new_words(text: str, html: str = "") -> str:
+    """The customer's words in a stored mail: its text (the plain part, or the text read out
+    of the HTML when there was no plain part) and its HTML as sent."""
+    read_from_html = bool(html.strip()) and text == text_from_html(html)
+    return extract_new_text(text, trim_signature=not read_from_html)
+
+
+def _unquoted_lines(lines: list[str]) -> list[str]:
+    """The lines above the first quote header, plus answers written between or below
+    '>'-quoted lines after it; an unmarked (Outlook-style) quote runs to the end."""
+    quote = quotes.find_quote_start(lines)
+    if quote is None:
+        above, below = lines, []
+    else:
+        above, below = lines[: quote.start], lines[quote.end :]
+    kept = [line for line in above if not _is_quoted(line)]
+    while kept and (not kept[-1].strip() or quotes.is_rule(kept[-1])):
+        kept.pop()
+    first = next((line for line in below if line.strip()), "")
+    if not _is_quoted(first):
+        return kept  # the quoted mail follows unmarked: nothing of the customer's below it
+    answers: list[str] = []
+    for line in below:
+        if _is_quoted(line):
+            if answers and answers[-1] != "":
+                answers.append("")
+            continue
+        if quotes.is_rule(line) and len(line.strip()) >= 4:
+            break  # a mailing list's footer or the start of another quote
+        answers.append(line)
+    if any(line.strip() for line in answers):
+        kept += [""] + answers
+    return kept
+
+
+def _is_quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+# "Sent from my iPhone", "Get Outlook for iOS", "Von meinem iPhone gesendet", "发自我的iPhone":
+# a short last line naming a device or mail app, with no comma (a sentence goes on).
+_MOBILE_SIGNATURE = re.compile(
+    r"^(?:sent (?:from|with|using|via)|get outlook for|envoyé (?:de|depuis)|von meinem"
+    r"|gesendet von|enviado (?:desde|de|do|a partir)|verzonden (?:vanaf|met|van)|inviato da"
+    r"|wysłane z|skickat från|sendt fra|lähetetty|отправлено с|надіслано з|发自|從我的|gửi từ)"
+    r"[^,;]{0,60}$|^[^,;]{0,30}(?:から送信|发送|gesendet)$",
+    re.IGNORECASE,
+)
+_DEVICE = re.compile(
+    r"iphone|ipad|android|blackberry|mobile|outlook|samsung|galaxy|phone|device|gmail|yahoo"
+    r"|mail|huawei|pixel|xiaomi|handy|smartphone|tablet|windows|móvil|celular|телефон|手机",
+    re.IGNORECASE,
+)
+
+
+def _drop_mobile_signature(text: str) -> str:
+    lines = text.split("\n")
+    while lines and (not lines[-1].strip() or _is_mobile_signature(lines[-1])):
+        lines.pop()
+    return "\n".join(lines).strip()
+
+
+def _is_mobile_signature(line: str) -> bool:
+    line = line.strip()
+    if not _MOBILE_SIGNATURE.match(line):
+        return False
+    return len(line.split()) <= 4 or bool(_DEVICE.search(line) and len(line.split()) <= 9)
 
 
 def _tidy(text: str) -> str:
@@ -136,6 +222,8 @@ class _TextFromHtml(HTMLParser):
 
     BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "table"}
     SKIP = {"blockquote", "style", "script", "head", "title"}
+    # Where clients put the quote or the signature block: Gmail and Thunderbird.
+    MARKED = ("gmail_quote", "gmail_signature", "moz-cite-prefix", "moz-signature")
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -144,7 +232,8 @@ class _TextFromHtml(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = dict(attrs).get("class") or ""
-        if tag in self.SKIP or (self.skipping and tag == "div") or "gmail_quote" in classes:
+        quote_or_signature = any(mark in classes for mark in self.MARKED)
+        if tag in self.SKIP or (self.skipping and tag == "div") or quote_or_signature:
             self.skipping += 1
         elif tag in self.BLOCK and not self.skipping:
             self.parts.append("\n")
@@ -206,8 +295,9 @@ def from_sendgrid(form: Mapping[str, str]) -> InboundMail:
         mail = _from_mime(form["email"], tuple(to), envelope_from)
     else:
         text = form.get("text") or ""
-        if not text.strip() and form.get("html"):
-            text = text_from_html(form["html"])
+        html = form.get("html") or ""
+        if not text.strip() and html.strip():
+            text = text_from_html(html)
         headers = form.get("headers") or ""
         mail = InboundMail(
             from_header=form.get("from") or "",
@@ -219,6 +309,7 @@ def from_sendgrid(form: Mapping[str, str]) -> InboundMail:
             text=text,
             headers=headers,
             message_id=_message_id(headers),
+            html=html,
         )
     if not mail.sender:
         raise MalformedPost("there is no sender address ('from' or the envelope's 'from')")
@@ -230,8 +321,9 @@ def _from_mime(raw: str, envelope_to: tuple[str, ...], envelope_from: str) -> In
     # Bytes, so each part is decoded with its own declared charset.
     message = BytesParser(policy=policy.default).parsebytes(raw.encode("utf-8", "replace"))
     text = _body_of(message, "plain")
-    if not text.strip():
-        text = text_from_html(_body_of(message, "html"))
+    html = _body_of(message, "html")
+    if not text.strip() and html.strip():
+        text = text_from_html(html)
     headers = "".join(f"{k}: {v}\n" for k, v in message.items())
     return InboundMail(
         from_header=str(message.get("From") or ""),
@@ -243,6 +335,7 @@ def _from_mime(raw: str, envelope_to: tuple[str, ...], envelope_from: str) -> In
         text=text,
         headers=headers,
         message_id=_message_id(headers),
+        html=html,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.db import Base, JSONType, utcnow
@@ -53,8 +53,16 @@ class InboundEmail(Base):
     to_email: Mapped[str] = mapped_column(Text, default="")
     subject: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")  # the HTML part as sent, if any
     headers: Mapped[str] = mapped_column(Text, default="")
     sender_matches: Mapped[bool] = mapped_column(default=True)
+    # The reply's new words analysed like a survey comment. Sentiment stays null when the
+    # language has no lexicon (language says which) or there were no new words.
+    language: Mapped[str | None] = mapped_column(String(8))
+    sentiment_polarity: Mapped[float | None] = mapped_column(Float)
+    sentiment_label: Mapped[str | None] = mapped_column(String(16))
+    sentiment_drivers: Mapped[list[dict[str, Any]] | None]
+    analyzer_version: Mapped[str | None] = mapped_column(String(200))
     # The email's Message-ID: SendGrid posts again when our answer is lost; store it once.
     email_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -74,6 +82,7 @@ class UnmatchedReply(Base):
     to_email: Mapped[str] = mapped_column(Text, default="")
     subject: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")
     headers: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(String(32))  # no_token, unknown_token
     email_message_id: Mapped[str | None] = mapped_column(String(998), index=True)

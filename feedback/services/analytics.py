@@ -18,10 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from feedback import language, mismatch, sentiment
+from feedback import language, mismatch, sentiment_languages
 from feedback import themes as theme_matching
 from feedback.models import (
     AnalysisProgress,
+    InboundEmail,
+    Message,
     Response,
     ResponseAnalysis,
     ResponseTheme,
@@ -232,18 +234,20 @@ def update_theme(
 def analyze_response(
     session: Session, response: Response, taxonomy: Taxonomy | None = None
 ) -> ResponseAnalysis | None:
-    """Analyse the response's comment and store the result (replacing an earlier one).
+    """Analyse the response's comment and store the result (replacing an earlier one); tag
+    the themes of the comment and of the customer's email replies in the same conversation.
 
-    Language first: a comment in another language keeps its language and no score, because
-    the lexicons and the theme keywords are English and a number would be invented. A comment
-    whose language is unknown (too short to tell) is analysed as English.
+    Language first: English (and unknown: too short to tell) is scored by feedback.sentiment,
+    German and French by their lexicons; any other language keeps its language and no score
+    ("not analysed: language"), because a number would be invented. Theme keywords are
+    English, so only English words are tagged.
     """
     text = (response.comment or "").strip()
     analysis = response.analysis
     if not text:
         if analysis is not None:
             session.delete(analysis)
-        _store_themes(session, response, [])
+        _store_themes(session, response, _theme_tags(session, response, "", taxonomy))
         session.flush()
         return None
     if analysis is None:
@@ -252,45 +256,72 @@ def analyze_response(
     lang = language.detect_language(text)
     analysis.language = lang
     analysis.analyzed_at = _utcnow()
-    if lang not in (None, "en"):
+    result = sentiment_languages.score_comment(text, lang)
+    if result is None:
         analysis.sentiment_polarity = analysis.sentiment_subjectivity = None
         analysis.sentiment_label = None
         analysis.sentiment_drivers = None
         analysis.analyzer_version = None
-        analysis.mismatch, analysis.mismatch_reason = False, None
-        _store_themes(session, response, [])
-        session.flush()
-        return analysis
+    else:
+        analysis.sentiment_polarity = round(result.polarity, 4)
+        analysis.sentiment_subjectivity = round(result.subjectivity, 4)
+        analysis.sentiment_label = result.label
+        analysis.sentiment_drivers = [
+            {"phrase": d.phrase, "contribution": round(d.contribution, 4)} for d in result.drivers
+        ]
+        analysis.analyzer_version = result.analyzer_version
+    recheck_mismatch(response)
+    english = text if lang in (None, "en") else ""
+    _store_themes(session, response, _theme_tags(session, response, english, taxonomy))
+    session.flush()
+    return analysis
+
+
+def _theme_tags(
+    session: Session, response: Response, comment: str, taxonomy: Taxonomy | None
+) -> list[tuple[int, list[dict[str, Any]], float, str]]:
+    """(theme id, spans, aspect polarity, label) for the comment, then for each English reply
+    a theme the comment did not name (spans point into the comment, so a reply's have none)."""
+    said = [comment] if comment else []
+    said += session.scalars(
+        select(Message.body)
+        .join(InboundEmail, InboundEmail.message_id == Message.id)
+        .where(
+            InboundEmail.invitation_id == response.invitation_id,
+            Message.body != "",
+            InboundEmail.language.is_(None) | (InboundEmail.language == "en"),
+        )
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    if not said:
+        return []
     taxonomy = taxonomy or load_taxonomy(session)
-    result = sentiment.analyze(text)
-    analysis.sentiment_polarity = round(result.polarity, 4)
-    analysis.sentiment_subjectivity = round(result.subjectivity, 4)
-    analysis.sentiment_label = result.label
-    analysis.sentiment_drivers = [
-        {"phrase": d.phrase, "contribution": round(d.contribution, 4)} for d in result.drivers
-    ]
-    analysis.analyzer_version = result.analyzer_version
+    tags: dict[int, tuple[int, list[dict[str, Any]], float, str]] = {}
+    for index, text in enumerate(said):
+        matches = theme_matching.match_themes(text, taxonomy.themes)
+        aspects = theme_matching.aspect_sentiment(text, matches)
+        for m in matches:
+            theme_id = taxonomy.ids[m.key]
+            if theme_id not in tags:
+                spans = [asdict(span) for span in m.spans] if comment and index == 0 else []
+                aspect = aspects[m.key]
+                tags[theme_id] = (theme_id, spans, round(aspect.polarity, 4), aspect.label)
+    return list(tags.values())
+
+
+def recheck_mismatch(response: Response) -> None:
+    """Re-decide the score/comment mismatch from the stored sentiment: called whenever the
+    score or the comment's sentiment changes, so a flag never outlives its reason."""
+    analysis = response.analysis
+    if analysis is None:
+        return
     flag = mismatch.check(
         response.category,
         response.score,
-        result.polarity,
-        [d.contribution for d in result.drivers],
+        analysis.sentiment_polarity,
+        [d.get("contribution") or 0.0 for d in analysis.sentiment_drivers or []],
     )
     analysis.mismatch, analysis.mismatch_reason = flag.flag, flag.reason
-    matches = theme_matching.match_themes(text, taxonomy.themes)
-    aspects = theme_matching.aspect_sentiment(text, matches)
-    tags = [
-        (
-            taxonomy.ids[m.key],
-            [asdict(span) for span in m.spans],
-            round(aspects[m.key].polarity, 4),
-            aspects[m.key].label,
-        )
-        for m in matches
-    ]
-    _store_themes(session, response, tags)
-    session.flush()
-    return analysis
 
 
 def _store_themes(
@@ -593,6 +624,16 @@ def theme_counts(
     return [ThemeCount(*row) for row in session.execute(query)]
 
 
+def analysis_state(lang: str | None, scored: bool, analysis: object | None) -> str:
+    """'analysed', 'not analysed: language' (a language without a lexicon), or
+    'not analysed yet': never a silent blank where a score would be."""
+    if scored:
+        return "analysed"
+    if analysis is not None and not sentiment_languages.scores_language(lang):
+        return "not analysed: language"
+    return "not analysed yet"
+
+
 def exposure(response: Response) -> dict[str, Any]:
     """What the API and pages show of a response's analysis."""
     analysis = response.analysis
@@ -606,6 +647,7 @@ def exposure(response: Response) -> dict[str, Any]:
         if scored
         else None,
         "language": analysis.language if analysis else None,
+        "state": analysis_state(analysis.language if analysis else None, scored, analysis),
         "themes": [
             {
                 "key": tag.theme.key,

@@ -187,6 +187,7 @@ def _set_score(
     response.score = score
     response.category = category_for(survey.scale, score)
     response.updated_at = now
+    analytics.recheck_mismatch(response)  # a flag must not outlive the score it was about
 
 
 def record_click(
@@ -267,6 +268,7 @@ def _take_back_burst(
     if earlier_human:
         response.score = earlier_human[0].score
         response.category = category_for(survey.scale, response.score)
+        analytics.recheck_mismatch(response)
     else:
         session.delete(response)
         survey.invitation.responded_at = None

@@ -33,7 +33,7 @@ from feedback.models import (
     UnmatchedReply,
     User,
 )
-from feedback.services import followup, outbox, webhooks_out
+from feedback.services import analytics_replies, followup, outbox, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
 
@@ -139,6 +139,7 @@ def _thread_reply(
     headers: str,
     message_id: str | None,
     now: datetime,
+    html: str = "",
 ) -> Message:
     contact = session.get(Contact, invitation.contact_id)
     matches = contact is not None and from_email.lower() == (contact.email or "").lower()
@@ -147,25 +148,26 @@ def _thread_reply(
         direction="inbound",
         kind="reply",
         channel="email",
-        body=replies.extract_new_text(text),
+        body=replies.new_words(text, html),
         created_at=now,
     )
     session.add(message)
     session.flush()
-    session.add(
-        InboundEmail(
-            message_id=message.id,
-            invitation_id=invitation.id,
-            from_email=from_email[:254],
-            to_email=to_email,
-            subject=subject,
-            text=text,
-            headers=headers,
-            sender_matches=matches,
-            email_message_id=message_id,
-            received_at=now,
-        )
+    email = InboundEmail(
+        message_id=message.id,
+        invitation_id=invitation.id,
+        from_email=from_email[:254],
+        to_email=to_email,
+        subject=subject,
+        text=text,
+        html=html,
+        headers=headers,
+        sender_matches=matches,
+        email_message_id=message_id,
+        received_at=now,
     )
+    session.add(email)
+    analytics_replies.analyze_reply(session, email, message.body)
     response_id = session.scalar(select(Response.id).where(Response.invitation_id == invitation.id))
     followup.customer_replied(session, invitation.id, now)  # a waiting task is back in progress
     webhooks_out.emit(
@@ -214,6 +216,7 @@ def receive_inbound(
                 headers=mail.headers,
                 message_id=mail.message_id,
                 now=now,
+                html=mail.html,
             )
             return Received(message=message)
     unmatched = UnmatchedReply(
@@ -221,6 +224,7 @@ def receive_inbound(
         to_email=to_email,
         subject=mail.subject,
         text=mail.text,
+        html=mail.html,
         headers=mail.headers,
         reason="unknown_token" if tokens else "no_token",
         email_message_id=mail.message_id,
@@ -272,6 +276,7 @@ def resolve_unmatched(
             headers=row.headers,
             message_id=None,
             now=row.received_at,
+            html=row.html,
         )
         row.resolution = "attached"
         row.resolved_invitation_id = invitation.id

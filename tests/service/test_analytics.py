@@ -109,13 +109,38 @@ def test_drivers_say_why(session, answer):
 
 
 @pytest.mark.parametrize(
+    ("comment", "language", "label"),
+    [
+        ("Die Abrechnung ist viel zu teuer und der Support ist schlecht.", "de", "negative"),
+        ("Tolles Produkt, wir sind sehr zufrieden und der Support ist hervorragend.", "de",
+         "positive"),
+        ("Le produit plante tout le temps, très décevant.", "fr", "negative"),
+        ("Le produit est vraiment excellent, je suis très content.", "fr", "positive"),
+    ],
+)  # fmt: skip
+def test_german_and_french_comments_are_scored_from_their_lexicons(
+    session, answer, comment, language, label
+):
+    response = answer(2, comment)
+    analysis, tags = _stored(session, response)
+    assert analysis.language == language
+    assert analysis.sentiment_label == label
+    assert analysis.analyzer_version.startswith(f"textblob-{language}")
+    assert analysis.sentiment_drivers  # the lexicon words that decided it
+    assert tags == {}  # the theme keywords are English
+    assert analytics.exposure(response)["state"] == "analysed"
+
+
+@pytest.mark.parametrize(
     ("comment", "language"),
     [
-        ("Die Abrechnung ist viel zu teuer und der Support antwortet nie.", "de"),
-        ("Le produit plante tout le temps, très décevant.", "fr"),
+        ("La facturación es demasiado cara y el soporte nunca responde.", "es"),
+        ("De facturatie is veel te duur en de support reageert nooit.", "nl"),
     ],
 )
-def test_a_non_english_comment_keeps_its_language_and_no_score(session, answer, comment, language):
+def test_a_comment_in_a_language_without_a_lexicon_is_not_analysed_language(
+    session, answer, comment, language
+):
     response = answer(2, comment)
     analysis, tags = _stored(session, response)
     assert analysis.language == language
@@ -123,7 +148,9 @@ def test_a_non_english_comment_keeps_its_language_and_no_score(session, answer, 
     assert analysis.sentiment_drivers is None and analysis.sentiment_subjectivity is None
     assert analysis.mismatch is False
     assert tags == {}
-    assert analytics.exposure(response)["sentiment"] is None
+    shown = analytics.exposure(response)
+    assert shown["sentiment"] is None
+    assert shown["state"] == "not analysed: language"
 
 
 def test_a_score_without_a_comment_has_no_analysis(session, answer):
@@ -209,6 +236,35 @@ def test_mismatch_is_stored(session, answer, score, comment, flag):
     assert (analysis.mismatch_reason is not None) is flag
     if flag:
         assert str(score) in analysis.mismatch_reason
+
+
+def test_the_mismatch_is_decided_again_when_only_the_score_changes(session, app, make_contact):
+    program = programs.create_program(
+        session, {"name": "Rescored", "kind": "nps", "active": True, "product_name": "Acme"}
+    )
+    person = make_contact()
+    results = surveys.invite_now(
+        session, app.config, program.id, [person.email], now=NOW - timedelta(days=1)
+    )
+    email = (
+        session.query(surveys.OutboxEmail)
+        .filter_by(invitation_id=results[0]["invitation_id"], kind="invitation")
+        .one()
+    )
+    token = email.substitutions["%%token%%"]
+    comment = "Terrible, waste of money, and the app crashes constantly."
+    survey = capture.submit_answer(session, token, score=10, comment=comment, now=NOW)
+    session.commit()
+    analysis, _ = _stored(session, survey.response)
+    assert analysis.mismatch is True  # a promoter's score with a clearly negative comment
+
+    # The customer corrects the score; the comment (and so its sentiment) stays the same.
+    later = NOW + timedelta(minutes=5)
+    survey = capture.submit_answer(session, token, score=1, comment=comment, now=later)
+    session.commit()
+    analysis, _ = _stored(session, survey.response)
+    assert survey.response.category == "detractor"
+    assert analysis.mismatch is False and analysis.mismatch_reason is None
 
 
 # ---------------------------------------------------------------- taxonomy edits re-tag
@@ -440,7 +496,7 @@ def test_theme_counts_count_only_negative_and_neutral_mentions(session, answer):
 def test_the_api_exposes_the_analysis(session, answer, client, api_headers):
     headers = api_headers("csm")
     response = answer(10, "Love the support team, but billing is a nightmare and it crashes.")
-    german = answer(3, "Die Abrechnung ist viel zu teuer und der Support antwortet nie.")
+    spanish = answer(3, "La facturación es demasiado cara y el soporte nunca responde.")
     bare = answer(8, None)
     body = client.get(f"/api/v1/responses/{response.id}", headers=headers).get_json()
     assert body["language"] == "en"
@@ -457,7 +513,7 @@ def test_the_api_exposes_the_analysis(session, answer, client, api_headers):
 
     listed = client.get("/api/v1/responses", headers=headers).get_json()
     by_id = {item["id"]: item for item in listed["items"]}
-    assert by_id[german.id]["language"] == "de" and by_id[german.id]["sentiment"] is None
-    assert by_id[german.id]["themes"] == []
+    assert by_id[spanish.id]["language"] == "es" and by_id[spanish.id]["sentiment"] is None
+    assert by_id[spanish.id]["themes"] == []
     assert by_id[bare.id]["sentiment"] is None and by_id[bare.id]["language"] is None
     assert by_id[bare.id]["mismatch"] == {"flag": False, "reason": None}

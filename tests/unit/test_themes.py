@@ -4,6 +4,8 @@ import pytest
 
 from feedback.themes import (
     DEFAULT_TAXONOMY,
+    NUMBER_AND_DATE_WORDS,
+    STOPWORDS,
     Theme,
     aspect_sentiment,
     match_themes,
@@ -136,3 +138,53 @@ def test_highlight_cuts_text_into_marked_pieces():
         (" is great", None),
     ]
     assert highlight("", []) == []
+
+
+OUTAGE = "Three outages in one month. We had to explain them to our own customers."
+
+
+def test_outages_are_reliability_with_negative_aspect_sentiment() -> None:
+    matches = match_themes(OUTAGE, DEFAULT_TAXONOMY)
+    assert [m.key for m in matches] == ["reliability"]  # "customers" is no customization
+    aspects = aspect_sentiment(OUTAGE, matches)
+    assert aspects["reliability"].label == "negative"
+    assert "own" not in {d.phrase.lower() for d in aspects["reliability"].drivers}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two incidents this week and the site went down during our launch.",
+        "Downtime again on Monday.",
+    ],
+)
+def test_incidents_and_downtime_are_reliability(text: str) -> None:
+    assert "reliability" in {m.key for m in match_themes(text, DEFAULT_TAXONOMY)}
+
+
+def test_aspect_sentiment_comes_from_words_near_the_term() -> None:
+    text = "The invoice arrived late, which is annoying, though our team loved the lovely new look."
+    matches = [m for m in match_themes(text, DEFAULT_TAXONOMY) if m.key == "billing"]
+    assert aspect_sentiment(text, matches)["billing"].label == "negative"
+
+
+def test_proposals_are_noun_phrases_without_stop_words_numbers_or_dates() -> None:
+    comments = [
+        OUTAGE,
+        "Two outages last month, we had to explain them to our customers.",
+        "Another outage in March, three hours down. Explain that to customers.",
+        "The audit trail is missing entries since 2024-03-01.",
+        "We need an audit trail for compliance, three times a year.",
+        "No audit trail in one month of use.",
+    ]
+    proposals = propose_phrases(comments, DEFAULT_TAXONOMY, min_count=2)
+    phrases = [p.phrase for p in proposals]
+    assert "audit trail" in phrases
+    trail = proposals[phrases.index("audit trail")]
+    assert trail.count == 3 and len(trail.examples) == 3
+    numbers_and_dates = NUMBER_AND_DATE_WORDS | {"2024", "03", "01"}
+    for proposal in proposals:
+        words = proposal.phrase.split()
+        assert not set(words) & (STOPWORDS | numbers_and_dates), proposal
+        assert not any(ch.isdigit() for ch in proposal.phrase), proposal
+    assert "explain" not in phrases  # a verb names no topic

@@ -1,0 +1,170 @@
+"""Where the quoted earlier mail starts in a reply, by the shapes mail clients give it.
+
+mail-parser-reply knows one "On ... wrote:" pattern per language, on one line. Real clients
+wrap that line ("Le lun. 15 nov. 2021 à 19:42, John <john@x.com>\\na écrit :"), lead it with an
+ISO date ("2016-10-24 15:36 GMT+02:00 Foo <foo@x.com>:"), write it in languages the library
+lacks (Russian, Ukrainian, Portuguese, Chinese, Japanese, Vietnamese), or quote with a header
+block instead ("-----Original Message-----", Outlook's bold "*From:* ... *Sent:* ..."). This
+module finds those by shape, so it holds for clients and languages it was not written against:
+
+- an attribution: up to three lines that end with ":" (or a "----" rule) and carry a
+  "wrote"-verb of some language, or an address plus a time;
+- a separator: a rule naming the original or forwarded message in some language;
+- a header block: a "From:"-like line followed closely by a "Sent:"/"To:"/"Subject:"-like one.
+
+Pure: lines in, line numbers out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_LINES_PER_ATTRIBUTION = 3
+
+# "wrote" as clients write it: en de fr es nl it pt pl sv/da/no fi cs ru uk hu ro el ko he
+# zh ja vi tr.
+_WROTE = re.compile(
+    r"(?:\bwrote|\bwrites|\bschrieb|\bgeschrieben|a\s+écrit|\bescribió|\bescribio|\bschreef"
+    r"|het\s+volgende|ha\s+scritto|\bscrisse|\bescreveu|\bnapisał|\bnapisala|\bnapsal"
+    r"|\bpisze|\bpisał|\bskrev|\bskrivit|\bkirjoitti|написал|написала|написав|пишет|писал"
+    r"|пише|\bírta|a\s+scris|έγραψε|작성|כתב|写道|寫道|のメッセージ|が書きました|書きました"
+    r"|\bviết|\byazdı)\s*[:：]?",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\d{4}年")
+# A date without a time ("On 3 March 2025", "le 03/03/2025"): a "wrote:" line needs a date,
+# a time or an address, so "As my colleague wrote:" in a reply does not cut it.
+_DATE = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}\.?\s+\w{3,}\.?,?\s+\d{4}\b|\w{3,}\.?\s+\d{1,2},?\s+\d{4}\b"
+)
+_PLAIN_FIRST_WORD = re.compile(r"[^\W_][^\s:@<>]*\s")
+_RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
+# A rule line with a name in it: "-----Original Message-----", "---- On ... wrote ----".
+_NAMED_RULE = re.compile(r"^\s*[-_=*~]{2,}\s*(?P<name>[^-_=*~].*?)\s*[-_=*~]{2,}\s*$")
+_SEPARATOR_NAMES = re.compile(
+    r"original|ursprüngliche|origine|original|oorspronkelijk|originale|oryginalna|původní"
+    r"|alkuperäinen|opprinnelig|oprindelig|ursprungligt|исходное|пересылаемое|вихідне"
+    r"|原始|転送|forwarded|weitergeleitete|transféré|reenviado|doorgestuurd|inoltrato"
+    r"|encaminhad|mensaje|mensagem|message|nachricht|bericht|messaggio|wiadomość|zpráva",
+    re.IGNORECASE,
+)
+_FORWARD_LINE = re.compile(
+    r"^\s*(?:begin forwarded message|anfang der weitergeleiteten|début du message réexpédié"
+    r"|inicio del mensaje reenviado|begin doorgestuurd bericht|inizio messaggio inoltrato)\s*:",
+    re.IGNORECASE,
+)
+
+# The first line of a header block, optionally bold (*From:*) or quoted (> From:).
+_FROM_KEYS = (
+    r"from|von|de|van|da|od|fra|från|lähettäjä|kimden|от|від|发件人|寄件者|差出人|từ|message du"
+)
+_OTHER_KEYS = (
+    r"sent|date|to|subject|cc|gesendet|datum|an|betreff|envoyé|à|a|objet|copie à|enviado|fecha"
+    r"|para|asunto|verzonden|aan|onderwerp|inviato|data|oggetto|wysłano|temat|do|skickat|till"
+    r"|ämne|sendt|til|emne|lähetetty|vastaanottaja|aihe|отправлено|дата|кому|тема|надіслано"
+    r"|assunto|发送时间|时间|日期|收件人|主题|送信日時|宛先|件名|gửi|đến|chủ đề|ngày"
+)
+_HEADER_KEY = r"^\s*[>\s]*\**\s*(?:{keys})\s*\**\s*[:：]"
+_FROM_LINE = re.compile(_HEADER_KEY.format(keys=_FROM_KEYS), re.IGNORECASE)
+_OTHER_LINE = re.compile(_HEADER_KEY.format(keys=_OTHER_KEYS), re.IGNORECASE)
+_HEADER_BLOCK_REACH = 6  # a "Sent:" within this many lines below "From:"
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteStart:
+    """Lines [start, end) are the quote's header; the quoted mail follows them."""
+
+    start: int
+    end: int
+
+
+def _is_quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _attribution(lines: list[str], i: int) -> int | None:
+    """End (exclusive) of an "On ... wrote:" attribution starting at line i, else None."""
+    first = lines[i].strip()
+    if not first or _is_quoted(lines[i]) or len(first) > 300:
+        return None
+    joined = ""
+    for k in range(i, min(i + _LINES_PER_ATTRIBUTION, len(lines))):
+        line = lines[k].strip()
+        if not line or _is_quoted(lines[k]):
+            break
+        if k > i and (first.endswith((".", "!", "?")) or _starts_attribution(lines, k)):
+            return None  # a sentence of the reply, or the attribution starts on the next line
+        joined = f"{joined} {line}".strip()
+        if len(joined) > 400:
+            break
+        tail = joined.rstrip("-").rstrip()
+        ends_open = tail.endswith((":", "：")) or joined.endswith("--")
+        has_verb = _WROTE.search(joined) is not None
+        if has_verb and (ends_open or tail.lower().endswith(("wrote", "schrieb"))):
+            if _ADDRESS.search(joined) or _TIME.search(joined) or _DATE.search(joined):
+                return k + 1
+        if ends_open and _ADDRESS.search(joined) and _TIME.search(joined):
+            return k + 1  # "2016-10-24 15:36 GMT+02:00 Foo <foo@x.com>:" has no verb at all
+    return None
+
+
+def _starts_attribution(lines: list[str], k: int) -> bool:
+    """Line k is a whole attribution of its own (not the "wrote:" tail of a wrapped one)."""
+    own = lines[k].strip()
+    if not _PLAIN_FIRST_WORD.match(own) or not (_ADDRESS.search(own) or _TIME.search(own)):
+        return False  # "<ana@x.com> wrote:" or "mailto:ana@x.com> wrote:" continues a line
+    return _attribution(lines, k) is not None
+
+
+def _header_block(lines: list[str], i: int) -> int | None:
+    """End of a From:/Sent:/To: block starting at line i, else None."""
+    if not _FROM_LINE.match(lines[i]):
+        return None
+    end = None
+    for k in range(i + 1, min(i + 1 + _HEADER_BLOCK_REACH, len(lines))):
+        if _OTHER_LINE.match(lines[k]):
+            end = k + 1
+    return end
+
+
+def _separator(lines: list[str], i: int) -> int | None:
+    line = lines[i]
+    named = _NAMED_RULE.match(line)
+    if named and _SEPARATOR_NAMES.search(named.group("name")) or _FORWARD_LINE.match(line):
+        return i + 1
+    if named and _WROTE.search(named.group("name")):
+        return i + 1  # Zoho: "---- On Wed, 24 Feb 2021 ... wrote ----"
+    if _RULE.match(line) and len(line.strip()) >= 4:
+        # A bare rule opens a quote when a header block follows it closely.
+        for k in range(i + 1, min(i + 4, len(lines))):
+            if lines[k].strip():
+                if _header_block(lines, k) is not None:
+                    return k
+                break
+    return None
+
+
+def find_quote_start(lines: list[str]) -> QuoteStart | None:
+    """The first quote header in the mail's lines, or None when none is recognisable."""
+    for i in range(len(lines)):
+        for finder in (_separator, _attribution, _header_block):
+            end = finder(lines, i)
+            if end is not None:
+                if finder is _separator and end > i + 1:
+                    block_end = _header_block(lines, end)
+                    end = block_end or end
+                elif finder is _separator:
+                    block_start = next(
+                        (k for k in range(end, len(lines)) if lines[k].strip()), None
+                    )
+                    if block_start is not None:
+                        end = _header_block(lines, block_start) or end
+                return QuoteStart(i, end)
+    return None
+
+
+def is_rule(line: str) -> bool:
+    """A line of only dashes, underscores or equals signs (a separator, not words)."""
+    return _RULE.match(line) is not None

@@ -1,0 +1,178 @@
+"""Where a reply sits relative to the quote, quote headers by language and by client, and
+mails that hold nothing but a quote: the customer's words come out, never nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedback.mail import replies
+
+QUOTE = "\n> How likely are you to recommend Acme?\n> Tell us why.\n"
+HEADER_EN = "On Mon, 3 Mar 2025 at 10:00, Acme <survey@acme.example> wrote:"
+
+
+def test_top_posted_reply_keeps_the_words_above_the_quote():
+    body = f"The exports are slow.\n\n{HEADER_EN}{QUOTE}"
+    assert replies.extract_new_text(body) == "The exports are slow."
+
+
+def test_bottom_posted_reply_keeps_the_words_below_the_quote():
+    body = f"{HEADER_EN}{QUOTE}\nThe exports are slow.\n"
+    assert replies.extract_new_text(body) == "The exports are slow."
+
+
+def test_inline_answers_between_quoted_lines_are_all_kept():
+    body = (
+        f"{HEADER_EN}\n> How likely are you to recommend Acme?\n\n9\n\n"
+        "> Tell us why.\n\nThe exports are slow.\n\n> Thanks\n"
+    )
+    assert replies.extract_new_text(body) == "9\n\nThe exports are slow."
+
+
+def test_words_above_and_between_the_quote_are_both_kept():
+    body = f"Hi,\n{HEADER_EN}\n> Question one\n\nAnswer one.\n\n> Question two\n"
+    assert replies.extract_new_text(body) == "Hi,\n\nAnswer one."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"{HEADER_EN}{QUOTE}",
+        QUOTE,
+        "-----Original Message-----\nFrom: Acme <survey@acme.example>\nSent: Monday\n"
+        "To: Ana\nSubject: Survey\n\nHow likely are you to recommend Acme?",
+    ],
+)
+def test_a_body_that_is_only_a_quote_has_no_new_text(body):
+    assert replies.extract_new_text(body) == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "header"),
+    [
+        ("en", "On Mon, 3 Mar 2025 at 10:00, Acme <survey@acme.example> wrote:"),
+        ("de", "Am Mo., 3. März 2025 um 10:00 Uhr schrieb Acme <survey@acme.example>:"),
+        ("fr", "Le lun. 3 mars 2025 à 10:00, Acme <survey@acme.example> a écrit :"),
+        ("es", "El lun, 3 mar 2025 a las 10:00, Acme (<survey@acme.example>) escribió:"),
+        ("nl", "Op ma 3 mrt 2025 om 10:00 schreef Acme <survey@acme.example>:"),
+        ("it", "Il giorno lun 3 mar 2025 alle ore 10:00 Acme <survey@acme.example> ha scritto:"),
+        ("ru", "пн, 3 мар. 2025 г. в 10:00, Acme <survey@acme.example>:"),
+        ("ru", "3 марта 2025 г., в 10:00, Acme <survey@acme.example> написал(а):"),
+        ("uk", "3 березня 2025 р. о 10:00 Acme <survey@acme.example> написав:"),
+        ("pt", "Em seg., 3 de mar. de 2025 às 10:00, Acme <survey@acme.example> escreveu:"),
+        ("zh", "Acme <survey@acme.example> 于2025年3月3日周一 10:00写道："),
+        ("ja", "2025年3月3日(月) 10:00 Acme <survey@acme.example>:"),
+        ("vi", "Vào Th 2, 3 thg 3, 2025 vào lúc 10:00 Acme <survey@acme.example> đã viết:"),
+        ("pl", "W dniu 3.03.2025 o 10:00, Acme <survey@acme.example> pisze:"),
+        ("hu", "2025. márc. 3., hétfő 10:00 Acme <survey@acme.example> írta:"),
+        ("ro", "Pe 3 mar. 2025, la 10:00, Acme <survey@acme.example> a scris:"),
+        ("el", "Στις Δευ 3 Μαρ 2025 στις 10:00, ο/η Acme <survey@acme.example> έγραψε:"),
+        ("ko", "2025년 3월 3일 (월) 오전 10:00, Acme <survey@acme.example>님이 작성:"),
+    ],
+)
+def test_quote_headers_in_each_language_are_cut(language, header):
+    body = f"Customer words ({language}).\n\n{header}{QUOTE}"
+    assert replies.extract_new_text(body) == f"Customer words ({language})."
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # Gmail wraps a long attribution over two lines.
+        "Le lun. 15 nov. 2021 à 19:42, John - Acme <john@acme.example>\na écrit :",
+        "On Tue, Apr 29, 2014 at 4:22 PM, Example Dev\n<dev@acme.example> wrote:",
+        "Acme <survey@acme.example> schreef het volgende op 3 maart 2025\n10:00:",
+        # Gmail's ISO-date header carries no verb at all.
+        "2016-10-24 15:36 GMT+02:00 Foo <foo@acme.example>:",
+        # German "schrieb am" variant and the Zoho rule.
+        "Acme <survey@acme.example> schrieb am Mo., 3. März 2025, 10:00:",
+        "---- On Wed, 24 Feb 2021 14:02:50 +0530 john@acme.example wrote ----",
+    ],
+)
+def test_wrapped_iso_and_variant_attributions_are_cut(header):
+    body = f"Customer words.\n\n{header}{QUOTE}"
+    assert replies.extract_new_text(body) == "Customer words."
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "-----Ursprüngliche Nachricht-----\nVon: Acme <survey@acme.example>\n"
+        "Gesendet: Montag, 3. März 2025 10:00\nAn: Ana\nBetreff: Umfrage",
+        "-------- Message d'origine --------\nDe : Acme <survey@acme.example>\n"
+        "Date : 03/03/25 10:00 (GMT+01:00)\nÀ : ana@customer.example",
+        " ------------------------------\n\n*From:* Acme [mailto:survey@acme.example]\n"
+        "*Sent:* Monday, March 3, 2025 10:00 AM\n*To:* ana@customer.example\n*Subject:* Survey",
+        "________________________________\nFrom: Acme <survey@acme.example>\n"
+        "Sent: Monday, March 3, 2025 10:00 AM\nTo: Ana\nSubject: Survey",
+    ],
+)
+def test_outlook_separators_and_bold_header_blocks_are_cut(block):
+    body = f"Customer words.\n\n{block}\n\nHow likely are you to recommend Acme?"
+    assert replies.extract_new_text(body) == "Customer words."
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "Sent from my iPhone",
+        "Sent from Outlook Mobile",
+        "Get Outlook for iOS<https://aka.ms/o0ukef>",
+        "Von meinem iPhone gesendet",
+        "Envoyé de mon iPhone",
+        "Enviado desde mi Samsung Galaxy",
+    ],
+)
+def test_mobile_signatures_are_dropped(signature):
+    body = f"Customer words.\n\n{signature}\n\n{HEADER_EN}{QUOTE}"
+    assert replies.extract_new_text(body) == "Customer words."
+
+
+def test_a_sentence_that_starts_like_a_signature_is_kept():
+    body = "Customer words.\n\nSent from my desk, which is easier than my phone."
+    assert replies.extract_new_text(body) == body
+
+
+def test_dates_and_on_sentences_in_the_reply_are_not_quote_headers():
+    body = (
+        "On the surface the export works.\nOn average it takes 10:30 minutes.\n"
+        "2024-01-15 14:30:25 is when it failed."
+    )
+    assert replies.extract_new_text(body) == body
+
+
+def _form(**fields):
+    form = {
+        "envelope": '{"to": ["reply+Ab3_dEf-GhIjKlMnOpQrStUvWxYz0123456789abcdE@in.example"],'
+        ' "from": "ana@customer.example"}',
+        "from": "Ana <ana@customer.example>",
+        "to": "reply+Ab3_dEf-GhIjKlMnOpQrStUvWxYz0123456789abcdE@in.example",
+        "subject": "Re: Survey",
+        "headers": "Message-ID: <m1@customer.example>\n",
+    }
+    form.update(fields)
+    return form
+
+
+def test_html_only_mail_keeps_the_sign_off_and_drops_quote_and_signature_block():
+    html = (
+        "<div dir='ltr'>The export is slow.<br><br>Best regards,<br>Ana</div>"
+        "<div class='gmail_signature'>Ana Ruiz | Ops lead | +34 600 000 000</div>"
+        "<div class='gmail_quote'><div>On Mon wrote:</div><blockquote>How likely?</blockquote>"
+        "</div>"
+    )
+    mail = replies.from_sendgrid(_form(text="", html=html))
+    assert mail.html == html  # the raw HTML travels with the mail, to be stored
+    assert mail.new_words == "The export is slow.\n\nBest regards,\nAna"
+
+
+def test_a_plain_part_is_read_before_the_html():
+    mail = replies.from_sendgrid(
+        _form(text=f"Fine.\n\n{HEADER_EN}{QUOTE}", html="<p>Fine.</p><blockquote>x</blockquote>")
+    )
+    assert mail.new_words == "Fine."
+
+
+def test_a_wrote_line_without_date_time_or_address_is_the_customers_own():
+    body = "As my colleague wrote:\nThe export is broken.\n\nThanks"
+    assert replies.extract_new_text(body) == body
