@@ -1,7 +1,7 @@
 """replies: raw HTML kept with inbound and unmatched mail; reply sentiment on inbound_emails
 
 Revision ID: c0ffee13a1b2
-Revises: 686ef833851d
+Revises: c7e2a91d4f30
 Create Date: 2026-12-01 15:30:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "c0ffee13a1b2"
-down_revision = "686ef833851d"
+down_revision = "c7e2a91d4f30"
 branch_labels = None
 depends_on = None
 
