@@ -15,6 +15,7 @@ from flask import Flask, Response, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")  # a client must not inject log lines
 
 
@@ -47,7 +48,7 @@ def init_app(app: Flask) -> None:
             handler.setFormatter(
                 json_formatter()
                 if app.config["ENV"] == "production"
-                else logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+                else logging.Formatter(TEXT_FORMAT)
             )
     # Flask's own handler would print each record a second time.
     from flask.logging import default_handler
