@@ -75,6 +75,17 @@ def _date(errors: _Errors, name: str, value: Any) -> date | None:
         return None
 
 
+def _known_locale(value: str) -> bool:
+    """A language Babel (CLDR) knows, as 'de', 'pt-BR' or 'pt_BR': 'klingon' is refused."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
 def _timezone(errors: _Errors, name: str, value: Any) -> str | None:
     text = _text(errors, name, value, 64)
     if text is None:
@@ -307,8 +318,8 @@ def _clean_contact(data: Mapping[str, Any], lookups: _Lookups, *, partial: bool)
         clean["timezone"] = _timezone(errors, "timezone", data["timezone"])
     if "locale" in data:
         locale = _text(errors, "locale", data["locale"], 16)
-        if locale and not all(part.isalnum() for part in locale.replace("_", "-").split("-")):
-            errors.add("locale", f"{locale!r} is not a locale such as en or pt-BR.")
+        if locale and not _known_locale(locale):
+            errors.add("locale", f"{locale!r} is not a known locale; use one such as en or pt-BR.")
         clean["locale"] = locale
     if "signed_up_on" in data:
         clean["signed_up_on"] = _date(errors, "signed_up_on", data["signed_up_on"])
