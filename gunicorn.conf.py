@@ -9,7 +9,10 @@ create_app opens no database connection, so nothing shared is inherited by the w
 import os
 
 preload_app = True
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# GUNICORN_BIND, else $PORT as platforms that read a Procfile set it, else local port 8000.
+bind = os.environ.get("GUNICORN_BIND") or (
+    f"0.0.0.0:{os.environ['PORT']}" if os.environ.get("PORT") else "127.0.0.1:8000"
+)
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Access lines go to stdout; the app's own (JSON in production) records go to stderr.
 accesslog = "-"
