@@ -28,7 +28,8 @@ def test_operating_commands_use_the_projects_flask():
     operating = _section("Operating it")
     calls = {call.split("=")[-1] for call in re.findall(r"(\S*flask) --app wsgi", operating)}
     assert calls == {".venv/bin/flask", "/srv/feedback/.venv/bin/flask"}
-    assert set(re.findall(r"\S*gunicorn wsgi:app", operating)) == {
+    gunicorns = {g.split("=")[-1] for g in re.findall(r"\S*gunicorn wsgi:app", operating)}
+    assert gunicorns == {
         ".venv/bin/gunicorn wsgi:app",
         "/srv/feedback/.venv/bin/gunicorn wsgi:app",
     }
