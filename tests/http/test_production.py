@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 from flask import g
 
 from feedback import logs
@@ -193,3 +197,47 @@ def test_gunicorn_exits_with_the_line_instead_of_respawning_workers(tmp_path, se
     assert result.returncode != 0
     assert f"feedback: configuration error: {line}" in result.stderr
     assert "Booting worker" not in result.stderr
+
+
+@pytest.mark.skipif(
+    not os.environ.get("FEEDBACK_TEST_DATABASE_URL"),
+    reason="production refuses SQLite; runs in the PostgreSQL pass of `python3 dev.py test`",
+)
+def test_gunicorn_serves_in_production_on_postgresql(tmp_path, database_url, engine):
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "FEEDBACK_ENV": "production",
+        "FEEDBACK_SECRET_KEY": "k" * 64,
+        "FEEDBACK_DATABASE_URL": database_url,
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        health = _get_when_up(f"http://127.0.0.1:{port}/healthz", server)
+        assert health.status_code == 200
+        assert health.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+        assert ready.status_code == 503  # no worker has beaten in this database
+        assert ready.json()["checks"] == {
+            "database": "ok", "migrations": "ok", "worker": "no heartbeat recorded"
+        }  # fmt: skip
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def _get_when_up(url: str, server: subprocess.Popen) -> requests.Response:
+    for _ in range(120):  # a bounded wait for the workers to boot, not a timing assertion
+        try:
+            return requests.get(url, timeout=10)
+        except requests.ConnectionError:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            time.sleep(0.5)
+    raise AssertionError("gunicorn did not answer within a minute")
