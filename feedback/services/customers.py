@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from feedback.locales import is_known_locale
 from feedback.matching import is_free_mail, match_account, normalise_domain
 from feedback.models import Account, AccountDomain, Contact, User
 from feedback.models.customers import ACCOUNT_STATUSES
@@ -73,17 +74,6 @@ def _date(errors: _Errors, name: str, value: Any) -> date | None:
     except ValueError:
         errors.add(name, f"{value!r} is not a date; use YYYY-MM-DD.")
         return None
-
-
-def _known_locale(value: str) -> bool:
-    """A language Babel (CLDR) knows, as 'de', 'pt-BR' or 'pt_BR': 'klingon' is refused."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        Locale.parse(value.replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return False
-    return True
 
 
 def _timezone(errors: _Errors, name: str, value: Any) -> str | None:
@@ -318,7 +308,7 @@ def _clean_contact(data: Mapping[str, Any], lookups: _Lookups, *, partial: bool)
         clean["timezone"] = _timezone(errors, "timezone", data["timezone"])
     if "locale" in data:
         locale = _text(errors, "locale", data["locale"], 16)
-        if locale and not _known_locale(locale):
+        if locale and not is_known_locale(locale):
             errors.add("locale", f"{locale!r} is not a known locale; use one such as en or pt-BR.")
         clean["locale"] = locale
     if "signed_up_on" in data:
