@@ -9,8 +9,6 @@ email. Production adds the checks that only matter there (`check_production`).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 from email.utils import parseaddr
 from pathlib import Path
@@ -216,10 +214,9 @@ class Settings(BaseSettings):
     def _public_key(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        try:
-            base64.b64decode(value.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("not base64") from None
+        from feedback.mail.webhook_signature import load_public_key
+
+        load_public_key(value.strip())  # KeyInvalid is a ValueError: a key that cannot verify
         return value.strip()
 
     @field_validator("SENDGRID_TIMEOUT")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
 import sys
@@ -13,8 +14,22 @@ from feedback.config import ENV_PREFIX, ConfigError, Settings, load, readme_tabl
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 64
-# A public key SendGrid could show: any base64 passes the start-up check; the webhook reads it.
-PUBLIC_KEY = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE" + "A" * 88
+
+
+def _public_key() -> str:
+    """A verification key as SendGrid shows one: base64 DER of a P-256 public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    der = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return base64.b64encode(der).decode()
+
+
+PUBLIC_KEY = _public_key()
 PRODUCTION = {
     "FEEDBACK_ENV": "production",
     "FEEDBACK_SECRET_KEY": GOOD_KEY,
@@ -41,7 +56,7 @@ BAD_VALUES: dict[str, dict[str, str]] = {
     "SENDGRID_API_KEY": {"FEEDBACK_MAIL_BACKEND": "sendgrid", "FEEDBACK_SENDGRID_API_KEY": ""},
     "SENDGRID_HOST": {"FEEDBACK_SENDGRID_HOST": "ftp://x"},
     "SENDGRID_TIMEOUT": {"FEEDBACK_SENDGRID_TIMEOUT": "abc"},
-    "SENDGRID_WEBHOOK_PUBLIC_KEY": {"FEEDBACK_SENDGRID_WEBHOOK_PUBLIC_KEY": "not base64!"},
+    "SENDGRID_WEBHOOK_PUBLIC_KEY": {"FEEDBACK_SENDGRID_WEBHOOK_PUBLIC_KEY": "bm90IGEga2V5"},
     "SENDGRID_WEBHOOK_MAX_AGE": {"FEEDBACK_SENDGRID_WEBHOOK_MAX_AGE": "5 minutes"},
     "INBOUND_SECRET": {"FEEDBACK_INBOUND_SECRET": "has spaces/and a slash"},
     "API_MAX_BULK": {"FEEDBACK_API_MAX_BULK": "0"},
