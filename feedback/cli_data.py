@@ -53,7 +53,8 @@ def contacts_import(path: Path) -> None:
 
     Columns: email (required), name, account_external_id, timezone, locale, signed_up_on
     (YYYY-MM-DD), unsubscribed, bounced; any other column becomes a contact attribute.
-    Comma or semicolon separated; the first line names the columns.
+    Comma or semicolon separated; the first line names the columns. Exits with status 1 when
+    any row was rejected, so a script that imports nightly notices.
     """
     try:
         parsed = imports.parse_contacts_csv(_read_text(path))
