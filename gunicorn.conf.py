@@ -17,7 +17,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Access lines go to stdout; the app's own (JSON in production) records go to stderr.
 accesslog = "-"
 # gunicorn's default line plus the response's X-Request-ID, to find the app's lines for it.
-access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
+)
 
 if os.environ.get("FEEDBACK_ENV", "").strip().lower() == "production":
     # gunicorn's own lines as JSON too, like the app's (feedback/logs.py), for one log pipeline.
