@@ -230,7 +230,9 @@ def test_gunicorn_serves_in_production_on_postgresql(tmp_path, database_url, eng
         }  # fmt: skip
     finally:
         server.terminate()
-        server.communicate(timeout=30)
+        _, errors = server.communicate(timeout=30)
+    lines = [json.loads(line) for line in errors.splitlines() if line.strip()]  # all JSON
+    assert any(entry["message"].startswith("Booting worker") for entry in lines)
 
 
 def _get_when_up(url: str, server: subprocess.Popen) -> requests.Response:
