@@ -19,12 +19,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """
     from pathlib import Path
 
-    from feedback import api, cli, db, errors
+    from feedback import api, cli, db, errors, logs
     from feedback import config as settings
     from feedback.extensions import csrf, limiter
     from feedback.web import register_blueprints
     from feedback.web.access import enforce_access
     from feedback.web.auth import login_manager
+    from feedback.web.security import init_security
 
     root = Path(__file__).resolve().parent.parent
     app = Flask(
@@ -33,15 +34,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(root / "templates"),
         static_folder=str(root / "feedback" / "static"),
     )
-    app.config.from_mapping(settings.defaults(app.instance_path))
-    app.config.from_prefixed_env("FEEDBACK")
+    app.config.from_mapping(settings.FLASK_DEFAULTS)
     if config:
         app.config.update(config)
-    settings.validate(app.config, app.instance_path)
+    app.config.update(settings.load(app.instance_path, config))
     app.config.setdefault("RATELIMIT_ENABLED", app.config["ENV"] != "testing")
     if app.config["ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
 
+    logs.init_app(app)
+    init_security(app)
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

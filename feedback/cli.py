@@ -96,22 +96,23 @@ jobs_cli = AppGroup("jobs", help="Scheduled jobs: list them, or run one once.")
 @jobs_cli.command("list")
 def jobs_list() -> None:
     """The jobs the worker runs, and how often."""
-    from jobs.registry import JOBS
+    from jobs.registry import JOBS, describe_every
 
+    width = max(len(name) for name in JOBS) + 2
     for job in JOBS.values():
-        click.echo(f"{job.name:<20} every {job.every_seconds:>5} s  {job.description}")
+        click.echo(f"{job.name:<{width}}{describe_every(job.every_seconds):<18}{job.description}")
 
 
 @jobs_cli.command("run")
 @click.argument("name")
 def jobs_run(name: str) -> None:
     """Run the job NAME once, now."""
-    from jobs.registry import JOBS, run_job
+    from jobs.registry import JOBS, describe_summary, run_job
 
     if name not in JOBS:
         fail(f"Unknown job {name!r}; known jobs: {', '.join(JOBS)}.")
     summary = run_job(current_app._get_current_object(), name, manual=True)  # type: ignore[attr-defined]
-    click.echo(f"{name}: {summary}")
+    click.echo(f"{name}: {describe_summary(summary)}")
 
 
 @click.command("worker")

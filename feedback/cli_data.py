@@ -53,7 +53,8 @@ def contacts_import(path: Path) -> None:
 
     Columns: email (required), name, account_external_id, timezone, locale, signed_up_on
     (YYYY-MM-DD), unsubscribed, bounced; any other column becomes a contact attribute.
-    Comma or semicolon separated; the first line names the columns.
+    Comma or semicolon separated; the first line names the columns. Exits with status 1 when
+    any row was rejected, so a script that imports nightly notices.
     """
     try:
         parsed = imports.parse_contacts_csv(_read_text(path))
@@ -66,9 +67,10 @@ def contacts_import(path: Path) -> None:
 
     summary = imports.ImportSummary(errors=list(parsed.errors))
     stopped: str | None = None
+    stopped_at: int | None = None
     with click.progressbar(
         length=len(parsed.rows),
-        label=f"Importing {len(parsed.rows):,} rows",
+        label=f"Importing {len(parsed.rows):,} row{'' if len(parsed.rows) == 1 else 's'}",
         file=sys.stderr,
         show_pos=True,
     ) as bar:
@@ -79,6 +81,7 @@ def contacts_import(path: Path) -> None:
             except SQLAlchemyError as exc:
                 # Chunks before this one are committed; say where the import stopped.
                 reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                stopped_at = chunk[0].line
                 stopped = (
                     f"The import stopped at line {chunk[0].line}: the database refused the rows "
                     f"({reason}). Lines before it were saved; run the import again to continue."
@@ -86,6 +89,8 @@ def contacts_import(path: Path) -> None:
                 break
             bar.update(len(chunk))
 
+    rejected_lines = {error.line for error in summary.errors}
+    summary.errors.extend(imports.duplicate_errors(parsed.duplicates, rejected_lines, stopped_at))
     for error in sorted(summary.errors, key=lambda e: e.line):
         click.echo(str(error))
     click.echo(summary.summary_line())
@@ -93,6 +98,13 @@ def contacts_import(path: Path) -> None:
         fail(stopped)
     if summary.imported == 0:
         fail("No contacts were imported: every row had errors. Fix them and run it again.")
+    rejected = len({error.line for error in summary.errors})
+    if rejected:
+        fail(
+            f"{rejected:,} row{' was' if rejected == 1 else 's were'} rejected (listed above) "
+            "and not imported. Fix them and import the file again; rows already imported are "
+            "updated, not added twice."
+        )
 
 
 @click.command("seed-demo")

@@ -1,108 +1,354 @@
-"""Settings from FEEDBACK_* environment variables, checked once at start-up.
+"""Settings from FEEDBACK_* environment variables, parsed and checked once at start-up.
 
-A wrong value stops start-up with one line naming the variable, because a service that starts
-with a typo in its mail backend fails much later, on a customer's email.
+One typed definition (`Settings`) says every setting's type, default and what a good value
+looks like; the README's configuration table is generated from it (`python -m feedback.config`)
+and a test keeps the two equal. A wrong value stops start-up with one line naming the variable,
+because a service that starts with a typo in its mail backend fails much later, on a customer's
+email. Production adds the checks that only matter there (`check_production`).
 """
 
 from __future__ import annotations
 
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 MAIL_BACKENDS = ("console", "sendgrid")
 SENDGRID_DEFAULT_HOST = "https://api.sendgrid.com"
+ENV_PREFIX = "FEEDBACK_"
+
+# Flask's own settings that are not operator choices; create_app applies them as they are.
+FLASK_DEFAULTS: dict[str, Any] = {
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+}
 
 
 class ConfigError(RuntimeError):
     """A setting is missing or wrong; the message names the FEEDBACK_* variable."""
 
 
-def defaults(instance_path: str) -> dict[str, Any]:
-    """Safe local defaults: an embedded SQLite file and mail printed to the console."""
-    return {
-        "ENV": "development",
-        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'feedback.sqlite3'}",
-        "SECRET_KEY": None,
-        "PUBLIC_URL": "http://127.0.0.1:5000",
-        "MAIL_BACKEND": "console",
-        "MAIL_FROM": "Customer Success <feedback@localhost>",
-        "INBOUND_DOMAIN": "inbound.localhost",
-        "SENDGRID_API_KEY": None,
-        "SENDGRID_HOST": SENDGRID_DEFAULT_HOST,
-        "SENDGRID_TIMEOUT": 10.0,
-        # The event webhook's verification key, base64 DER as SendGrid shows it; None refuses
-        # every event post. Posts older than MAX_AGE seconds (or as far ahead) are refused.
-        "SENDGRID_WEBHOOK_PUBLIC_KEY": None,
-        "SENDGRID_WEBHOOK_MAX_AGE": 300,
-        # The Inbound Parse webhook's shared secret (in its URL or as the basic-auth password);
-        # None refuses every inbound post.
-        "INBOUND_SECRET": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "LOGIN_RATE_LIMIT": "10 per minute",
-        "API_MAX_BULK": 10_000,
-        "WTF_CSRF_TIME_LIMIT": None,
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
-    }
+def _setting(default: Any, expected: str, doc: str, shown_default: str | None = None) -> Any:
+    """A field with what the error says is expected, and the README's default and meaning."""
+    return Field(
+        default,
+        description=doc,
+        json_schema_extra={
+            "expected": expected,
+            "shown_default": shown_default if shown_default is not None else f"`{default}`",
+        },
+    )
 
 
-def validate(config: dict[str, Any], instance_path: str) -> None:
-    """Check and normalise settings in place; raise ConfigError naming the variable."""
-    env = str(config.get("ENV") or "development").lower()
-    if env not in ("development", "production", "testing"):
-        raise ConfigError(
-            f"FEEDBACK_ENV: unknown value {env!r}; use development, production or testing"
-        )
-    config["ENV"] = env
+class Settings(BaseSettings):
+    """Every FEEDBACK_* setting. Field X is read from the variable FEEDBACK_X."""
 
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, case_sensitive=True, extra="ignore", validate_default=False
+    )
+
+    ENV: Literal["development", "production", "testing"] = _setting(
+        "development",
+        "development, production or testing",
+        "`production` requires a secret key, PostgreSQL, a real sender domain and the webhook "
+        "secrets with sendgrid; it turns on secure cookies and JSON logs",
+    )
+    DATABASE_URL: str | None = _setting(
+        None,
+        "a SQLAlchemy URL such as postgresql://user@host/db or sqlite:///path/to/file.sqlite3",
+        "SQLAlchemy URL; `postgresql://…` uses psycopg 3",
+        "`sqlite:///instance/feedback.sqlite3`",
+    )
+    SECRET_KEY: str | None = _setting(
+        None,
+        "a long random string",
+        "Session and CSRF signing key; required in production",
+        "generated into `instance/secret_key`",
+    )
+    PUBLIC_URL: str = _setting(
+        "http://127.0.0.1:5000",
+        "an http(s) URL such as https://feedback.example.com",
+        "Base of the links in emails",
+    )
+    MAIL_BACKEND: Literal["console", "sendgrid"] = _setting(
+        "console", "console or sendgrid", "`console` (kept for `/dev/mailbox`) or `sendgrid`"
+    )
+    MAIL_FROM: str = _setting(
+        "Customer Success <feedback@localhost>",
+        "an address such as 'Customer Success <feedback@example.com>'",
+        "Sender address; with sendgrid in production it needs a real domain",
+    )
+    INBOUND_DOMAIN: str = _setting(
+        "inbound.localhost",
+        "a host name such as inbound.example.com",
+        "Domain of reply addresses (SendGrid Inbound Parse)",
+    )
+    SENDGRID_API_KEY: str | None = _setting(
+        None, "the API key SendGrid shows", "Required with the sendgrid backend", "—"
+    )
+    SENDGRID_HOST: str = _setting(
+        SENDGRID_DEFAULT_HOST,
+        "an http(s) URL such as https://api.sendgrid.com",
+        "Tests point it at a fake on 127.0.0.1",
+    )
+    SENDGRID_TIMEOUT: float = _setting(
+        10.0,
+        "a number of seconds above 0 and at most 300, such as 10",
+        "Seconds per SendGrid call",
+        "`10`",
+    )
+    SENDGRID_WEBHOOK_PUBLIC_KEY: str | None = _setting(
+        None,
+        "the Event Webhook verification key as SendGrid shows it (base64 DER)",
+        "Verification key of the signed Event Webhook (base64 DER); unset refuses every event "
+        "post; required with sendgrid in production",
+        "—",
+    )
+    SENDGRID_WEBHOOK_MAX_AGE: int = _setting(
+        300,
+        "a whole number of seconds from 1 to 86400, such as 300",
+        "Seconds an event post's signed timestamp may be old (or ahead)",
+    )
+    INBOUND_SECRET: str | None = _setting(
+        None,
+        "a random string of letters, digits, '-' or '_'",
+        "Secret of the Inbound Parse webhook: `/webhooks/sendgrid/inbound/<secret>` or the "
+        "basic-auth password; unset refuses every reply post; required with sendgrid in "
+        "production",
+        "—",
+    )
+    API_MAX_BULK: int = _setting(
+        10_000,
+        "a whole number from 1 to 100000, such as 10000",
+        "Most rows in one bulk upsert call",
+        "`10000`",
+    )
+    RATELIMIT_STORAGE_URI: str = _setting(
+        "memory://",
+        "a Flask-Limiter storage URI such as memory:// or redis://127.0.0.1:6379",
+        "Flask-Limiter storage; use `redis://…` with several web processes",
+    )
+    LOGIN_RATE_LIMIT: str = _setting(
+        "10 per minute",
+        "a rate such as '10 per minute' or '5/minute;50/hour'",
+        "Sign-in attempts per address",
+    )
+    TRUSTED_PROXIES: int = _setting(
+        0,
+        "a whole number from 0 to 5: how many proxies in front set X-Forwarded-* headers",
+        "Proxies in front whose `X-Forwarded-For/Proto/Host` are trusted (HSTS, client "
+        "address); 0 trusts none",
+    )
+
+    @field_validator("ENV", "MAIL_BACKEND", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("cannot parse") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(f"unsupported database {url.get_backend_name()!r}")
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
+        return url.render_as_string(hide_password=False)
+
+    @field_validator("PUBLIC_URL", "SENDGRID_HOST")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL")
+        return value.strip().rstrip("/")
+
+    @field_validator("MAIL_FROM")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        name, address = parseaddr(value)
+        local, at, domain = address.partition("@")
+        if not (local and at and domain) or any(c.isspace() for c in address):
+            raise ValueError("not an email address")
+        return value.strip()
+
+    @field_validator("INBOUND_DOMAIN")
+    @classmethod
+    def _host_name(cls, value: str) -> str:
+        labels = value.strip().lower().split(".")
+        if not all(label and label.replace("-", "").isalnum() for label in labels):
+            raise ValueError("not a host name")
+        return ".".join(labels)
+
+    @field_validator("SECRET_KEY", "SENDGRID_API_KEY", "INBOUND_SECRET")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None  # an empty variable means "not set", as the README says
+        return value
+
+    @field_validator("INBOUND_SECRET")
+    @classmethod
+    def _url_safe(cls, value: str | None) -> str | None:
+        if value is not None and not value.replace("-", "").replace("_", "").isalnum():
+            raise ValueError("must fit in a URL")  # it is a path segment of the webhook URL
+        return value
+
+    @field_validator("SENDGRID_WEBHOOK_PUBLIC_KEY")
+    @classmethod
+    def _public_key(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from feedback.mail.webhook_signature import load_public_key
+
+        load_public_key(value.strip())  # KeyInvalid is a ValueError: a key that cannot verify
+        return value.strip()
+
+    @field_validator("SENDGRID_TIMEOUT")
+    @classmethod
+    def _timeout(cls, value: float) -> float:
+        if not 0 < value <= 300:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("SENDGRID_WEBHOOK_MAX_AGE")
+    @classmethod
+    def _max_age(cls, value: int) -> int:
+        if not 1 <= value <= 86_400:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("API_MAX_BULK")
+    @classmethod
+    def _bulk(cls, value: int) -> int:
+        if not 1 <= value <= 100_000:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _proxies(cls, value: int) -> int:
+        if not 0 <= value <= 5:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("RATELIMIT_STORAGE_URI")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        from limits.storage import SCHEMES
+
+        if value.split("://", 1)[0] not in SCHEMES or "://" not in value:
+            raise ValueError("unknown storage")
+        return value
+
+    @field_validator("LOGIN_RATE_LIMIT")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # raises ValueError for 'lots'
+        return value
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every setting, from the environment with `overrides` on top (tests pass theirs here).
+
+    Raises ConfigError with one line naming the first wrong variable.
+    """
+    known = {k: v for k, v in (overrides or {}).items() if k in Settings.model_fields}
     try:
-        url = make_url(str(config["DATABASE_URL"]))
-    except ArgumentError:
-        raise ConfigError(
-            f"FEEDBACK_DATABASE_URL: cannot parse {config['DATABASE_URL']!r}; expected e.g. "
-            "postgresql+psycopg://user@host/db or sqlite:///path/to/file.sqlite3"
-        ) from None
-    if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ConfigError(
-            f"FEEDBACK_DATABASE_URL: unsupported database {url.get_backend_name()!r}; "
-            "use postgresql or sqlite"
-        )
-    if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
-    config["DATABASE_URL"] = url.render_as_string(hide_password=False)
+        settings = Settings(**known)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
+    config = settings.model_dump()
+    config["DATABASE_URL"] = config["DATABASE_URL"] or (
+        f"sqlite:///{Path(instance_path) / 'feedback.sqlite3'}"
+    )
+    check(config)
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _stored_secret_key(Path(instance_path))
+    return config
 
-    backend = str(config.get("MAIL_BACKEND") or "").lower()
-    if backend not in MAIL_BACKENDS:
-        raise ConfigError(
-            f"FEEDBACK_MAIL_BACKEND: unknown backend {config.get('MAIL_BACKEND')!r}; "
-            f"use one of {', '.join(MAIL_BACKENDS)}"
-        )
-    config["MAIL_BACKEND"] = backend
-    if backend == "sendgrid" and not config.get("SENDGRID_API_KEY"):
+
+def _one_line(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    field = Settings.model_fields.get(name)
+    expected = (field.json_schema_extra or {}).get("expected") if field else None  # type: ignore[union-attr]
+    shown = str(error.get("input"))
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return f"{ENV_PREFIX}{name}: {shown!r} is not valid; expected {expected}"
+
+
+def check(config: dict[str, Any]) -> None:
+    """The rules between settings, and production's own; raise ConfigError naming one."""
+    if config["MAIL_BACKEND"] == "sendgrid" and not config.get("SENDGRID_API_KEY"):
         raise ConfigError("FEEDBACK_SENDGRID_API_KEY: required when FEEDBACK_MAIL_BACKEND=sendgrid")
+    if config["ENV"] == "production":
+        check_production(config)
 
-    for name in ("PUBLIC_URL", "SENDGRID_HOST"):
-        parts = urlsplit(str(config.get(name) or ""))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(
-                f"FEEDBACK_{name}: {config.get(name)!r} is not an http(s) URL "
-                "such as https://feedback.example.com"
-            )
-        config[name] = str(config[name]).rstrip("/")
+
+def check_production(config: dict[str, Any]) -> None:
+    """What a development default gets away with but production must not start with."""
+    import email_validator
 
     if not config.get("SECRET_KEY"):
-        if env == "production":
+        raise ConfigError(
+            "FEEDBACK_SECRET_KEY: required in production (FEEDBACK_ENV=production); "
+            "generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if len(config["SECRET_KEY"]) < 32:
+        raise ConfigError(
+            "FEEDBACK_SECRET_KEY: too short for production; use at least 32 random characters, "
+            "e.g. from: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if make_url(config["DATABASE_URL"]).get_backend_name() == "sqlite":
+        raise ConfigError(
+            "FEEDBACK_DATABASE_URL: SQLite is for development; production needs PostgreSQL "
+            "(postgresql://user@host/db) so several processes can share it"
+        )
+    if config["MAIL_BACKEND"] != "sendgrid":
+        return
+    address = parseaddr(config["MAIL_FROM"])[1]
+    try:
+        email_validator.validate_email(address, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        raise ConfigError(
+            f"FEEDBACK_MAIL_FROM: {address!r} has no real domain; with sendgrid in production "
+            "the sender must be an address of a domain you verified at SendGrid"
+        ) from None
+    for name, why in (
+        ("SENDGRID_WEBHOOK_PUBLIC_KEY", "bounces and unsubscribes would never be recorded"),
+        ("INBOUND_SECRET", "customers' replies would be refused"),
+    ):
+        if not config.get(name):
             raise ConfigError(
-                "FEEDBACK_SECRET_KEY: required in production (FEEDBACK_ENV=production); "
-                "generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+                f"FEEDBACK_{name}: required with sendgrid in production; without it {why}"
             )
-        config["SECRET_KEY"] = _stored_secret_key(Path(instance_path))
+
+
+def readme_table() -> str:
+    """The README's configuration table, generated from the definition."""
+    lines = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        shown = (field.json_schema_extra or {})["shown_default"]  # type: ignore[index]
+        lines.append(f"| `{ENV_PREFIX}{name}` | {shown} | {field.description} |")
+    return "\n".join(lines)
 
 
 def _stored_secret_key(instance: Path) -> str:
@@ -115,3 +361,7 @@ def _stored_secret_key(instance: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+if __name__ == "__main__":
+    print(readme_table())

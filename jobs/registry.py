@@ -189,6 +189,42 @@ JOBS: dict[str, Job] = {
 }
 
 
+_UNITS = ((7 * 86_400, "week"), (86_400, "day"), (3600, "hour"), (60, "minute"), (1, "second"))
+
+
+def describe_every(seconds: int) -> str:
+    """'every 15 seconds', 'every 15 minutes', 'every hour', 'every day', 'every week'."""
+    for size, unit in _UNITS:
+        if seconds % size == 0:
+            count = seconds // size
+            return f"every {unit}" if count == 1 else f"every {count} {unit}s"
+    raise AssertionError("unreachable: every whole number of seconds divides by 1")
+
+
+def describe_summary(summary: dict[str, Any] | None) -> str:
+    """A job's result as one readable line: 'invited 3; skipped: not due 12, opted out 1'."""
+    if summary is None:
+        return "nothing to do: another process already ran this slot"
+    if not summary:
+        return "done, nothing to report"
+    return "; ".join(_describe_item(key, value) for key, value in summary.items())
+
+
+def _describe_item(key: str, value: Any) -> str:
+    label = str(key).replace("_", " ")
+    if isinstance(value, dict):
+        if not value:
+            return f"{label}: none"
+        return f"{label}: " + ", ".join(_describe_item(k, v) for k, v in value.items())
+    if isinstance(value, list | tuple | set):
+        return f"{label}: {', '.join(map(str, value)) if value else 'none'}"
+    if isinstance(value, float):
+        return f"{label} {value:.2f}"
+    if value is None:
+        return f"{label}: none"
+    return f"{label} {value}"
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 

@@ -4,13 +4,14 @@ each job slot is claimed in the database (see registry.run_job)."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from jobs.registry import JOBS, run_job
+from jobs.registry import JOBS, run_job, worker_id
 
 log = logging.getLogger("feedback.jobs")
 
@@ -20,6 +21,18 @@ def _safe_run(app: Flask, name: str) -> None:
         run_job(app, name)
     except Exception:  # logged in run_job; the scheduler must keep going
         log.warning("job %s raised; will run again at its next slot", name)
+
+
+def record_heartbeat(app: Flask) -> None:
+    """Tell /readyz this scheduler is alive; a failed beat is logged, never fatal."""
+    from feedback import db
+    from feedback.services import readiness
+
+    try:
+        with app.app_context(), db.transaction() as session:
+            readiness.record_heartbeat(session, worker_id(), datetime.now(UTC))
+    except Exception:
+        log.warning("worker heartbeat not recorded; /readyz will report it if this persists")
 
 
 def build_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:
@@ -41,10 +54,22 @@ def build_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:
             misfire_grace_time=max(job.every_seconds, 60),
             next_run_time=_soon(),  # first run right after start, then every interval
         )
+    from feedback.services.readiness import HEARTBEAT_EVERY
+
+    scheduler.add_job(
+        record_heartbeat,
+        "interval",
+        seconds=HEARTBEAT_EVERY.total_seconds(),
+        args=(app,),
+        id="heartbeat",
+        name="Record that this worker is alive (read by /readyz).",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=60,
+        next_run_time=datetime.now(UTC),  # ready as soon as the worker is
+    )
     return scheduler
 
 
-def _soon():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime, timedelta
-
+def _soon() -> datetime:
     return datetime.now(UTC) + timedelta(seconds=2)

@@ -20,7 +20,7 @@ from feedback.models.followup import (
     Task,
     TaskEvent,
 )
-from feedback.models.jobs import JobRun
+from feedback.models.jobs import JobRun, WorkerHeartbeat
 from feedback.models.org import ApiToken, Role, Team, User
 from feedback.models.programs import SurveyProgram
 from feedback.models.replies import (  # noqa: E501, F401
@@ -36,5 +36,5 @@ __all__ = [
     "JobRun", "LifecycleEvent", "Message", "OutboxEmail", "Response", "Role", "ScoreChange",
     "SurveyProgram", "Team", "User", "OuterLoopCandidate", "PlaybookRule", "PlaybookSet",
     "ResolutionCheck", "StaffNotice", "Task", "TaskEvent", "AnalysisProgress", "ResponseAnalysis",
-    "ResponseTheme", "Theme", "ThemeProposal",
+    "ResponseTheme", "Theme", "ThemeProposal", "WorkerHeartbeat",
 ]  # fmt: skip

@@ -22,3 +22,13 @@ class JobRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")  # running, done, failed
     summary: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(120))
+
+
+class WorkerHeartbeat(Base):
+    """The last sign of life of each scheduler process; /readyz wants a recent one."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker: Mapped[str] = mapped_column(String(120), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from feedback.locales import is_known_locale
 from feedback.matching import is_free_mail, match_account, normalise_domain
 from feedback.models import Account, AccountDomain, Contact, User
 from feedback.models.customers import ACCOUNT_STATUSES
@@ -307,8 +308,8 @@ def _clean_contact(data: Mapping[str, Any], lookups: _Lookups, *, partial: bool)
         clean["timezone"] = _timezone(errors, "timezone", data["timezone"])
     if "locale" in data:
         locale = _text(errors, "locale", data["locale"], 16)
-        if locale and not all(part.isalnum() for part in locale.replace("_", "-").split("-")):
-            errors.add("locale", f"{locale!r} is not a locale such as en or pt-BR.")
+        if locale and not is_known_locale(locale):
+            errors.add("locale", f"{locale!r} is not a known locale; use one such as en or pt-BR.")
         clean["locale"] = locale
     if "signed_up_on" in data:
         clean["signed_up_on"] = _date(errors, "signed_up_on", data["signed_up_on"])

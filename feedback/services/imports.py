@@ -67,12 +67,23 @@ class RowError:
         )
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """A row whose email an earlier row of the file already has; never imported itself."""
+
+    line: int
+    first_line: int
+    email: str
+
+
 @dataclass
 class ParsedFile:
     columns: list[str]  # normalised header names, in file order
     rows: list[ParsedRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)  # rows refused before the database
     warnings: list[str] = field(default_factory=list)
+    # Reported after the import, when it is known whether the first row was imported.
+    duplicates: list[Duplicate] = field(default_factory=list)
 
     @property
     def attribute_columns(self) -> list[str]:
@@ -201,11 +212,7 @@ def parse_contacts_csv(text: str) -> ParsedFile:
             continue
         key = _email_key(email)
         if key in first_line_of_emails:
-            parsed.errors.append(RowError(
-                start, "email",
-                f"{email!r} repeats the email on line {first_line_of_emails[key]}; "
-                "only the first was imported.",
-            ))  # fmt: skip
+            parsed.duplicates.append(Duplicate(start, first_line_of_emails[key], email))
             continue
         first_line_of_emails[key] = start
         parsed.rows.append(ParsedRow(start, data))
@@ -214,6 +221,27 @@ def parse_contacts_csv(text: str) -> ParsedFile:
             f"Column {index + 1} has no name in the header line; its values were not imported."
         )
     return parsed
+
+
+def duplicate_errors(
+    duplicates: Sequence[Duplicate], rejected_lines: set[int], stopped_at: int | None = None
+) -> list[RowError]:
+    """Each repeated email blamed on its own (later) line, saying truly what became of the
+    first: imported, or rejected itself, or not reached because the import stopped."""
+    errors = []
+    for dup in duplicates:
+        said = f"{dup.email!r} repeats the email on line {dup.first_line}"
+        if dup.first_line in rejected_lines:
+            message = (
+                f"{said}, which was rejected too; fix line {dup.first_line} and import the "
+                "file again."
+            )
+        elif stopped_at is not None and dup.first_line >= stopped_at:
+            message = f"{said}; neither was imported because the import stopped."
+        else:
+            message = f"{said}; only the first was imported."
+        errors.append(RowError(dup.line, "email", message))
+    return errors
 
 
 def _email_key(email: str) -> str:

@@ -226,4 +226,10 @@ def mailbox_html(outbox_id: int):
     # Our own template with escaped values: links open in the whole window, as from a mail app.
     html = outbox.apply_substitutions(content.html, row.substitutions)
     html = html.replace("<head>", '<head><base target="_top">', 1)
-    return html, 200, {"Content-Security-Policy": "script-src 'none'"}
+    # An email is not a page: its inline styles are allowed, scripts never; only the mailbox
+    # page of this site may frame it.
+    headers = {
+        "Content-Security-Policy": "script-src 'none'; frame-ancestors 'self'",
+        "X-Frame-Options": "SAMEORIGIN",
+    }
+    return html, 200, headers

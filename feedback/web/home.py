@@ -1,4 +1,4 @@
-"""The staff landing page and the health check."""
+"""The staff landing page and the health checks: /healthz (alive) and /readyz (ready)."""
 
 from __future__ import annotations
 
@@ -28,3 +28,16 @@ def healthz():
     except Exception as exc:  # any failure to reach the database means "not ready"
         return jsonify({"status": "unavailable", "detail": type(exc).__name__}), 503
     return jsonify({"status": "ok"})
+
+
+@bp.route("/readyz")
+@public
+def readyz():
+    """503 with the reason while the database, the schema or the worker is not ready."""
+    from datetime import UTC, datetime
+
+    from feedback.services import readiness
+
+    result = readiness.check(db.session(), datetime.now(UTC))
+    body = {"status": "ready" if result.ready else "not ready", "reason": result.reason}
+    return jsonify({**body, "checks": result.checks}), 200 if result.ready else 503

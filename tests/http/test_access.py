@@ -12,6 +12,7 @@ from feedback.web.access import PUBLIC, access_rule
 PUBLIC_ENDPOINTS = {
     "static",
     "home.healthz",
+    "home.readyz",  # a load balancer asks it, signed in as nobody
     "auth.login",
     "survey.click",
     "survey.answer",

@@ -37,7 +37,8 @@ def count(session, model) -> int:
 def test_import_keeps_valid_rows_and_lists_bad_ones_by_line(run, session, make_account):
     make_account(external_id="ACME-1", domains=["acme.example"])
     result = run("contacts", "import", str(DATA / "contacts_with_errors.csv"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # rows were rejected: a script must notice
+    assert "5 rows were rejected (listed above) and not imported." in result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("line 4: email: 'bob@' is not a valid email address")
     assert lines[1:6] == [
@@ -77,7 +78,8 @@ def test_large_file_is_imported_in_chunks_with_line_numbers_across_them(run, ses
     path = tmp_path / "bulk.csv"
     path.write_text("email,name\n" + "\n".join(rows) + "\n", encoding="utf-8")
     result = run("contacts", "import", str(path))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
+    assert "1 row was rejected (listed above)" in result.stderr
     assert result.stdout.startswith("line 2000: email: 'broken@' is not a valid email address")
     assert "Imported 2,499 contacts (2,499 new, 0 updated); 1 row had errors" in result.stdout
     assert "Importing 2,500 rows" in result.stderr
@@ -120,6 +122,45 @@ def test_import_of_only_invalid_rows_still_lists_them(run, tmp_path):
     assert result.stdout.splitlines()[0].startswith("line 2: email: 'bob@'")
     assert result.stdout.splitlines()[1].startswith("line 3: email: 'not-an-email'")
     assert "Imported 0 contacts (0 new, 0 updated); 2 rows had errors" in result.stdout
+
+
+def test_one_row_is_one_row_and_a_clean_import_exits_0(run, session, tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("email,name,locale\nann@x.example,Ann,pt-BR\n", encoding="utf-8")
+    result = run("contacts", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Importing 1 row" in result.stderr and "Importing 1 rows" not in result.stderr
+    assert result.stdout.strip() == "Imported 1 contact (1 new, 0 updated); no errors."
+    assert session.scalar(select(Contact.locale)) == "pt-BR"
+
+
+def test_an_unknown_locale_is_refused(run, session, tmp_path):
+    path = tmp_path / "klingon.csv"
+    path.write_text("email,locale\nworf@x.example,klingon\nann@x.example,de\n")
+    result = run("contacts", "import", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == (
+        "line 2: locale: 'klingon' is not a known locale; use one such as en or pt-BR."
+    )
+    assert set(session.scalars(select(Contact.email))) == {"ann@x.example"}
+
+
+def test_a_duplicate_of_a_rejected_row_says_the_first_was_rejected(run, session, tmp_path):
+    path = tmp_path / "dupes.csv"
+    path.write_text(
+        "email,locale\nworf@x.example,klingon\nWORF@x.example,en\n"
+        "ann@x.example,de\nann@x.example,fr\n"
+    )
+    result = run("contacts", "import", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:3] == [
+        "line 2: locale: 'klingon' is not a known locale; use one such as en or pt-BR.",
+        "line 3: email: 'WORF@x.example' repeats the email on line 2, which was rejected too; "
+        "fix line 2 and import the file again.",
+        "line 5: email: 'ann@x.example' repeats the email on line 4; only the first was imported.",
+    ]
+    assert "3 rows were rejected" in result.stderr
+    assert session.scalar(select(Contact.locale).where(Contact.email == "ann@x.example")) == "de"
 
 
 def test_a_directory_is_refused(run, tmp_path):

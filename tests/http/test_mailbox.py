@@ -62,7 +62,8 @@ def test_one_email_is_rendered_as_the_customer_sees_it(admin, app, sent):
     assert f'src="/dev/mailbox/{sent.id}/html"' in body
 
     part = admin.get(f"/dev/mailbox/{sent.id}/html")
-    assert part.headers["Content-Security-Policy"] == "script-src 'none'"
+    assert part.headers["Content-Security-Policy"] == "script-src 'none'; frame-ancestors 'self'"
+    assert part.headers["X-Frame-Options"] == "SAMEORIGIN"  # only the mailbox page frames it
     email = text(part)
     links = re.findall(r'href="([^"]+/r/[^"/]+/\d+)"', email)
     public = app.config["PUBLIC_URL"]

@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from feedback.models import Contact
 from feedback.services import imports
-from feedback.services.imports import ImportFileError, ImportSummary, RowError, parse_contacts_csv
+from feedback.services.imports import (
+    Duplicate,
+    ImportFileError,
+    ImportSummary,
+    RowError,
+    duplicate_errors,
+    parse_contacts_csv,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -49,9 +56,19 @@ def test_rows_carry_the_line_they_start_on():
 
 def test_duplicate_email_in_the_file_is_reported_against_the_first_line():
     parsed = parse_contacts_csv(read("contacts_with_errors.csv"))
-    assert [str(e) for e in parsed.errors] == [
+    assert parsed.errors == []
+    assert parsed.duplicates == [Duplicate(8, 2, "ADA@acme.example")]
+    assert [str(e) for e in duplicate_errors(parsed.duplicates, set())] == [
         "line 8: email: 'ADA@acme.example' repeats the email on line 2; "
         "only the first was imported."
+    ]
+    assert [str(e) for e in duplicate_errors(parsed.duplicates, {2})] == [
+        "line 8: email: 'ADA@acme.example' repeats the email on line 2, which was rejected "
+        "too; fix line 2 and import the file again."
+    ]
+    assert [str(e) for e in duplicate_errors(parsed.duplicates, set(), stopped_at=2)] == [
+        "line 8: email: 'ADA@acme.example' repeats the email on line 2; neither was imported "
+        "because the import stopped."
     ]
 
 

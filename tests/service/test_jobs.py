@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from feedback.models import Invitation, JobRun
 from feedback.services import programs
+from feedback.services.readiness import HEARTBEAT_EVERY
 from jobs import registry
-from jobs.registry import JOBS, Job, run_job, slot_for
+from jobs.registry import JOBS, Job, describe_every, describe_summary, run_job, slot_for
 from jobs.worker import _safe_run, build_scheduler
 
 NOW = datetime(2026, 3, 10, 12, 3, 20, tzinfo=UTC)  # a Tuesday, inside the send window
@@ -94,7 +95,12 @@ def test_jobs_list_names_every_job(cli):
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert [line.split()[0] for line in lines] == list(JOBS)
-    assert any(line.startswith("dispatch-surveys") and "every   900 s" in line for line in lines)
+    described = {line.split()[0]: line for line in lines}
+    assert "every 15 minutes" in described["dispatch-surveys"]
+    assert "every 15 seconds" in described["deliver-email"]
+    assert "every hour" in described["send-digests"]
+    assert "every week" in described["send-huddle-packs"]
+    assert not any(" s " in line or "900" in line for line in lines)  # no raw seconds
 
 
 def test_jobs_run_runs_a_job_once_now(cli, session, make_contact):
@@ -104,9 +110,10 @@ def test_jobs_run_runs_a_job_once_now(cli, session, make_contact):
     session.commit()
     result = cli("jobs", "run", "dispatch-surveys")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("dispatch-surveys: {'invited': ")
+    assert result.output.startswith("dispatch-surveys: invited 1; skipped: ")
+    assert "{" not in result.output and "'" not in result.output  # not a Python dict
     again = cli("jobs", "run", "dispatch-surveys")  # a manual run is never "already taken"
-    assert again.output.startswith("dispatch-surveys: {'invited': 0")
+    assert again.output.startswith("dispatch-surveys: invited 0; skipped: ")
     assert len(runs(session, "dispatch-surveys")) == 2
 
 
@@ -123,6 +130,8 @@ def test_jobs_run_an_unknown_job_says_which_exist(cli):
 def test_the_scheduler_has_every_job_coalescing_with_a_misfire_grace(app, background):
     scheduler = build_scheduler(app, background=background)
     jobs = {job.id: job for job in scheduler.get_jobs()}
+    heartbeat = jobs.pop("heartbeat")  # not a job slot: the worker's sign of life for /readyz
+    assert heartbeat.trigger.interval == HEARTBEAT_EVERY and heartbeat.args == (app,)
     assert set(jobs) == set(JOBS)
     for name, job in jobs.items():
         assert job.coalesce is True
@@ -164,3 +173,17 @@ def test_every_job_a_module_speaks_of_is_registered_and_scheduled(app):
     scheduled = {job.id for job in build_scheduler(app, background=True).get_jobs()}
     missing = {name: where for name, where in mentioned.items() if name not in scheduled}
     assert missing == {}, f"jobs mentioned but never scheduled: {missing}"
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(15, "every 15 seconds"), (60, "every minute"), (900, "every 15 minutes"),
+     (3600, "every hour"), (7200, "every 2 hours"), (86_400, "every day"),
+     (7 * 86_400, "every week"), (90, "every 90 seconds")],
+)  # fmt: skip
+def test_intervals_read_as_words(seconds, words):
+    assert describe_every(seconds) == words
+
+
+def test_a_summary_reads_as_a_sentence():
+    summary = {"invited": 3, "skipped": {"not_due": 12, "opted_out": 1}, "failed": []}
+    assert describe_summary(summary) == "invited 3; skipped: not due 12, opted out 1; failed: none"
+    assert describe_summary(None) == "nothing to do: another process already ran this slot"
