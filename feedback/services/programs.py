@@ -9,19 +9,30 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
+from feedback import questions
 from feedback.audience import validate_audience
 from feedback.models import SurveyProgram
 from feedback.services.errors import Conflict, InvalidInput, NotFound
+from feedback.wording import N_
 
-MILESTONE_QUESTIONS = ("effort", "nps")
+MILESTONE_QUESTIONS = questions.MILESTONE_QUESTIONS
 ONBOARDING_FATIGUE_DAYS = 14
 # The onboarding series from the product brief: first week, day 30, day 90, before renewal.
 DEFAULT_ONBOARDING_TRIGGERS = [
     {"milestone": "week1", "days_after_signup": 7, "question": "effort"},
-    {"milestone": "day30", "days_after_signup": 30, "question": "nps"},
-    {"milestone": "day90", "days_after_signup": 90, "question": "nps"},
-    {"milestone": "renewal", "days_before_renewal": 60, "question": "nps"},
+    {"milestone": "day30", "days_after_signup": 30, "question": "closeness"},
+    {"milestone": "day90", "days_after_signup": 90, "question": "closeness"},
+    {"milestone": "renewal", "days_before_renewal": 60, "question": "closeness"},
 ]
+# The subject and intro of a language the program wrote no words for (catalogue msgids).
+DEFAULT_SUBJECT = {
+    "nps": N_("How likely are you to recommend %(product)s?"),
+    "onboarding": N_("How is it going with %(product)s?"),
+}
+DEFAULT_INTRO = {
+    "nps": N_("We'd love to know how we're doing. It takes one click."),
+    "onboarding": N_("A quick check-in so we can help you reach what you came for."),
+}
 DEFAULT_CONTENT = {
     "nps": {
         "en": {
@@ -84,7 +95,9 @@ def _validate_triggers(triggers: Any) -> list[str]:
             ):
                 problems.append(f"Milestone {name!r}: {key} must be a whole number of days.")
         if trigger.get("question", "nps") not in MILESTONE_QUESTIONS:
-            problems.append(f"Milestone {name!r}: question must be one of effort, nps.")
+            problems.append(
+                f"Milestone {name!r}: question must be one of {', '.join(MILESTONE_QUESTIONS)}."
+            )
     return problems
 
 
@@ -229,3 +242,12 @@ def words(program: SurveyProgram, locale: str | None) -> tuple[str, dict[str, st
         if candidate and candidate in content:
             return candidate, content[candidate]
     return "en", DEFAULT_CONTENT[program.kind]["en"]
+
+
+def own_words(program: SurveyProgram, locale: str) -> dict[str, str]:
+    """The subject and intro the program wrote for this language ({} when it wrote none)."""
+    content = program.content or {}
+    for candidate in (locale, (locale or "").split("-")[0].split("_")[0]):
+        if candidate and isinstance(content.get(candidate), dict):
+            return {k: str(v) for k, v in content[candidate].items() if v}
+    return {}
