@@ -19,7 +19,7 @@ from flask import Flask, g, has_request_context
 from flask_babel import Babel, force_locale, format_decimal, gettext
 
 from feedback.locales import DEFAULT, SUPPORTED
-from feedback.wording import Text
+from feedback.wording import N_, Text  # noqa: F401  (N_ re-exported for pages)
 
 babel = Babel()
 
