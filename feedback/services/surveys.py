@@ -20,15 +20,7 @@ from sqlalchemy.orm import Session
 from feedback import audience as audiences
 from feedback import cadence, eligibility, locales, questions
 from feedback.mail import catalogue, words
-from feedback.mail.render import (
-    GREETING,
-    NAME,
-    REPLY_TOKEN,
-    TOKEN,
-    RenderedEmail,
-    html_key,
-    render,
-)
+from feedback.mail.render import GREETING, NAME, REPLY_TOKEN, TOKEN, RenderedEmail, html_key
 from feedback.models import (
     Account,
     Contact,
@@ -39,12 +31,12 @@ from feedback.models import (
     SurveyProgram,
     Task,
 )
-from feedback.services import outbox, programs
+from feedback.services import invitation_email, outbox, programs
 from feedback.services.customers import normalise_email
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
 
-SUCCESS = "%%success%%"
+SUCCESS = invitation_email.SUCCESS
 EVENT_TRIGGER_WINDOW_DAYS = 14  # an event-started check-in is still worth sending this late
 
 
@@ -351,43 +343,9 @@ class _Composer:
     def _render(
         self, program: SurveyProgram, locale: str, question: str, reminder: bool, with_success: bool
     ) -> RenderedEmail:
-        """One email per (program, language, question): every word from the catalogue of
-        `locale`, except the subject and intro a program wrote for that language itself."""
-        public = self.config["PUBLIC_URL"]
-        kind = questions.kind(question)
-        own = programs.own_words(program, locale)
-        product = program.product_name
-        with catalogue.writing_in(locale):
-            text = (
-                catalogue.say(kind.question_with_success, success=SUCCESS)
-                if with_success and kind.question_with_success
-                else catalogue.say(kind.question, product=product)
-            )
-            subject = own.get("subject") or catalogue.say(
-                programs.DEFAULT_SUBJECT[program.kind], product=product
-            )
-            intro = own.get("intro") or catalogue.say(programs.DEFAULT_INTRO[program.kind])
-            if reminder:
-                subject = catalogue.say(words.REMINDER_SUBJECT, subject=subject)
-            return render(
-                "survey",
-                subject=subject.replace("{product}", product),
-                from_email=_address(self.config["MAIL_FROM"]),
-                from_name=program.sender_name,
-                reply_to=f"reply+{REPLY_TOKEN}@{self.config['INBOUND_DOMAIN']}",
-                locale=locale,
-                reminder=reminder,
-                intro=intro.replace("{product}", product),
-                question=text,
-                scores=kind.scores,
-                low_label=catalogue.say(kind.low_label),
-                high_label=catalogue.say(kind.high_label),
-                success_quote=None,
-                score_url=lambda s: f"{public}/r/{TOKEN}/{s}",
-                open_url=f"{public}/r/{TOKEN}",
-                unsubscribe_url=f"{public}/u/{TOKEN}",
-                sender_name=program.sender_name,
-            )
+        return invitation_email.render_invitation(
+            program, locale, question, self.config, reminder=reminder, with_success=with_success
+        )
 
     def queue(
         self,
