@@ -235,15 +235,6 @@ def list_programs(session: Session) -> list[SurveyProgram]:
     )
 
 
-def words(program: SurveyProgram, locale: str | None) -> tuple[str, dict[str, str]]:
-    """The locale we will write in (the contact's language, else its base, else English)."""
-    content = program.content or {}
-    for candidate in (locale, (locale or "").split("-")[0].split("_")[0], "en"):
-        if candidate and candidate in content:
-            return candidate, content[candidate]
-    return "en", DEFAULT_CONTENT[program.kind]["en"]
-
-
 def own_words(program: SurveyProgram, locale: str) -> dict[str, str]:
     """The subject and intro the program wrote for this language ({} when it wrote none)."""
     content = program.content or {}
