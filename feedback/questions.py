@@ -51,7 +51,8 @@ class QuestionKind:
     classify: Callable[[int], Category]
     follow_ups: Mapping[str, str]
     thanks: Mapping[str, str]
-    #: Categories offered a call-back on the thank-you page (the unhappy or stuck ones).
+    #: Categories offered a call-back on the thank-you page: only those a follow-up task
+    #: (and so a person) is sure to pick up, which the default playbooks give detractors.
     offers_call: frozenset[str] = frozenset()
     #: Categories asked for a review or an introduction (only promoters are).
     offers_advocacy: frozenset[str] = frozenset()
@@ -120,11 +121,10 @@ EFFORT = QuestionKind(
     },
     thanks={
         "difficult": N_(
-            "Thank you for telling us it was hard. A person on our team will read your answer "
-            "and help you get going."
+            "Thank you for telling us it was hard. We read every answer; if you would like a "
+            "hand, just reply to our email and a person will get back to you."
         ),
     },
-    offers_call=frozenset({"difficult"}),
     good="easy",
     categories=("easy", "neutral", "difficult"),
 )
@@ -148,11 +148,10 @@ CLOSENESS = QuestionKind(
     thanks={
         "on_track": N_("We're glad you are well on your way with %(product)s."),
         "off_track": N_(
-            "Thank you for telling us where you stand. A person on our team will read your "
-            "answer and get in touch to help you get there."
+            "Thank you for telling us where you stand. We read every answer; if you would like "
+            "help getting there, just reply to our email and a person will get back to you."
         ),
     },
-    offers_call=frozenset({"off_track"}),
     good="on_track",
     categories=("on_track", "partway", "off_track"),
 )

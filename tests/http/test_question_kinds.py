@@ -81,8 +81,9 @@ def test_closeness_email_page_and_thanks_use_closeness_words(client, session, on
     assert response.status_code == 303
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "sorry we let you down" not in thanks.lower()
-    assert "help you get there" in thanks
-    assert "Would a call help?" in thanks  # a stuck customer is still offered a call
+    assert "Thank you for telling us where you stand." in thanks
+    # No call-back offer: no follow-up task would pick it up (only detractors get one).
+    assert "Would a call help?" not in thanks
 
     saved = session.query(Response).filter_by(invitation_id=invitation_id).one()
     assert (saved.scale, saved.category) == ("closeness", "off_track")
