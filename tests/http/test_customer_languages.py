@@ -209,3 +209,40 @@ def test_a_french_customer_sees_french_words_and_numbers(client, customer):
     assert "Bonjour Camille," in email.content.text.replace("%%greeting%%", "") or (
         email.substitutions["%%greeting%%"] == "Bonjour Camille,"
     )
+
+
+def test_the_language_comes_from_contact_then_account_then_program(
+    app, session, make_contact, make_account
+):
+    program = programs.create_program(
+        session, {"name": "Relationship", "kind": "nps", "active": True, "product_name": "Acme"}
+    )
+    program.default_locale = "es"
+    account = make_account(domains=["dutch.example"])
+    account.locale = "nl"
+    session.commit()
+    own = make_contact(email="own@dutch.example", locale="de-CH")
+    from_account = make_contact(email="acct@dutch.example")
+    from_program = make_contact(email="prog@nowhere.example")
+    results = surveys.invite_now(
+        session, app.config, program.id, [own.email, from_account.email, from_program.email]
+    )
+    chosen = {}
+    for result in results:
+        invitation = session.get(Invitation, result["invitation_id"])
+        chosen[result["email"]] = invitation.locale
+    assert chosen == {
+        "own@dutch.example": "de",
+        "acct@dutch.example": "nl",
+        "prog@nowhere.example": "es",
+    }
+    subjects = {
+        m.to_email: m.content.subject
+        for m in session.scalars(select(OutboxEmail).where(OutboxEmail.kind == "invitation"))
+    }
+    # The program wrote only English words, so other languages get the catalogue's subject.
+    assert subjects == {
+        "own@dutch.example": "Wie wahrscheinlich ist es, dass Sie Acme empfehlen?",
+        "acct@dutch.example": "Hoe waarschijnlijk is het dat u Acme aanbeveelt?",
+        "prog@nowhere.example": "¿Qué probabilidad hay de que recomiende Acme?",
+    }
