@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
-from feedback import questions
+from feedback import locales, questions
 from feedback.audience import validate_audience
 from feedback.models import SurveyProgram
 from feedback.services.errors import Conflict, InvalidInput, NotFound
@@ -67,6 +67,7 @@ FIELDS = (
     "content",
     "review_url",
     "referral_enabled",
+    "default_locale",
 )
 
 
@@ -171,6 +172,11 @@ def _clean(data: Mapping[str, Any], *, partial: bool, kind: str | None) -> dict[
             fields["content"] = problems
         else:
             clean["content"] = dict(data["content"])
+    if "default_locale" in data:
+        if data["default_locale"] not in locales.SUPPORTED:
+            fields["default_locale"] = [f"One of {', '.join(locales.SUPPORTED)}."]
+        else:
+            clean["default_locale"] = data["default_locale"]
     if "review_url" in data and data["review_url"] is not None:
         parts = urlsplit(str(data["review_url"]))
         if parts.scheme not in ("http", "https") or not parts.netloc:

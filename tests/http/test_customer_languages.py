@@ -246,3 +246,16 @@ def test_the_language_comes_from_contact_then_account_then_program(
         "acct@dutch.example": "Hoe waarschijnlijk is het dat u Acme aanbeveelt?",
         "prog@nowhere.example": "¿Qué probabilidad hay de que recomiende Acme?",
     }
+
+
+def test_a_program_default_language_is_checked_and_kept(client, api_headers):
+    headers = api_headers("admin")
+    body = {"name": "Relacional", "kind": "nps", "product_name": "Acme"}
+    bad = client.post(
+        "/api/v1/programs", json={**body, "default_locale": "klingon"}, headers=headers
+    )
+    assert bad.status_code == 422
+    assert "default_locale" in str(bad.get_json())
+    good = client.post("/api/v1/programs", json={**body, "default_locale": "es"}, headers=headers)
+    assert good.status_code == 201, good.get_json()
+    assert good.get_json()["default_locale"] == "es"
