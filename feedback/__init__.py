@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback import api, cli, db, errors, logs
     from feedback import config as settings
     from feedback.extensions import csrf, limiter
+    from feedback.mail import catalogue
     from feedback.web import register_blueprints
     from feedback.web.access import enforce_access
     from feedback.web.auth import login_manager
@@ -47,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    catalogue.init_app(app)
     login_manager.init_app(app)
     app.before_request(enforce_access)
     register_blueprints(app)

@@ -4,7 +4,9 @@ Pages, API, statistics and playbooks all ask this module, so a change of thresho
 here and nowhere else.
 
 NPS (0–10): promoter 9–10, passive 7–8, detractor 0–6. Onboarding effort (1–7, Customer
-Effort Score, 7 = very easy): easy 6–7, neutral 4–5, difficult 1–3.
+Effort Score, 7 = very easy): easy 6–7, neutral 4–5, difficult 1–3. Onboarding outcome
+closeness (0–10, 10 = already there): on track 8–10, partway 5–7, off track 0–4; these are
+not NPS categories, so an onboarding answer never counts as a promoter or a detractor.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ class Category(enum.StrEnum):
     EASY = "easy"
     NEUTRAL = "neutral"
     DIFFICULT = "difficult"
+    ON_TRACK = "on_track"
+    PARTWAY = "partway"
+    OFF_TRACK = "off_track"
 
 
 NPS_MIN, NPS_MAX = 0, 10
@@ -30,6 +35,10 @@ PASSIVE_MIN = 7
 EFFORT_MIN, EFFORT_MAX = 1, 7
 EFFORT_EASY_MIN = 6
 EFFORT_NEUTRAL_MIN = 4
+
+CLOSENESS_MIN, CLOSENESS_MAX = 0, 10
+ON_TRACK_MIN = 8
+PARTWAY_MIN = 5
 
 
 def _whole(score: object, low: int, high: int, scale: str) -> int:
@@ -62,3 +71,13 @@ def classify_effort(score: int) -> Category:
     if score >= EFFORT_NEUTRAL_MIN:
         return Category.NEUTRAL
     return Category.DIFFICULT
+
+
+def classify_closeness(score: int) -> Category:
+    """On track, partway or off track for a 0–10 "how close are you" answer."""
+    score = _whole(score, CLOSENESS_MIN, CLOSENESS_MAX, "Closeness")
+    if score >= ON_TRACK_MIN:
+        return Category.ON_TRACK
+    if score >= PARTWAY_MIN:
+        return Category.PARTWAY
+    return Category.OFF_TRACK

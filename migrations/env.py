@@ -57,9 +57,19 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(_url())
     with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # A batch rebuild drops and re-creates a table, and with foreign keys on, SQLite's
+            # DROP deletes every row that references it (ON DELETE CASCADE). SQLite's own
+            # procedure for schema changes: keys off around them. The pragma is ignored inside
+            # a transaction, so it goes to the driver before SQLAlchemy begins one.
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         _configure(conn)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            conn.commit()
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
     engine.dispose()
 
 

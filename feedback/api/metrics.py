@@ -10,8 +10,8 @@ from marshmallow import Schema, fields
 
 from feedback import db
 from feedback.api.common import ApiErrorSchema
-from feedback.services import metrics
-from feedback.web.access import roles
+from feedback.services import metrics, overview
+from feedback.web.access import STAFF, roles
 
 blp = Blueprint(
     "api_metrics", __name__, url_prefix="/api/v1/metrics", description="Close-the-loop metrics"
@@ -68,3 +68,59 @@ class CloseTheLoop(MethodView):
             db.session(), start=start, end=end, team_id=args.get("team_id")
         )
         return result.as_dict()
+
+
+class DaysArgs(Schema):
+    days = fields.Integer(
+        load_default=90,
+        validate=lambda d: 1 <= d <= 3650,
+        metadata={"description": "Answers of the last this many days (1 to 3650)"},
+    )
+
+
+class NpsRowSchema(Schema):
+    label = fields.String()
+    nps = fields.Float(allow_none=True, attribute="result.score")
+    ci_low = fields.Float(allow_none=True, attribute="result.ci_low")
+    ci_high = fields.Float(allow_none=True, attribute="result.ci_high")
+    answers = fields.Integer(attribute="result.n")
+    promoters = fields.Integer(attribute="result.promoters")
+    passives = fields.Integer(attribute="result.passives")
+    detractors = fields.Integer(attribute="result.detractors")
+
+
+class NpsOverviewSchema(Schema):
+    program = fields.List(fields.Nested(NpsRowSchema))
+    region = fields.List(fields.Nested(NpsRowSchema))
+
+
+class OnboardingRowSchema(Schema):
+    program = fields.String()
+    milestone = fields.String()
+    kind = fields.String(metadata={"enum": ["closeness", "effort"]})
+    answers = fields.Integer()
+    good = fields.Integer(metadata={"description": "Answers on track (closeness) or easy"})
+    good_category = fields.String()
+    share = fields.Float(allow_none=True)
+
+
+@blp.route("/nps")
+class NpsOverview(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(DaysArgs, location="query")
+    @blp.response(200, NpsOverviewSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """NPS by program and region, as on the home page: NPS answers only, never onboarding."""
+        return overview.nps_overview(db.session(), days=args["days"])
+
+
+@blp.route("/onboarding")
+class OnboardingOverview(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(DaysArgs, location="query")
+    @blp.response(200, OnboardingRowSchema(many=True))
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Onboarding answers per milestone: the share on track (closeness) or easy (effort)."""
+        return overview.onboarding_overview(db.session(), days=args["days"])

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from feedback import db
+from feedback import db, locales
 from feedback.api.common import ApiErrorSchema
 from feedback.models import Role
 from feedback.services import programs, surveys
@@ -42,6 +42,12 @@ class ProgramSchema(Schema):
     content = fields.Dict(metadata={"description": "Per-locale subject and intro"})
     review_url = fields.String(allow_none=True)
     referral_enabled = fields.Boolean()
+    default_locale = fields.String(
+        metadata={
+            "enum": list(locales.SUPPORTED),
+            "description": "Language of contacts whose own and account's language is unknown",
+        }
+    )
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 

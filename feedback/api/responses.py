@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from feedback import db
+from feedback import db, questions
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
 from feedback.services import analytics, responses
 from feedback.web.access import STAFF, roles
@@ -20,7 +20,7 @@ blp = Blueprint(
     description="Survey responses and their conversations",
 )
 
-CATEGORIES = ["promoter", "passive", "detractor", "easy", "neutral", "difficult"]
+CATEGORIES = [c for kind in questions.KINDS.values() for c in kind.categories]
 
 
 class ResponseSchema(Schema):
@@ -30,7 +30,9 @@ class ResponseSchema(Schema):
     contact_id = fields.Integer()
     contact_email = fields.Function(lambda r: r.contact.email)
     account_id = fields.Integer(allow_none=True)
-    scale = fields.String(metadata={"enum": ["nps", "effort"]})
+    scale = fields.String(
+        metadata={"enum": list(questions.KINDS), "description": "The question kind answered"}
+    )
     score = fields.Integer(allow_none=True)
     category = fields.String(allow_none=True, metadata={"enum": CATEGORIES})
     status = fields.String(metadata={"enum": ["provisional", "confirmed"]})

@@ -11,12 +11,17 @@ from typing import Any
 
 from flask import render_template
 
+from feedback.mail import catalogue
+from feedback.mail.words import words_for
+
 TOKEN = "%%token%%"
 REPLY_TOKEN = "%%reply_token%%"
 NAME = "%%name%%"
+# The whole greeting line ("Hi Ann," / "Bonjour Ann," / "Hello,"), per recipient and language.
+GREETING = "%%greeting%%"
 # Values a customer typed go into the text part as they are and into the HTML part escaped,
 # so each has its own key in the HTML: "%%name%%" there becomes "%%name_html%%".
-TEXT_VALUE_KEYS = (NAME, "%%success%%")
+TEXT_VALUE_KEYS = (NAME, GREETING, "%%success%%")
 
 
 def html_key(key: str) -> str:
@@ -36,9 +41,17 @@ class RenderedEmail:
 def render(template: str, *, subject: str, from_email: str, from_name: str,
            reply_to: str | None, **context: Any) -> RenderedEmail:  # fmt: skip
     """Render templates/email/<template>.html and .txt with the same context."""
-    context = {"subject": subject, "TOKEN": TOKEN, "NAME": NAME, **context}
-    html = render_template(f"email/{template}.html", **context)
+    context = {
+        "subject": subject,
+        "TOKEN": TOKEN,
+        "NAME": NAME,
+        "GREETING": GREETING,
+        "t": words_for(context.get("locale")),
+        **context,
+    }
+    with catalogue.writing_in(context.get("locale")):
+        html = render_template(f"email/{template}.html", **context)
+        text = render_template(f"email/{template}.txt", **context)
     for key in TEXT_VALUE_KEYS:
         html = html.replace(key, html_key(key))
-    text = render_template(f"email/{template}.txt", **context)
     return RenderedEmail(from_email, from_name, reply_to, subject, html, text)

@@ -1,71 +1,35 @@
-"""The fixed words of survey emails and pages, per language; programs supply their own intro.
+"""The fixed words of customer emails, as msgids of the customer catalogue.
 
-Missing languages fall back to English word by word, so a partial translation still works.
+The translations live in feedback/translations/<lang>/LC_MESSAGES/messages.po; programs
+supply their own subject and intro per language, and the catalogue's defaults otherwise.
 """
 
 from __future__ import annotations
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "greeting": "Hi",
-        "reminder": "Just a gentle reminder, in case our last email got buried.",
-        "nps_question": "How likely are you to recommend {product} to a friend or colleague?",
-        "nps_low": "Not at all likely",
-        "nps_high": "Extremely likely",
-        "effort_question": "How easy was it to get started with {product}?",
-        "effort_low": "Very difficult",
-        "effort_high": "Very easy",
-        "success_question": "What does success with {product} look like for you?",
-        "closeness_question": "You told us success means \u201c{success}\u201d. How close are you?",
-        "closeness_fallback": "How close are you to what you wanted to achieve with {product}?",
-        "closeness_low": "Not close at all",
-        "closeness_high": "Already there",
-        "open_page": "Prefer to tell us in your own words? Open the survey",
-        "thanks": "Thank you,",
-        "reply_hint": "You can also simply reply to this email; a person reads every reply.",
-        "unsubscribe": "Unsubscribe from these surveys",
-    },
-    "de": {
-        "greeting": "Hallo",
-        "reminder": "Eine kurze Erinnerung, falls unsere letzte E-Mail untergegangen ist.",
-        "nps_question": "Wie wahrscheinlich ist es, dass Sie {product} einem Freund oder "
-        "Kollegen empfehlen?",
-        "nps_low": "Sehr unwahrscheinlich",
-        "nps_high": "Sehr wahrscheinlich",
-        "thanks": "Vielen Dank,",
-        "reply_hint": "Sie können auch einfach auf diese E-Mail antworten; jede Antwort wird "
-        "von einem Menschen gelesen.",
-        "unsubscribe": "Von diesen Umfragen abmelden",
-    },
-    "fr": {
-        "greeting": "Bonjour",
-        "nps_question": "Quelle est la probabilité que vous recommandiez {product} à un ami "
-        "ou un collègue ?",
-        "nps_low": "Pas du tout probable",
-        "nps_high": "Très probable",
-        "thanks": "Merci,",
-        "unsubscribe": "Se désabonner de ces enquêtes",
-    },
-    "es": {
-        "greeting": "Hola",
-        "nps_question": "¿Qué probabilidad hay de que recomiende {product} a un amigo o colega?",
-        "nps_low": "Nada probable",
-        "nps_high": "Muy probable",
-        "thanks": "Gracias,",
-        "unsubscribe": "Darse de baja de estas encuestas",
-    },
-    "nl": {
-        "greeting": "Hallo",
-        "nps_question": "Hoe waarschijnlijk is het dat u {product} aanbeveelt aan een vriend "
-        "of collega?",
-        "nps_low": "Zeer onwaarschijnlijk",
-        "nps_high": "Zeer waarschijnlijk",
-        "thanks": "Bedankt,",
-        "unsubscribe": "Afmelden voor deze enquêtes",
-    },
+from feedback.mail import catalogue
+from feedback.wording import N_
+
+GREETING_NAMED = N_("Hi %(name)s,")
+GREETING_UNNAMED = N_("Hello,")
+REMINDER = N_("Just a gentle reminder, in case our last email got buried.")
+REMINDER_SUBJECT = N_("Reminder: %(subject)s")
+OPEN_PAGE = N_("Prefer to tell us in your own words? Open the survey")
+THANKS = N_("Thank you,")
+REPLY_HINT = N_("You can also simply reply to this email; a person reads every reply.")
+UNSUBSCRIBE = N_("Unsubscribe from these surveys")
+
+#: Keys the email templates read from `t`.
+_KEYS = {
+    "greeting": N_("Hi"),
+    "reminder": REMINDER,
+    "open_page": OPEN_PAGE,
+    "thanks": THANKS,
+    "reply_hint": REPLY_HINT,
+    "unsubscribe": UNSUBSCRIBE,
 }
 
 
 def words_for(locale: str | None) -> dict[str, str]:
-    base = (locale or "en").replace("_", "-").split("-")[0].lower()
-    return {**WORDS["en"], **WORDS.get(base, {})}
+    """The email footer and greeting words in `locale` (the customer catalogue's)."""
+    with catalogue.writing_in(locale):
+        return {key: catalogue.say(msgid) for key, msgid in _KEYS.items()}

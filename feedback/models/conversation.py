@@ -20,7 +20,7 @@ class Response(Base):
     __tablename__ = "responses"
     __table_args__ = (
         CheckConstraint("score IS NULL OR (score >= 0 AND score <= 10)", name="score_range"),
-        CheckConstraint("scale IN ('nps', 'effort')", name="scale"),
+        CheckConstraint("scale IN ('nps', 'effort', 'closeness')", name="scale"),
         CheckConstraint("status IN ('provisional', 'confirmed')", name="status"),
         Index("ix_responses_program_answered", "program_id", "answered_at"),
         Index("ix_responses_account_answered", "account_id", "answered_at"),
@@ -35,6 +35,7 @@ class Response(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    # The question kind answered (feedback/questions.py): only "nps" answers count as NPS.
     scale: Mapped[str] = mapped_column(String(16), default="nps")
     score: Mapped[int | None]
     category: Mapped[str | None] = mapped_column(String(16), index=True)

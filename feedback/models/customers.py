@@ -35,6 +35,8 @@ class Account(Base):
     renewal_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(16), default="active")
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The language its contacts are written to when a contact has none of their own.
+    locale: Mapped[str | None] = mapped_column(String(16))
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

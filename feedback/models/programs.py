@@ -48,6 +48,8 @@ class SurveyProgram(Base):
     response_window_days: Mapped[int] = mapped_column(default=30)
     triggers: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The language of a contact whose own and account's language we do not know.
+    default_locale: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     review_url: Mapped[str | None] = mapped_column(String(500))
     referral_enabled: Mapped[bool] = mapped_column(default=True)
     description: Mapped[str | None] = mapped_column(Text)

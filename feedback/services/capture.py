@@ -15,11 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from feedback import classification, scanners
+from feedback import questions, scanners
 from feedback.models import Contact, Invitation, Message, Response, ScoreChange, SurveyProgram
 from feedback.services import analytics, surveys, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
 from feedback.tokens import hash_token, looks_like_token
+from feedback.wording import N_, Text
 
 MAX_COMMENT = 5000
 RECENT_HITS = 20
@@ -34,6 +35,27 @@ class LinkExpired(ServiceError):
     status = 410
 
 
+class ScoreNotOnScale(ServiceError):
+    """A one-click link whose score this survey does not offer (an edited or mangled link):
+    no such answer option, hence 404, with a message that says so rather than "not complete"."""
+
+    code = "score_not_on_scale"
+    status = 404
+
+
+LINK_INCOMPLETE = N_("This survey link is not complete. Please use the link in your email.")
+LINK_UNKNOWN = N_("We could not find this survey. Please use the link in your email.")
+LINK_CLOSED = N_(
+    "This survey has closed. Thank you for wanting to answer; you can always reply to our "
+    "email instead."
+)
+CHOOSE_SCORE = N_("Choose a score from %(low)s to %(high)s.")
+NOT_ON_SCALE = N_(
+    "%(score)s is not on this survey's scale. Please choose a score from %(low)s to %(high)s."
+)
+NOT_SENT = N_("Your answer was not sent yet.")
+
+
 @dataclass(frozen=True)
 class Survey:
     """What a survey page needs to know about the invitation behind a link."""
@@ -44,27 +66,27 @@ class Survey:
     response: Response | None
 
     @property
+    def kind(self) -> questions.QuestionKind:
+        """The question this invitation asks; a stored answer keeps the kind it was given."""
+        if self.response is not None:
+            return questions.kind(self.response.scale)
+        return kind_of(self.program, self.invitation)
+
+    @property
     def scale(self) -> str:
-        return scale_of(self.program, self.invitation)
+        return self.kind.name
 
     @property
     def scores(self) -> list[int]:
-        return list(range(1, 8)) if self.scale == "effort" else list(range(0, 11))
+        return self.kind.scores
 
 
-def scale_of(program: SurveyProgram, invitation: Invitation) -> str:
-    """Effort (1–7) for an onboarding milestone that asks it; else the 0–10 scale."""
-    if program.kind == "onboarding" and invitation.milestone:
-        for trigger in program.triggers or []:
-            if trigger.get("milestone") == invitation.milestone:
-                return "effort" if trigger.get("question") == "effort" else "nps"
-    return "nps"
+def kind_of(program: SurveyProgram, invitation: Invitation) -> questions.QuestionKind:
+    return questions.kind_for(program.kind, program.triggers, invitation.milestone)
 
 
 def category_for(scale: str, score: int) -> str:
-    if scale == "effort":
-        return str(classification.classify_effort(score))
-    return str(classification.classify_nps(score))
+    return questions.kind(scale).category(score)
 
 
 def open_survey(
@@ -73,28 +95,23 @@ def open_survey(
     """The invitation behind a link; LinkNotFound (404) or LinkExpired (410) otherwise."""
     now = now or datetime.now(UTC)
     if not looks_like_token(token):
-        raise LinkNotFound("This survey link is not complete. Please use the link in your email.")
+        raise LinkNotFound(Text(LINK_INCOMPLETE))
     query = select(Invitation).where(Invitation.token_hash == hash_token(token))
     if lock:
         query = query.with_for_update()
     invitation = session.scalar(query)
     if invitation is None:
-        raise LinkNotFound("We could not find this survey. Please use the link in your email.")
+        raise LinkNotFound(Text(LINK_UNKNOWN))
     if invitation.expires_at <= now:
-        raise LinkExpired(
-            "This survey has closed. Thank you for wanting to answer; you can "
-            "always reply to our email instead."
-        )
+        raise LinkExpired(Text(LINK_CLOSED))
     response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
     return Survey(invitation, invitation.program, invitation.contact, response)
 
 
 def _check_score(survey: Survey, score: int) -> None:
-    if score not in survey.scores:
-        raise InvalidInput(
-            f"Choose a score from {survey.scores[0]} to {survey.scores[-1]}.",
-            {"score": [f"Choose a score from {survey.scores[0]} to {survey.scores[-1]}."]},
-        )
+    kind = survey.kind
+    if not kind.on_scale(score):
+        raise ScoreNotOnScale(Text(NOT_ON_SCALE, score=score, low=kind.low, high=kind.high))
 
 
 def _response_row(
@@ -291,19 +308,25 @@ def submit_answer(
     success_definition = (success_definition or "").strip()
     if len(comment) > MAX_COMMENT:
         fields["comment"] = [
-            f"Please keep it under {MAX_COMMENT:,} characters; yours has "
-            f"{len(comment):,}. Your text is still in the box."
+            Text(
+                N_(
+                    "Please keep it under %(limit)s characters; yours has %(length)s. "
+                    "Your text is still in the box."
+                ),
+                limit=MAX_COMMENT,
+                length=len(comment),
+            )
         ]
     if len(success_definition) > MAX_COMMENT:
-        fields["success_definition"] = [f"Please keep it under {MAX_COMMENT:,} characters."]
+        fields["success_definition"] = [
+            Text(N_("Please keep it under %(limit)s characters."), limit=MAX_COMMENT)
+        ]
     if score is None:
         score = survey.response.score if survey.response else None
-    if score is None:
-        fields["score"] = [f"Choose a score from {survey.scores[0]} to {survey.scores[-1]}."]
-    elif score not in survey.scores:
-        fields["score"] = [f"Choose a score from {survey.scores[0]} to {survey.scores[-1]}."]
+    if score is None or not survey.kind.on_scale(score):
+        fields["score"] = [Text(CHOOSE_SCORE, low=survey.kind.low, high=survey.kind.high)]
     if fields:
-        raise InvalidInput("Your answer was not sent yet.", fields)
+        raise InvalidInput(Text(NOT_SENT), fields)
     assert score is not None
     session.add(
         ScoreChange(
@@ -353,11 +376,13 @@ def request_callback(
     fields: dict[str, list[str]] = {}
     digits = sum(c.isdigit() for c in phone)
     if digits < 6 or len(phone) > 40:
-        fields["phone"] = ["Enter a phone number we can call, with the country code if abroad."]
+        fields["phone"] = [
+            Text(N_("Enter a phone number we can call, with the country code if abroad."))
+        ]
     if len(best_time) > 200:
-        fields["best_time"] = ["Please keep it under 200 characters."]
+        fields["best_time"] = [Text(N_("Please keep it under %(limit)s characters."), limit=200)]
     if fields:
-        raise InvalidInput("Your call-back request was not sent yet.", fields)
+        raise InvalidInput(Text(N_("Your call-back request was not sent yet.")), fields)
     body = f"Please call me at {phone}" + (f" ({best_time})" if best_time else "") + "."
     _said(session, survey, "callback_request", "page", body, now)
     session.flush()
@@ -381,15 +406,15 @@ def refer_peer(
     fields: dict[str, list[str]] = {}
     name = name.strip()
     if not name or len(name) > 200:
-        fields["name"] = ["Enter your colleague's name."]
+        fields["name"] = [Text(N_("Enter your colleague's name."))]
     try:
         email = normalise_email(email)
-    except ValueError as exc:
-        fields["email"] = [str(exc)]
+    except ValueError:
+        fields["email"] = [Text(N_("Enter your colleague's email address, like name@example.com."))]
     if len(note) > 1000:
-        fields["note"] = ["Please keep the note under 1,000 characters."]
+        fields["note"] = [Text(N_("Please keep the note under %(limit)s characters."), limit=1000)]
     if fields:
-        raise InvalidInput("Your referral was not sent yet.", fields)
+        raise InvalidInput(Text(N_("Your referral was not sent yet.")), fields)
     body = f"Referral: {name} <{email}>" + (f" — {note.strip()}" if note.strip() else "")
     _said(session, survey, "referral", "page", body, now)
     session.flush()

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from feedback import classification
+from feedback import questions
 from feedback.models import (
     Account,
     Contact,
@@ -170,9 +170,9 @@ CONTENT = {
 }  # fmt: skip
 TRIGGERS = [
     {"milestone": "week1", "days_after_signup": 7, "question": "effort"},
-    {"milestone": "day30", "days_after_signup": 30, "question": "nps"},
-    {"milestone": "day90", "days_after_signup": 90, "question": "nps"},
-    {"milestone": "renewal", "days_before_renewal": 60, "question": "nps"},
+    {"milestone": "day30", "days_after_signup": 30, "question": "closeness"},
+    {"milestone": "day90", "days_after_signup": 90, "question": "closeness"},
+    {"milestone": "renewal", "days_before_renewal": 60, "question": "closeness"},
 ]
 
 # (tone, topic, language, text); tone is + (positive), ~ (mixed) or - (negative).
@@ -379,9 +379,7 @@ class SeedResult:
 
 def _category(scale: str, score: int) -> str:
     """The one place that decides categories decides them for the demo too."""
-    if scale == "effort":
-        return str(classification.classify_effort(score))
-    return str(classification.classify_nps(score))
+    return questions.kind(scale).category(score)
 
 
 # ---------------------------------------------------------------- the entry point
@@ -763,7 +761,7 @@ class _History:
                             "onboarding",
                             f"renewal:{renewal.isoformat()}",
                             "renewal",
-                            "nps",
+                            "closeness",
                         )
                     )
         onboarding_days = [at for at, *_ in sends]
@@ -921,6 +919,9 @@ class _History:
             "easy": "+" if roll < 0.85 else "~",
             "neutral": "~",
             "difficult": "-" if roll < 0.8 else "~",
+            "on_track": "+" if roll < 0.85 else "~",
+            "partway": "~",
+            "off_track": "-" if roll < 0.8 else "~",
         }[category]
         topics: Iterable[str] | None = None
         if scale == "effort":

@@ -17,10 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback import playbooks, sla, task_states
+from feedback.mail import catalogue
 from feedback.models import Contact, StaffNotice, Task, TaskEvent, Team, User
 from feedback.services.errors import InvalidInput, NotFound
+from feedback.wording import N_, Text
 
-CHECK_QUESTION = "Did we resolve it?"
+CHECK_QUESTION = N_("Did we resolve it?")
+CHOOSE_YES_NO = Text(N_("Choose yes or no."))
 MAX_COMMENT = 5000
 
 
@@ -238,9 +241,11 @@ def send_resolution_checks(
         from feedback.services import outbox
 
         link = f"{str(config['PUBLIC_URL']).rstrip('/')}/resolved/{TOKEN}"
+        with catalogue.writing_in(invitation.locale):
+            subject = f"{catalogue.say(CHECK_QUESTION)} ({program.product_name})"
         email = render(
             "resolution_check",
-            subject=f"{CHECK_QUESTION} ({program.product_name})",
+            subject=subject,
             from_email=_address(str(config["MAIL_FROM"])),
             from_name=f"{owner.name} ({program.sender_name})" if owner else program.sender_name,
             reply_to=f"reply+{REPLY_TOKEN}@{config['INBOUND_DOMAIN']}",
@@ -298,6 +303,7 @@ class CheckPage:
     contact: Contact
     sender_name: str
     product: str
+    locale: str = "en"
 
 
 def open_resolution_check(session: Session, token: str) -> CheckPage:
@@ -313,16 +319,20 @@ def open_resolution_check(session: Session, token: str) -> CheckPage:
             )
         )
     if check is None:
-        raise NotFound("We could not find this question. Please use the link in your email.")
+        raise NotFound(
+            Text(N_("We could not find this question. Please use the link in your email."))
+        )
     task = session.get(Task, check.task_id)
     contact = session.get(Contact, task.contact_id) if task and task.contact_id else None
     invitation = (
         session.get(Invitation, task.invitation_id) if task and task.invitation_id else None
     )
     if task is None or contact is None or invitation is None:
-        raise NotFound("This question is no longer open. Thank you all the same.")
+        raise NotFound(Text(N_("This question is no longer open. Thank you all the same.")))
     program = invitation.program
-    return CheckPage(check, task, contact, program.sender_name, program.product_name)
+    return CheckPage(
+        check, task, contact, program.sender_name, program.product_name, invitation.locale
+    )
 
 
 def answer_resolution_check(
@@ -341,16 +351,21 @@ def answer_resolution_check(
     answer = (answer or "").strip().lower() or None
     comment = (comment or "").replace("\r\n", "\n").strip() or None
     if answer not in (None, "yes", "no"):
-        raise InvalidInput("Choose yes or no.", {"answer": ["Choose yes or no."]})
+        raise InvalidInput(CHOOSE_YES_NO, {"answer": [CHOOSE_YES_NO]})
     if answer is None and check.answer is None:
-        raise InvalidInput("Choose yes or no.", {"answer": ["Choose yes or no."]})
+        raise InvalidInput(CHOOSE_YES_NO, {"answer": [CHOOSE_YES_NO]})
     if comment is not None and len(comment) > MAX_COMMENT:
         raise InvalidInput(
-            "Your answer was not sent yet.",
+            Text(N_("Your answer was not sent yet.")),
             {
                 "comment": [
-                    f"Please keep it under {MAX_COMMENT:,} characters; "
-                    "your text is still in the box."
+                    Text(
+                        N_(
+                            "Please keep it under %(limit)s characters; your text is still in "
+                            "the box."
+                        ),
+                        limit=MAX_COMMENT,
+                    )
                 ]
             },
         )

@@ -1,4 +1,5 @@
-"""The staff home page's numbers: NPS per program and region with honest error bars."""
+"""The staff home page's numbers: NPS per program and region with honest error bars, and the
+onboarding answers' own figures per milestone (they are not NPS and never count in it)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from feedback import nps
-from feedback.models import Account, Contact, Response, SurveyProgram, Team, User
+from feedback import nps, questions
+from feedback.models import Account, Contact, Invitation, Response, SurveyProgram, Team, User
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ def _rows(session: Session, group, since: datetime) -> list[tuple[str, str, int]
             .select_from(Response)
             .join(SurveyProgram, Response.program_id == SurveyProgram.id)
             .outerjoin(Account, Response.account_id == Account.id)
-            .where(Response.scale == "nps", Response.answered_at >= since)
-            .where(Response.category.in_(("promoter", "passive", "detractor")))
+            .where(Response.scale == questions.NPS.name, Response.answered_at >= since)
+            .where(Response.category.in_(questions.NPS.categories))
             .group_by(group, Response.category)
         )
     )
@@ -54,6 +55,48 @@ def nps_overview(
         "program": _results(_rows(session, SurveyProgram.name, since)),
         "region": _results(_rows(session, Account.region, since)),
     }
+
+
+@dataclass(frozen=True)
+class OnboardingRow:
+    """One milestone's answers: how many, and how many in the kind's good category."""
+
+    program: str
+    milestone: str
+    kind: str
+    answers: int
+    good: int
+    good_category: str
+
+    @property
+    def share(self) -> float | None:
+        """The share of answers in the good category (on track, easy), 0–1."""
+        return self.good / self.answers if self.answers else None
+
+
+def onboarding_overview(
+    session: Session, days: int = 90, now: datetime | None = None
+) -> list[OnboardingRow]:
+    """Per onboarding milestone: the share of answers "on track" (closeness) or "easy"."""
+    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    rows = session.execute(
+        select(SurveyProgram.name, Invitation.milestone, Response.scale, Response.category)
+        .select_from(Response)
+        .join(SurveyProgram, Response.program_id == SurveyProgram.id)
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .where(Response.scale != questions.NPS.name, Response.answered_at >= since)
+        .where(Response.category.is_not(None))
+    ).all()
+    tally: dict[tuple[str, str, str], list[int]] = {}
+    for program, milestone, scale, category in rows:
+        kind = questions.kind(scale)
+        counts_ = tally.setdefault((program, milestone or "", kind.name), [0, 0])
+        counts_[0] += 1
+        counts_[1] += category == kind.good
+    return [
+        OnboardingRow(p, m, k, n, good, questions.kind(k).good)
+        for (p, m, k), (n, good) in sorted(tally.items())
+    ]
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -9,19 +9,30 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
+from feedback import locales, questions
 from feedback.audience import validate_audience
 from feedback.models import SurveyProgram
 from feedback.services.errors import Conflict, InvalidInput, NotFound
+from feedback.wording import N_
 
-MILESTONE_QUESTIONS = ("effort", "nps")
+MILESTONE_QUESTIONS = questions.MILESTONE_QUESTIONS
 ONBOARDING_FATIGUE_DAYS = 14
 # The onboarding series from the product brief: first week, day 30, day 90, before renewal.
 DEFAULT_ONBOARDING_TRIGGERS = [
     {"milestone": "week1", "days_after_signup": 7, "question": "effort"},
-    {"milestone": "day30", "days_after_signup": 30, "question": "nps"},
-    {"milestone": "day90", "days_after_signup": 90, "question": "nps"},
-    {"milestone": "renewal", "days_before_renewal": 60, "question": "nps"},
+    {"milestone": "day30", "days_after_signup": 30, "question": "closeness"},
+    {"milestone": "day90", "days_after_signup": 90, "question": "closeness"},
+    {"milestone": "renewal", "days_before_renewal": 60, "question": "closeness"},
 ]
+# The subject and intro of a language the program wrote no words for (catalogue msgids).
+DEFAULT_SUBJECT = {
+    "nps": N_("How likely are you to recommend %(product)s?"),
+    "onboarding": N_("How is it going with %(product)s?"),
+}
+DEFAULT_INTRO = {
+    "nps": N_("We'd love to know how we're doing. It takes one click."),
+    "onboarding": N_("A quick check-in so we can help you reach what you came for."),
+}
 DEFAULT_CONTENT = {
     "nps": {
         "en": {
@@ -56,6 +67,7 @@ FIELDS = (
     "content",
     "review_url",
     "referral_enabled",
+    "default_locale",
 )
 
 
@@ -84,7 +96,9 @@ def _validate_triggers(triggers: Any) -> list[str]:
             ):
                 problems.append(f"Milestone {name!r}: {key} must be a whole number of days.")
         if trigger.get("question", "nps") not in MILESTONE_QUESTIONS:
-            problems.append(f"Milestone {name!r}: question must be one of effort, nps.")
+            problems.append(
+                f"Milestone {name!r}: question must be one of {', '.join(MILESTONE_QUESTIONS)}."
+            )
     return problems
 
 
@@ -158,6 +172,11 @@ def _clean(data: Mapping[str, Any], *, partial: bool, kind: str | None) -> dict[
             fields["content"] = problems
         else:
             clean["content"] = dict(data["content"])
+    if "default_locale" in data:
+        if data["default_locale"] not in locales.SUPPORTED:
+            fields["default_locale"] = [f"One of {', '.join(locales.SUPPORTED)}."]
+        else:
+            clean["default_locale"] = data["default_locale"]
     if "review_url" in data and data["review_url"] is not None:
         parts = urlsplit(str(data["review_url"]))
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -222,10 +241,10 @@ def list_programs(session: Session) -> list[SurveyProgram]:
     )
 
 
-def words(program: SurveyProgram, locale: str | None) -> tuple[str, dict[str, str]]:
-    """The locale we will write in (the contact's language, else its base, else English)."""
+def own_words(program: SurveyProgram, locale: str) -> dict[str, str]:
+    """The subject and intro the program wrote for this language ({} when it wrote none)."""
     content = program.content or {}
-    for candidate in (locale, (locale or "").split("-")[0].split("_")[0], "en"):
-        if candidate and candidate in content:
-            return candidate, content[candidate]
-    return "en", DEFAULT_CONTENT[program.kind]["en"]
+    for candidate in (locale, (locale or "").split("-")[0].split("_")[0]):
+        if candidate and isinstance(content.get(candidate), dict):
+            return {k: str(v) for k, v in content[candidate].items() if v}
+    return {}

@@ -18,9 +18,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from feedback import audience as audiences
-from feedback import cadence, eligibility
-from feedback.mail.render import NAME, REPLY_TOKEN, TOKEN, RenderedEmail, html_key, render
-from feedback.mail.words import words_for
+from feedback import cadence, eligibility, locales, questions
+from feedback.mail import catalogue, words
+from feedback.mail.render import GREETING, NAME, REPLY_TOKEN, TOKEN, RenderedEmail, html_key
 from feedback.models import (
     Account,
     Contact,
@@ -31,12 +31,12 @@ from feedback.models import (
     SurveyProgram,
     Task,
 )
-from feedback.services import outbox, programs
+from feedback.services import invitation_email, outbox, programs
 from feedback.services.customers import normalise_email
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
 
-SUCCESS = "%%success%%"
+SUCCESS = invitation_email.SUCCESS
 EVENT_TRIGGER_WINDOW_DAYS = 14  # an event-started check-in is still worth sending this late
 
 
@@ -55,6 +55,7 @@ class Candidate:
     bounced: bool
     spam_reported: bool
     account_timezone: str | None
+    account_locale: str | None
     plan: str | None
     region: str | None
     lifecycle_stage: str | None
@@ -96,6 +97,7 @@ def _candidates(session: Session, contact_ids: Iterable[int] | None = None) -> l
             Contact.bounced,
             Contact.spam_reported,
             Account.timezone,
+            Account.locale,
             Account.plan,
             Account.region,
             Account.lifecycle_stage,
@@ -260,7 +262,7 @@ def _first_wave_grace(
 
 
 def _question(trigger: Mapping[str, Any]) -> str:
-    return "effort" if trigger.get("question") == "effort" else "closeness"
+    return questions.kind_for("onboarding", [trigger], trigger.get("milestone")).name
 
 
 # ---------------------------------------------------------------- eligibility
@@ -341,44 +343,8 @@ class _Composer:
     def _render(
         self, program: SurveyProgram, locale: str, question: str, reminder: bool, with_success: bool
     ) -> RenderedEmail:
-        public = self.config["PUBLIC_URL"]
-        t = words_for(locale)
-        _, own = programs.words(program, locale)
-        product = program.product_name
-        if question == "effort":
-            scores, text = list(range(1, 8)), t["effort_question"]
-            low, high = t["effort_low"], t["effort_high"]
-        elif question == "closeness":
-            scores = list(range(0, 11))
-            text = (
-                t["closeness_question"].replace("{success}", SUCCESS)
-                if with_success
-                else t["closeness_fallback"]
-            )
-            low, high = t["closeness_low"], t["closeness_high"]
-        else:
-            scores, text = list(range(0, 11)), t["nps_question"]
-            low, high = t["nps_low"], t["nps_high"]
-        subject = str(own.get("subject", "")).replace("{product}", product)
-        return render(
-            "survey",
-            subject=("Reminder: " if reminder and locale == "en" else "") + subject,
-            from_email=_address(self.config["MAIL_FROM"]),
-            from_name=program.sender_name,
-            reply_to=f"reply+{REPLY_TOKEN}@{self.config['INBOUND_DOMAIN']}",
-            locale=locale,
-            t=t,
-            reminder=reminder,
-            intro=str(own.get("intro", "")).replace("{product}", product),
-            question=text.replace("{product}", product),
-            scores=scores,
-            low_label=low,
-            high_label=high,
-            success_quote=None,
-            score_url=lambda s: f"{public}/r/{TOKEN}/{s}",
-            open_url=f"{public}/r/{TOKEN}",
-            unsubscribe_url=f"{public}/u/{TOKEN}",
-            sender_name=program.sender_name,
+        return invitation_email.render_invitation(
+            program, locale, question, self.config, reminder=reminder, with_success=with_success
         )
 
     def queue(
@@ -390,7 +356,9 @@ class _Composer:
         success: str | None = None,
     ) -> QueuedInvitation:
         """Note the invitation; finish() writes it and its emails, in bulk."""
-        locale, _ = programs.words(program, candidate.locale)
+        locale = locales.customer_locale(
+            candidate.locale, candidate.account_locale, program.default_locale
+        )
         token, reply_token = new_token(), new_token()
         values = {
             "program_id": program.id,
@@ -425,12 +393,20 @@ class _Composer:
         messages: list[dict[str, Any]] = []
         for item in pending:
             program, candidate, token = item.program, item.candidate, item.token
-            first_name = (candidate.name or "").split(" ")[0] or "there"
+            first_name = (candidate.name or "").split(" ")[0]
+            with catalogue.writing_in(item.values["locale"]):
+                greeting = (
+                    catalogue.say(words.GREETING_NAMED, name=first_name)
+                    if first_name
+                    else catalogue.say(words.GREETING_UNNAMED)
+                )
             substitutions = {
                 TOKEN: token,
                 REPLY_TOKEN: item.reply_token,
                 NAME: first_name,
                 html_key(NAME): html.escape(first_name),
+                GREETING: greeting,
+                html_key(GREETING): html.escape(greeting),
             }
             if item.success:
                 substitutions[SUCCESS] = item.success[:300]

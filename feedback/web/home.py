@@ -16,7 +16,10 @@ bp = Blueprint("home", __name__)
 def index():
     session = db.session()
     return render_template(
-        "home.html", counts=overview.counts(session), overview=overview.nps_overview(session)
+        "home.html",
+        counts=overview.counts(session),
+        overview=overview.nps_overview(session),
+        onboarding=overview.onboarding_overview(session),
     )
 
 

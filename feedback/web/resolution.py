@@ -7,10 +7,12 @@ the answer is recorded when the customer presses Yes or No.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 
 from feedback import db
 from feedback.extensions import csrf
+from feedback.locales import SUPPORTED
+from feedback.mail.catalogue import use_customer_locale
 from feedback.services import followup
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.web.access import public
@@ -20,7 +22,15 @@ HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
 def _missing(exc: NotFound):
+    if "customer_locale" not in g:
+        use_customer_locale(request.accept_languages.best_match(SUPPORTED))
     return render_template("survey/link_error.html", message=exc.message), 404, HEADERS
+
+
+def _render(page, **context):  # type: ignore[no-untyped-def]
+    """The page in the customer's language (the one their survey was in)."""
+    use_customer_locale(page.locale)
+    return render_template("resolution/check.html", page=page, **context)
 
 
 @bp.route("/<token>", methods=["GET"])
@@ -32,9 +42,8 @@ def show(token: str):
         return _missing(exc)
     chosen = request.args.get("answer") if request.args.get("answer") in ("yes", "no") else None
     return (
-        render_template(
-            "resolution/check.html",
-            page=page,
+        _render(
+            page,
             chosen=chosen or page.check.answer,
             comment=page.check.comment or "",
             errors={},
@@ -61,9 +70,8 @@ def answer(token: str):
         session.rollback()
         page = followup.open_resolution_check(session, token)
         return (
-            render_template(
-                "resolution/check.html",
-                page=page,
+            _render(
+                page,
                 chosen=chosen,
                 comment=comment,
                 errors=exc.fields,
@@ -74,9 +82,8 @@ def answer(token: str):
         )
     session.commit()
     return (
-        render_template(
-            "resolution/check.html",
-            page=page,
+        _render(
+            page,
             chosen=page.check.answer,
             comment=page.check.comment or "",
             errors={},

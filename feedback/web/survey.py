@@ -7,20 +7,30 @@ these pages from mail apps whose in-app browsers may drop the session cookie.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from feedback import db
+from feedback import db, questions
 from feedback.extensions import csrf
-from feedback.questions import follow_up
+from feedback.locales import SUPPORTED
+from feedback.mail.catalogue import use_customer_locale
 from feedback.services import capture
-from feedback.services.errors import InvalidInput, NotFound, ServiceError
+from feedback.services.errors import InvalidInput, ServiceError
 from feedback.web.access import public
 
 bp = Blueprint("survey", __name__, url_prefix="/r")
 
 
 def _link_error(exc: ServiceError):
+    """A link we cannot serve: in the customer's language when we know it, else the browser's."""
+    if "customer_locale" not in g:
+        use_customer_locale(request.accept_languages.best_match(SUPPORTED))
     return render_template("survey/link_error.html", message=exc.message), exc.status
+
+
+def _open(session, token: str) -> capture.Survey:  # type: ignore[no-untyped-def]
+    survey = capture.open_survey(session, token)
+    use_customer_locale(survey.invitation.locale)
+    return survey
 
 
 def _page(
@@ -32,17 +42,20 @@ def _page(
     errors: dict | None = None,
     status: int = 200,
 ):
-    category = capture.category_for(survey.scale, score) if score is not None else None
-    locale = survey.invitation.locale
-    product = survey.program.product_name
+    use_customer_locale(survey.invitation.locale)
+    kind = survey.kind
+    category = kind.category(score) if score is not None and kind.on_scale(score) else None
     return render_template(
         "survey/answer.html",
         survey=survey,
+        kind=kind,
+        product=survey.program.product_name,
         score=score,
         category=category,
-        question=follow_up(category, locale, product) if category else None,
+        question=kind.follow_up(category),
         asks_success=survey.invitation.milestone == "week1",
-        success_question=follow_up("success", locale, product),
+        success_question=questions.SUCCESS_QUESTION,
+        success_hint=questions.SUCCESS_HINT,
         comment=comment,
         success_definition=success_definition,
         errors=errors or {},
@@ -62,11 +75,10 @@ def click(token: str, score: int):
             user_agent=request.headers.get("User-Agent"),
             headers=dict(request.headers),
         )
-    except InvalidInput:
+    except capture.ScoreNotOnScale as exc:
         session.rollback()
-        return _link_error(
-            NotFound("This survey link is not complete. Please use the link in your email.")
-        )  # noqa: E501
+        _open(session, token)  # the message is in the language of the survey it came from
+        return _link_error(exc)
     except (capture.LinkNotFound, capture.LinkExpired) as exc:
         session.rollback()
         return _link_error(exc)
@@ -86,7 +98,7 @@ def answer(token: str):
     session = db.session()
     try:
         if request.method == "GET":
-            survey = capture.open_survey(session, token)
+            survey = _open(session, token)
             score = survey.response.score if survey.response else None
             return _page(
                 survey,
@@ -106,7 +118,7 @@ def answer(token: str):
             )
         except InvalidInput as exc:
             session.rollback()
-            survey = capture.open_survey(session, token)
+            survey = _open(session, token)
             return _page(
                 survey,
                 score=score if score is not None and score >= 0 else None,
@@ -126,7 +138,7 @@ def answer(token: str):
 @public
 def thanks(token: str):
     try:
-        survey = capture.open_survey(db.session(), token)
+        survey = _open(db.session(), token)
     except (capture.LinkNotFound, capture.LinkExpired) as exc:
         return _link_error(exc)
     return _thanks_page(survey)
@@ -140,11 +152,16 @@ def _thanks_page(
     sent: str | None = None,
     status: int = 200,
 ):
+    use_customer_locale(survey.invitation.locale)
+    kind = survey.kind
     category = survey.response.category if survey.response else None
     return render_template(
         "survey/thanks.html",
         survey=survey,
+        kind=kind,
+        product=survey.program.product_name,
         category=category,
+        thanks_text=kind.thanks_text(category),
         errors=errors or {},
         form=form or {},
         sent=sent,
@@ -159,7 +176,7 @@ def _follow_up_form(token: str, sent: str, record) -> object:  # type: ignore[no
         survey = record(session, token, form)
     except InvalidInput as exc:
         session.rollback()
-        survey = capture.open_survey(session, token)
+        survey = _open(session, token)
         return _thanks_page(survey, errors=exc.fields, form=form, status=422)
     except (capture.LinkNotFound, capture.LinkExpired) as exc:
         return _link_error(exc)

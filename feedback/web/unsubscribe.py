@@ -14,11 +14,14 @@ from flask import Blueprint, current_app, render_template, request
 
 from feedback import db
 from feedback.extensions import csrf
+from feedback.locales import SUPPORTED
+from feedback.mail import catalogue
 from feedback.services import suppression
 from feedback.services.errors import NotFound
 from feedback.web.access import public
 
 bp = Blueprint("unsubscribe", __name__)
+DONE = catalogue.N_("You are unsubscribed.")
 
 
 def mask_email(email: str) -> str:
@@ -62,7 +65,12 @@ def unsubscribe(token: str) -> Any:
     except NotFound:
         return _missing()
     if one_click:
-        return "You are unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
+        catalogue.use_customer_locale(invitation.locale)
+        return (
+            catalogue.say(DONE) + "\n",
+            200,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
     return _page("survey/unsubscribe_done.html", token, invitation)
 
 
@@ -86,6 +94,7 @@ def _is_one_click() -> bool:
 
 
 def _page(template: str, token: str, invitation: Any, **extra: Any) -> Any:
+    catalogue.use_customer_locale(invitation.locale)
     contact = invitation.contact
     return render_template(
         template,
@@ -97,4 +106,5 @@ def _page(template: str, token: str, invitation: Any, **extra: Any) -> Any:
 
 
 def _missing() -> Any:
+    catalogue.use_customer_locale(request.accept_languages.best_match(SUPPORTED))
     return render_template("survey/unsubscribe_missing.html"), 404

@@ -81,7 +81,7 @@ def test_onboarding_effort_scale_and_success_question(client, survey_link):
     assert 'id="score-7"' in body and 'id="score-8"' not in body
     assert "What does success with Acme look like for you?" in body
     assert "What got in your way?" in body
-    assert _get(client, f"/r/{token}/9").status_code == 404
+    assert _get(client, f"/r/{token}/9").status_code == 404  # not on the 1-7 scale
 
 
 def test_unknown_malformed_and_expired_links_are_friendly(client, session, survey_link):

@@ -132,8 +132,10 @@ def test_a_year_of_answers(session, seeded):
     week1 = [r for r in responses if r.invitation.milestone == "week1"]
     assert week1 and all(r.scale == "effort" and 1 <= r.score <= 7 for r in week1)
     assert any(r.success_definition for r in week1)
-    later = [r for r in responses if r.invitation.milestone in ("day30", "day90")]
-    assert later and all(r.scale == "nps" for r in later)
+    later = [r for r in responses if r.invitation.milestone in ("day30", "day90", "renewal")]
+    # They were asked how close they are to their goal: not NPS, never counted as NPS.
+    assert later and all(r.scale == "closeness" for r in later)
+    assert {r.category for r in later} <= {"on_track", "partway", "off_track"}
 
 
 def test_segments_differ_and_one_region_dips(session, seeded):
