@@ -55,7 +55,7 @@ def build_scheduler(
             _safe_run,
             "interval",
             seconds=every,
-            args=(app, job.name, every),
+            args=(app, job.name) if every == job.every_seconds else (app, job.name, every),
             id=job.name,
             name=job.description,
             coalesce=True,

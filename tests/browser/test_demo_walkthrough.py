@@ -76,11 +76,21 @@ def test_the_readme_walk_through(app, session, live_server, browser):
     assert csm.get_by_text(COMMENT).first.is_visible()
     assert csm.get_by_label("Reply to").input_value().startswith("Hi Dana,")
 
-    # The lead sees Metrics and the Huddle pack of the team, both with something in them.
+    # The lead leads csm1's team: Team, Metrics and the Huddle pack all have something in them.
     lead = sign_in(browser, live_server, "lead@demo.example")
+    lead.get_by_role("navigation").get_by_role("link", name="Team").click()
+    team_rows = lead.locator("tbody tr").count()
+    assert lead.get_by_role("link", name=task.title).is_visible()
     lead.get_by_role("navigation").get_by_role("link", name="Metrics").click()
     assert lead.locator("table tbody tr").count() >= 1
     assert "No tasks in this range" not in lead.locator("main").inner_text()
     lead.get_by_role("navigation").get_by_role("link", name="Huddle").click()
     assert "Customer Success EMEA" in lead.locator("main").inner_text()
     assert lead.locator("article.verbatim").count() >= 1
+
+    # The department head sees every Customer Success team's tasks and their figures.
+    head = sign_in(browser, live_server, "head@demo.example")
+    head.get_by_role("navigation").get_by_role("link", name="Team").click()
+    assert head.locator("tbody tr").count() > team_rows
+    head.get_by_role("navigation").get_by_role("link", name="Metrics").click()
+    assert "No tasks in this range" not in head.locator("main").inner_text()

@@ -98,7 +98,7 @@ def test_every_persona_the_readme_names_sees_a_non_empty_view(session, seeded):
     everyone, everyone_total = queue.queue(session, user=head, view="team", now=NOW)
     assert everyone_total > team_total
     assert metrics.close_the_loop(session, start=start, end=end, now=NOW).as_dict()["csms"]
-    assert queue.queue(session, user=admin, view="team", now=NOW)[1] == everyone_total
+    assert queue.queue(session, user=admin, view="team", now=NOW)[1] >= everyone_total
     assert overview.nps_overview(session, now=NOW)["region"]
 
 
