@@ -685,7 +685,6 @@ def _quarter(day: date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
 
 
-
 def _previous_quarter(year: int, q: int) -> tuple[int, int]:
     return (year, q - 1) if q > 1 else (year - 1, 4)
 
@@ -966,7 +965,6 @@ def _message(direction: str, kind: str, channel: str, body: str, at: datetime) -
     body = body.replace("{product}", PRODUCT)
     return {"direction": direction, "kind": kind, "channel": channel, "body": body,
             "created_at": at}  # fmt: skip
-
 
 
 def _anniversary(day: date, years: int) -> date:

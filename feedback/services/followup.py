@@ -366,9 +366,7 @@ def create_followups(
     minutes (the customer closed the tab after clicking a score). `since` leaves out answers
     before it (the demo replays its last month; older answers are history, not work)."""
     now = now or datetime.now(UTC)
-    query = (
-        select(Response).where(_settled(now, since)).order_by(Response.answered_at, Response.id)
-    )
+    query = select(Response).where(_settled(now, since)).order_by(Response.answered_at, Response.id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Response)
     responses = list(session.scalars(query))

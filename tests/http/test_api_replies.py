@@ -72,8 +72,11 @@ def test_the_api_sends_exactly_the_given_text(app, session, client, api_headers,
         f"/api/v1/responses/{response.id}/replies", json={"body": body}, headers=api_headers("csm")
     )
     assert answer.status_code == 201, answer.get_json()
-    email = session.query(OutboxEmail).filter_by(invitation_id=response.invitation_id).filter(
-        OutboxEmail.kind == "reply"
-    ).one()
+    email = (
+        session.query(OutboxEmail)
+        .filter_by(invitation_id=response.invitation_id)
+        .filter(OutboxEmail.kind == "reply")
+        .one()
+    )
     assert email.content.text == body
     assert email.content.html.count("Hi Sam") == 1

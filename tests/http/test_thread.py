@@ -236,9 +236,7 @@ def test_a_reply_without_greeting_goes_out_without_one(
     assert "Nathan" not in email.content.html and "Clara" not in email.content.html
 
 
-def test_the_greeting_is_in_the_customers_language(
-    client, session, make_contact, make_user, login
-):
+def test_the_greeting_is_in_the_customers_language(client, session, make_contact, make_user, login):
     invitation, response, _ = start_conversation(session, make_contact, name="Lukas Weber")
     invitation.locale = "de"
     session.commit()

@@ -38,8 +38,8 @@ def test_every_date_is_in_order_and_nothing_happens_after_now(session, seeded):
     assert len(rows) == session.scalar(select(func.count()).select_from(Task)) >= 30
     for task, response in rows:
         # A task follows the answer it is about, within the job's few minutes.
-        assert response.answered_at < task.created_at <= response.confirmed_at + timedelta(
-            minutes=6
+        assert (
+            response.answered_at < task.created_at <= response.confirmed_at + timedelta(minutes=6)
         )
         assert task.created_at < task.due_at and task.created_at < NOW
         if task.first_contact_at is not None:
