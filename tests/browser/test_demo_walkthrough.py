@@ -47,7 +47,7 @@ def test_the_readme_walk_through(app, session, live_server, browser):
     # Open Dev mailbox and click a score, as the customer.
     admin.get_by_role("navigation").get_by_role("link", name="Dev mailbox").click()
     row = admin.locator("tbody tr", has_text=demo.TRY_ME)
-    assert row.count() == 1  # the demo sent nobody else anything
+    assert row.count() == 1  # one email to Dana: Send now invites once
     row.get_by_role("link").click()
     link = admin.frame_locator("iframe.mail-frame").get_by_role("link", name="3", exact=True)
     customer = browser.new_context(viewport=LAPTOP).new_page()
