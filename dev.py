@@ -26,6 +26,16 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 PG_URL = os.environ.get("FEEDBACK_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_TEST_DB = "feedback_test"
+# The demo's in-process scheduler follows an answer up and sends an email within seconds, so
+# the README's walk-through shows each step while one watches.
+DEMO_SERVE = (
+    "serve",
+    "--with-worker",
+    "--every",
+    "create-followups=5",
+    "--every",
+    "deliver-email=5",
+)
 
 
 def say(message: str) -> None:
@@ -66,11 +76,7 @@ def demo() -> None:
     say("loading demo data (skipped when the database already has data)")
     flask("seed-demo", "--if-empty", env=env)
     say("serving on http://127.0.0.1:5000 with the scheduler in-process (Ctrl+C stops)")
-    os.execve(
-        BIN / "flask",
-        [str(BIN / "flask"), "--app", "wsgi", "serve", "--with-worker"],
-        env,
-    )
+    os.execve(BIN / "flask", [str(BIN / "flask"), "--app", "wsgi", *DEMO_SERVE], env)
 
 
 def postgres_answers() -> bool:

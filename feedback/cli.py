@@ -129,13 +129,25 @@ def worker() -> None:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @click.option("--with-worker", is_flag=True, help="Also run the scheduler in this process.")
-def serve(host: str, port: int, with_worker: bool) -> None:
+@click.option(
+    "--every",
+    multiple=True,
+    metavar="JOB=SECONDS",
+    help="Run JOB at this interval instead of its own (with --with-worker; the demo's).",
+)
+def serve(host: str, port: int, with_worker: bool, every: tuple[str, ...]) -> None:
     """Serve the app for local use, optionally with the scheduler in-process (the demo)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if with_worker:
-        from jobs.worker import build_scheduler
+        from jobs.worker import build_scheduler, parse_intervals
 
-        build_scheduler(app, background=True).start()
+        try:
+            intervals = parse_intervals(every)
+        except ValueError as exc:
+            fail(str(exc))
+        build_scheduler(app, background=True, intervals=intervals).start()
+    elif every:
+        fail("--every needs --with-worker: without it no job runs in this process.")
     from werkzeug.serving import run_simple
 
     # Flask's app.run() refuses to block a CLI command, so serve with Werkzeug directly.

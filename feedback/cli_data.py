@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -121,7 +121,7 @@ def seed_demo(seed: int, reset: bool, if_empty: bool) -> None:
     started = time.perf_counter()
     try:
         with db.transaction() as session:
-            result = demo.seed(session, seed=seed, today=date.today(), reset=reset)
+            result = demo.seed(session, seed=seed, now=datetime.now(UTC), reset=reset)
     except demo.DatabaseNotEmpty as exc:
         if if_empty:
             click.echo("The database already has data; demo data not loaded again.")

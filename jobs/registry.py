@@ -229,14 +229,23 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def slot_for(job: Job, now: datetime) -> datetime:
-    """The start of the interval `now` falls in: the same for every scheduler process."""
+def slot_for(job: Job, now: datetime, every_seconds: int | None = None) -> datetime:
+    """The start of the interval `now` falls in: the same for every scheduler process.
+
+    `every_seconds` is the interval the scheduler really uses when it overrides the job's
+    (the demo runs create-followups every few seconds); slots are counted in it."""
+    every = every_seconds or job.every_seconds
     epoch = int(now.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % job.every_seconds, UTC)
+    return datetime.fromtimestamp(epoch - epoch % every, UTC)
 
 
 def run_job(
-    app: Flask, name: str, *, now: datetime | None = None, manual: bool = False
+    app: Flask,
+    name: str,
+    *,
+    now: datetime | None = None,
+    manual: bool = False,
+    every_seconds: int | None = None,
 ) -> dict[str, Any] | None:
     """Run one slot of a job; None when another process already ran (or runs) that slot.
 
@@ -245,7 +254,7 @@ def run_job(
     """
     job = JOBS[name]
     now = now or datetime.now(UTC)
-    slot = slot_for(job, now)
+    slot = slot_for(job, now, every_seconds)
     if manual:
         slot = now if now != slot else now + timedelta(microseconds=1)
     with app.app_context():

@@ -125,7 +125,11 @@ class _WithThread:
 
 class ReplySchema(Schema):
     body = fields.String(
-        required=True, metadata={"description": "Plain text, up to 10,000 characters"}
+        required=True,
+        metadata={
+            "description": "Plain text, up to 10,000 characters. The email carries exactly "
+            "this text: no greeting or signature is added, so include them."
+        },
     )
 
 
@@ -137,7 +141,10 @@ class ResponseReplies(MethodView):
     @blp.alt_response(404, schema=ApiErrorSchema)
     @blp.alt_response(422, schema=ApiErrorSchema)
     def post(self, data: dict[str, Any], response_id: int) -> Any:
-        """Reply to the customer in this response's thread; emailed through the outbox."""
+        """Reply to the customer in this response's thread; emailed through the outbox.
+
+        The email's body is the given text as is: nothing is added to it.
+        """
         from flask import current_app
 
         from feedback.services import conversation

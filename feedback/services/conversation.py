@@ -356,6 +356,27 @@ def _address(mail_from: str) -> str:
     return mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
 
 
+def reply_draft(session: Session, response_id: int, user: User) -> str:
+    """What the reply box starts with: the greeting and the signature, with room between.
+
+    The email carries exactly what the CSM sends, nothing added, so the composer shows the
+    greeting (in the customer's language) and the signature as editable text rather than
+    the email adding them out of sight (which made "Hi Nathan, Hi Nathan,").
+    """
+    response = session.get(Response, response_id)
+    if response is None:
+        raise NotFound("There is no such response.")
+    invitation, contact = response.invitation, response.contact
+    first = (contact.name or "").split(" ")[0]
+    greeting = words_for(invitation.locale or "en")["greeting"]
+    hello = f"{greeting} {first}," if first else f"{greeting},"
+    return f"{hello}\n\n\n\n{user.name}\n{invitation.program.sender_name}"
+
+
+def _normalised(text: str) -> str:
+    return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+
 def reply_as_staff(
     session: Session,
     config: Mapping[str, Any],
@@ -366,6 +387,9 @@ def reply_as_staff(
 ) -> Message:
     """A CSM answers a customer: the thread message and its email, in one transaction.
 
+    The email's body is exactly `body` (line endings and surrounding blank space aside):
+    no greeting or signature is added, so what the composer showed is what the customer
+    reads. The reply box is prefilled with reply_draft(); sending it untouched is refused.
     The email's Reply-To carries a new reply token (stored hashed); the raw token lives only
     in the outbox row's substitutions, as for invitations.
     """
@@ -374,6 +398,11 @@ def reply_as_staff(
     response = session.get(Response, response_id)
     if response is None:
         raise NotFound("There is no such response.")
+    if _normalised(text) == _normalised(reply_draft(session, response_id, user)):
+        raise InvalidInput(
+            "Write your message between the greeting and the signature before sending.",
+            {"body": ["The reply holds only the greeting and the signature."]},
+        )
     invitation = response.invitation
     contact = response.contact
     if contact.bounced or contact.spam_reported:
@@ -399,12 +428,8 @@ def reply_as_staff(
         from_name=f"{user.name} ({invitation.program.sender_name})",
         reply_to=f"reply+{REPLY_TOKEN}@{config['INBOUND_DOMAIN']}",
         locale=locale,
-        t=words_for(locale),
         paragraphs=[p.strip("\n") for p in text.split("\n\n") if p.strip()],
         body=text,
-        customer_name=(contact.name or "").split(" ")[0] or None,
-        staff_name=user.name,
-        sender_name=invitation.program.sender_name,
     )
     in_reply_to = session.scalar(
         select(InboundEmail.email_message_id)

@@ -1,7 +1,9 @@
 """A demo tenant: teams, staff, 40 accounts, 300 contacts and a year of survey answers.
 
 Deterministic for a seed: every choice comes from one random.Random(seed), walked in a fixed
-order, and every date is counted back from the `today` passed in. Only the survey tokens are
+order, and every date is counted back from the `now` passed in (the moment the demo is
+loaded, so its last answers are from minutes ago and its open tasks are due in the coming
+days). Only the survey tokens are
 truly random (they are credentials; their hashes are all that is stored).
 
 Customers get `.example` addresses (RFC 2606), so a worker started beside the demo can never
@@ -40,7 +42,7 @@ from feedback.models import (
     Team,
     User,
 )
-from feedback.services import analytics, customers, followup, org
+from feedback.services import customers, demo_followup, org
 from feedback.services.errors import Conflict
 from feedback.tokens import hash_token, new_token
 
@@ -53,6 +55,7 @@ ACCOUNTS = 40
 CONTACTS = 300
 RESPONSE_RATE = 0.45
 COMMENT_RATE = 0.6
+NPS_CADENCE_DAYS = 90
 DIP_REGION = "Americas"  # its last full quarter dips: the incident the demo tells a story about
 
 TEAMS = (
@@ -66,7 +69,8 @@ STAFF = (
     ("csm1@demo.example", "Clara Schmidt", "csm", "Customer Success EMEA"),
     ("csm2@demo.example", "Marcus Johnson", "csm", "Customer Success Americas"),
     ("csm3@demo.example", "Priya Nair", "csm", "Customer Success Americas"),
-    ("lead@demo.example", "Sofia Rossi", "team_lead", "Support"),
+    # The lead leads csm1's team, so the quick start's lead sees that team's queue and huddle.
+    ("lead@demo.example", "Sofia Rossi", "team_lead", "Customer Success EMEA"),
     ("head@demo.example", "Daniel Okafor", "department_head", "Customer Success EMEA"),
 )
 OWNER_BY_REGION = {
@@ -369,7 +373,8 @@ class SeedResult:
             lines.append(self.dip)
         if self.tasks:
             lines.append(
-                f"Follow-up: {self.tasks} tasks from the last weeks' answers, in the CSM queue."
+                f"Follow-up: {self.tasks} tasks from the last month's answers; the open ones "
+                "are in the CSM queues, most due in the coming days."
             )
         return lines
 
@@ -385,14 +390,18 @@ def _category(scale: str, score: int) -> str:
 # ---------------------------------------------------------------- the entry point
 
 
-def seed(session: Session, *, seed: int, today: date, reset: bool = False) -> SeedResult:
-    """Build the demo tenant in the caller's transaction; the caller commits."""
+def seed(session: Session, *, seed: int, now: datetime, reset: bool = False) -> SeedResult:
+    """Build the demo tenant in the caller's transaction; the caller commits.
+
+    `now` is the demo's present: nothing in it happens later, and the same seed and `now`
+    give the same data."""
     rng = random.Random(seed)
     result = SeedResult(seed=seed)
     if reset:
         result.deleted = delete_demo(session)
     _refuse_if_not_empty(session, reset)
-    end = datetime.combine(today, time(), UTC)  # nothing in the demo happens after this
+    end = now.astimezone(UTC)  # nothing in the demo happens after this
+    today = end.date()
 
     teams = [
         org.create_team(session, {"name": n, "department": d, "timezone": tz}) for n, d, tz in TEAMS
@@ -407,7 +416,10 @@ def seed(session: Session, *, seed: int, today: date, reset: bool = False) -> Se
     customers.upsert_accounts(session, accounts, all_or_nothing=True)
     contacts = _contact_rows(rng, accounts, today)
     # One customer is never surveyed, so "Send now" in the quick start always finds them willing.
-    contacts[0].update(email=TRY_ME, name="Dana Demo", unsubscribed=False, bounced=False)
+    # Their account is EMEA's, so the follow-up of their answer lands in csm1's queue.
+    contacts[0].update(
+        email=TRY_ME, name="Dana Demo", locale="en", unsubscribed=False, bounced=False
+    )
     customers.upsert_contacts(session, contacts, all_or_nothing=True)
     programs = _programs(session)
 
@@ -418,16 +430,14 @@ def seed(session: Session, *, seed: int, today: date, reset: bool = False) -> Se
         )
     }
     account_of = {row["external_id"]: row for row in accounts}
-    ranks: Counter[str] = Counter()
-    people = []
-    for row in contacts:
-        key = row["account_external_id"]
-        people.append(_Person(by_email[row["email"]], account_of[key], row, ranks[key]))
-        ranks[key] += 1
+    people = [
+        _Person(by_email[row["email"]], account_of[row["account_external_id"]], row)
+        for row in contacts
+    ]
     history = _History(rng, end, programs, people)
     history.build()
     history.write(session)
-    result.tasks = _analyse_and_follow_up(session, end)
+    result.tasks = demo_followup.follow_up(session, rng, end)
 
     result.counts.update(
         teams=len(teams),
@@ -448,20 +458,6 @@ def seed(session: Session, *, seed: int, today: date, reset: bool = False) -> Se
 
 
 TRY_ME = "dana.demo@northwind-logistics.example"  # the first demo company's domain
-FOLLOW_UP_RUNS_DAYS = (21, 14, 7, 0)  # as if the follow-up job had run on these days before
-
-
-def _analyse_and_follow_up(session: Session, end: datetime) -> int:
-    """Tag the comments with the default themes and let the default playbooks create the
-    last weeks' follow-up tasks, so the CSM queue has work (some of it overdue) on day one."""
-    analytics.seed_taxonomy(session)
-    taxonomy = analytics.load_taxonomy(session)
-    for response in session.scalars(select(Response).where(Response.comment.is_not(None))):
-        analytics.analyze_response(session, response, taxonomy)
-    tasks = 0
-    for days in FOLLOW_UP_RUNS_DAYS:
-        tasks += followup.create_followups(session, end - timedelta(days=days))["tasks"]
-    return tasks
 
 
 def _refuse_if_not_empty(session: Session, reset: bool) -> None:
@@ -537,6 +533,9 @@ def _domain(company: str) -> str:
 def _account_rows(rng: random.Random, today: date) -> list[dict[str, Any]]:
     segments = [seg for seg, n in SEGMENTS.items() for _ in range(n)]
     rng.shuffle(segments)
+    # The first company (the quick start's customer) is EMEA's: csm1 owns it.
+    first_emea = next(i for i, (_, region) in enumerate(segments) if region == "EMEA")
+    segments[0], segments[first_emea] = segments[first_emea], segments[0]
     rows = []
     for number, ((name, industry), (plan, region)) in enumerate(
         zip(COMPANIES, segments, strict=True), start=1
@@ -648,7 +647,7 @@ def _programs(session: Session) -> dict[str, SurveyProgram]:
         product_name=PRODUCT,
         sender_name="Customer Success",
         audience={},
-        cadence_days=90,
+        cadence_days=NPS_CADENCE_DAYS,
         triggers=[],
         content=CONTENT["nps"],
         description="Every customer contact, once a quarter: how likely to recommend us.",
@@ -678,15 +677,10 @@ class _Person:
     contact: Contact
     account: dict[str, Any]
     row: dict[str, Any]
-    rank: int  # 0 for the account's first contact, 1 for the next ...
 
 
 def _quarter(day: date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
-
-
-def _quarter_start(year: int, q: int) -> date:
-    return date(year, 3 * (q - 1) + 1, 1)
 
 
 def _previous_quarter(year: int, q: int) -> tuple[int, int]:
@@ -730,7 +724,10 @@ class _History:
     def _person(self, person: _Person) -> None:
         rng, row = self.rng, person.row
         engagement = rng.uniform(0.45, 1.55)
-        phase = rng.random()
+        # Days since their last relationship survey: under half a cadence, so the dispatcher
+        # finds nobody due on the demo's first morning (cadence.is_due) and the next waves
+        # come one contact at a time over the following weeks, not 100 emails at once.
+        since_last = rng.randint(1, NPS_CADENCE_DAYS // 2 - 1)
         stop = self.end
         if row["unsubscribed"]:
             stop = self.start + timedelta(days=rng.randint(30, 330))
@@ -748,33 +745,30 @@ class _History:
                         trigger["question"],
                     )
                 )
-        if person.rank < 3:  # an account's first three contacts are asked before renewal
-            for renewal in (
-                person.account["renewal_date"],
-                _anniversary(person.account["renewal_date"], -1),
-            ):
-                due = renewal - timedelta(days=60)
-                if due > person.account["customer_since"]:
-                    sends.append(
-                        (
-                            self._at(person, due),
-                            "onboarding",
-                            f"renewal:{renewal.isoformat()}",
-                            "renewal",
-                            "closeness",
-                        )
+        # Every contact of the account is asked before renewal, as the dispatcher does.
+        for renewal in (
+            person.account["renewal_date"],
+            _anniversary(person.account["renewal_date"], -1),
+        ):
+            due = renewal - timedelta(days=60)
+            if due > person.account["customer_since"]:
+                sends.append(
+                    (
+                        self._at(person, due),
+                        "onboarding",
+                        f"renewal:{renewal.isoformat()}",
+                        "renewal",
+                        "closeness",
                     )
+                )
         onboarding_days = [at for at, *_ in sends]
-        year, q = _quarter(self.start.date())
-        for _ in range(6):
-            begins = _quarter_start(year, q)
-            length = (_quarter_start(*(_next_quarter(year, q))) - begins).days
-            day = begins + timedelta(days=int(phase * length))
+        day = self.end.date() - timedelta(days=since_last)
+        while day >= self.start.date():
             at = self._at(person, day)
             near = any(abs((at - other).days) < 30 for other in onboarding_days)
             if day >= signed_up + timedelta(days=14) and not near:
-                sends.append((at, "nps", f"{year}-Q{q}", None, "nps"))
-            year, q = _next_quarter(year, q)
+                sends.append((at, "nps", f"{day.isoformat()}/{NPS_CADENCE_DAYS}d", None, "nps"))
+            day -= timedelta(days=NPS_CADENCE_DAYS)
         sends = sorted(s for s in sends if self.start <= s[0] < stop)
         for index, (at, program, wave, milestone, scale) in enumerate(sends):
             bounced = row["bounced"] and index == len(sends) - 1
@@ -830,8 +824,8 @@ class _History:
         reminder = at + timedelta(days=3)
         if not bounced and (answered is None or answered > reminder) and reminder < self.end:
             invitation["reminded_at"] = reminder
-        if answered is None or answered >= self.end:
-            return
+        if answered is None or answered + timedelta(hours=1) >= self.end:
+            return  # its confirmation and comment would come after the demo's present
         invitation["responded_at"] = answered
         score = self._score(person, at, scale, milestone)
         category = _category(scale, score)
@@ -972,10 +966,6 @@ def _message(direction: str, kind: str, channel: str, body: str, at: datetime) -
     body = body.replace("{product}", PRODUCT)
     return {"direction": direction, "kind": kind, "channel": channel, "body": body,
             "created_at": at}  # fmt: skip
-
-
-def _next_quarter(year: int, q: int) -> tuple[int, int]:
-    return (year, q + 1) if q < 4 else (year + 1, 1)
 
 
 def _anniversary(day: date, years: int) -> date:

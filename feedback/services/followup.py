@@ -349,20 +349,24 @@ def _title(
     return f"{TYPE_LABELS.get(task_type, task_type)}: {who}{at} scored {response.score}"[:300]
 
 
-def _settled(now: datetime) -> Any:
+def _settled(now: datetime, since: datetime | None = None) -> Any:
     return and_(
         Response.score.is_not(None),
-        Response.answered_at >= now - LOOKBACK,
+        Response.answered_at >= max(now - LOOKBACK, since or now - LOOKBACK),
+        Response.answered_at <= now,  # a run at `now` never follows up a later answer
         or_(Response.status == "confirmed", Response.answered_at <= now - SETTLE_AFTER),
         ~exists().where(Task.response_id == Response.id),
     )
 
 
-def create_followups(session: Session, now: datetime | None = None) -> dict[str, int]:
+def create_followups(
+    session: Session, now: datetime | None = None, *, since: datetime | None = None
+) -> dict[str, int]:
     """Tasks for every settled response that has none: confirmed, or provisional for 30
-    minutes (the customer closed the tab after clicking a score)."""
+    minutes (the customer closed the tab after clicking a score). `since` leaves out answers
+    before it (the demo replays its last month; older answers are history, not work)."""
     now = now or datetime.now(UTC)
-    query = select(Response).where(_settled(now)).order_by(Response.answered_at, Response.id)
+    query = select(Response).where(_settled(now, since)).order_by(Response.answered_at, Response.id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Response)
     responses = list(session.scalars(query))

@@ -105,6 +105,9 @@ def overdue() -> Any:
 def _task_page(task_id: int, status: int = 200, **form: Any) -> Any:
     detail = tasks_queue.task_detail(db.session(), task_id, _me())
     form.setdefault("errors", {})
+    if "draft" not in form and detail.task.response_id is not None:
+        # The reply box shows the greeting and signature the email will carry, editable.
+        form["draft"] = conversation.reply_draft(db.session(), detail.task.response_id, _me())
     form.setdefault("draft", "")
     form.setdefault("close", {})
     form.setdefault("comment", "")

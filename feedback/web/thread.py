@@ -18,9 +18,12 @@ bp = Blueprint("thread", __name__)
 STAFF_ROLES = ("csm", "team_lead", "department_head", "admin")
 
 
-def _page(response_id: int, draft: str = "", errors: dict[str, list[str]] | None = None,
-          status: int = 200, message: str = "") -> Any:  # fmt: skip
+def _page(response_id: int, draft: str | None = None,
+          errors: dict[str, list[str]] | None = None, status: int = 200,
+          message: str = "") -> Any:  # fmt: skip
     thread = conversation.get_thread(db.session(), response_id)
+    if draft is None:  # the composer shows the greeting and signature the email will carry
+        draft = conversation.reply_draft(db.session(), response_id, current_user)
     shown = analytics.exposure(thread.response)
     spans = [
         (span["start"], span["end"], theme["name"])

@@ -63,3 +63,20 @@ def test_an_empty_reply_is_refused_and_nothing_is_sent(
         "/api/v1/responses/999999/replies", json={"body": "Hi"}, headers=api_headers("csm")
     )  # noqa: E501
     assert missing.status_code == 404
+
+
+def test_the_api_sends_exactly_the_given_text(app, session, client, api_headers, make_contact):
+    response = _response(app, session, make_contact)
+    body = "Hi Sam,\n\nSorry about the wait. Can we call you?\n\nChris"
+    answer = client.post(
+        f"/api/v1/responses/{response.id}/replies", json={"body": body}, headers=api_headers("csm")
+    )
+    assert answer.status_code == 201, answer.get_json()
+    email = (
+        session.query(OutboxEmail)
+        .filter_by(invitation_id=response.invitation_id)
+        .filter(OutboxEmail.kind == "reply")
+        .one()
+    )
+    assert email.content.text == body
+    assert email.content.html.count("Hi Sam") == 1

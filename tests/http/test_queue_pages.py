@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 
@@ -150,6 +151,19 @@ def test_reply_from_the_task_page_goes_to_the_thread_and_the_outbox(client, sess
     assert sent.author_user_id == desk["csm"].id and sent.body == "Sorry Dana, fixing it."
     assert session.get(OutboxEmail, sent.outbox_email_id).to_email == desk["contact"].email
     assert "Sorry Dana, fixing it." in html(client.get(f"/tasks/{desk['task'].id}"))
+
+
+def test_the_task_reply_box_shows_what_the_email_will_say(client, session, login, desk):
+    login(desk["csm"])
+    page = html(client.get(f"/tasks/{desk['task'].id}"))
+    box = re.search(r'<textarea id="reply-body"[^>]*>(.*?)</textarea>', page, re.S)
+    sender = desk["response"].invitation.program.sender_name
+    assert box and unescape(box.group(1)) == f"Hi Dana,\n\n\n\nCasey\n{sender}"
+    typed = f"Hi Dana,\n\nFixing the export today.\n\nCasey\n{sender}"
+    client.post(f"/tasks/{desk['task'].id}/reply", data={"body": typed})
+    sent = session.query(Message).filter_by(invitation_id=desk["response"].invitation_id,
+                                            kind="reply").one()  # fmt: skip
+    assert session.get(OutboxEmail, sent.outbox_email_id).content.text == typed
 
 
 def test_an_empty_reply_is_refused_and_what_was_typed_kept(client, login, desk):

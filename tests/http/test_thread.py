@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -89,7 +90,7 @@ def test_csm_reply_round_trip(client, session, make_contact, make_user, login):
     stored = session.query(ReplyToken).filter_by(invitation_id=invitation.id).one()
     assert stored.token_hash == hash_token(raw_token) and stored.token_hash != raw_token
     assert "&lt;script&gt;" in email.content.html and XSS not in email.content.html
-    assert "We fixed the export" in email.content.text and "Chris Success" in email.content.text
+    assert email.content.text == f"Thanks Maria!\n\nWe fixed the export {XSS}."  # as typed
     assert email.content.subject == "Re: How are we doing?"
 
     # The customer answers the CSM's email: it threads into the same conversation.
@@ -198,3 +199,62 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
     assert "negative" in page
     assert "<mark" in page and "&lt;b&gt;again&lt;/b&gt;" in page
     assert "Score and comment disagree" in page
+
+
+def _textarea(page: str, name: str = "body") -> str:
+    match = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', page, re.S)
+    assert match, "no reply box in the page"
+    return html.unescape(match.group(1))
+
+
+def test_the_composer_shows_greeting_and_signature_and_the_email_is_what_was_typed(
+    client, session, make_contact, make_user, login
+):
+    invitation, response, _ = start_conversation(session, make_contact, name="Nathan Reid")
+    csm = make_user("csm", name="Clara Schmidt")
+    login(csm)
+    page = client.get(f"/responses/{response.id}/thread").get_data(as_text=True)
+    sender = invitation.program.sender_name
+    assert _textarea(page) == f"Hi Nathan,\n\n\n\nClara Schmidt\n{sender}"
+
+    typed = f"Hi Nathan,\n\nThe export is fixed.\nTry it again?\n\nClara Schmidt\n{sender}"
+    answer = client.post(f"/responses/{response.id}/thread", data={"body": typed})
+    assert answer.status_code == 302
+    sent = _thread(session, invitation.id)[-1]
+    email = session.get(OutboxEmail, sent.outbox_email_id)
+    assert email.content.text == typed == sent.body
+    assert email.content.text.count("Hi Nathan") == 1
+    assert email.content.html.count("Hi Nathan") == 1  # no doubled greeting in either part
+    assert email.content.html.count("Clara Schmidt") == 1
+    assert "The export is fixed.<br>Try it again?" in email.content.html
+
+
+def test_a_reply_without_greeting_goes_out_without_one(
+    client, session, make_contact, make_user, login
+):
+    invitation, response, _ = start_conversation(session, make_contact, name="Nathan Reid")
+    login(make_user("csm", name="Clara Schmidt"))
+    client.post(f"/responses/{response.id}/thread", data={"body": "Fixed now."})
+    email = session.get(OutboxEmail, _thread(session, invitation.id)[-1].outbox_email_id)
+    assert email.content.text == "Fixed now."
+    assert "Nathan" not in email.content.html and "Clara" not in email.content.html
+
+
+def test_the_greeting_is_in_the_customers_language(client, session, make_contact, make_user, login):
+    invitation, response, _ = start_conversation(session, make_contact, name="Lukas Weber")
+    invitation.locale = "de"
+    session.commit()
+    login(make_user("csm", name="Clara Schmidt"))
+    page = client.get(f"/responses/{response.id}/thread").get_data(as_text=True)
+    assert _textarea(page).startswith("Hallo Lukas,\n")
+
+
+def test_sending_the_untouched_draft_is_refused(client, session, make_contact, make_user, login):
+    invitation, response, _ = start_conversation(session, make_contact, name="Nathan Reid")
+    login(make_user("csm", name="Clara Schmidt"))
+    page = client.get(f"/responses/{response.id}/thread").get_data(as_text=True)
+    answer = client.post(f"/responses/{response.id}/thread", data={"body": _textarea(page)})
+    assert answer.status_code == 422
+    assert "between the greeting and the signature" in answer.get_data(as_text=True)
+    assert session.query(OutboxEmail).count() == 0
+    assert [m.kind for m in _thread(session, invitation.id)] == ["invitation"]

@@ -21,7 +21,8 @@ from feedback.models import (
 )
 from feedback.services import demo, org
 
-TODAY = date(2026, 3, 10)
+NOW = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # a Tuesday afternoon
+TODAY = NOW.date()
 
 
 def count(session, model) -> int:
@@ -30,7 +31,7 @@ def count(session, model) -> int:
 
 @pytest.fixture
 def seeded(session):
-    result = demo.seed(session, seed=11, today=TODAY)
+    result = demo.seed(session, seed=11, now=NOW)
     session.commit()
     return result
 
@@ -102,7 +103,7 @@ def test_the_programs(session, seeded):
 
 
 def test_a_year_of_answers(session, seeded):
-    end = datetime(2026, 3, 10, tzinfo=UTC)
+    end = NOW
     invitations = session.scalars(select(Invitation)).all()
     sent = [i.sent_at for i in invitations]
     assert min(sent) >= end - timedelta(days=365) and max(sent) < end
@@ -110,8 +111,15 @@ def test_a_year_of_answers(session, seeded):
     assert all(i.expires_at == i.sent_at + timedelta(days=30) for i in invitations)
     assert len({i.token_hash for i in invitations}) == len(invitations)
     assert all(len(i.token_hash) == 64 for i in invitations)
-    nps_waves = {i.wave_key for i in invitations if i.milestone is None}
-    assert {"2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"} <= nps_waves
+    nps = [i for i in invitations if i.milestone is None]
+    # Named like the dispatcher's waves, after the contact's local day of sending.
+    assert all(
+        i.wave_key.endswith("/90d")
+        and abs((date.fromisoformat(i.wave_key[:10]) - i.sent_at.date()).days) <= 1
+        for i in nps
+    )
+    quarters = {(i.sent_at.year, (i.sent_at.month - 1) // 3) for i in nps}
+    assert {(2025, 1), (2025, 2), (2025, 3), (2026, 0)} <= quarters  # every quarter asked
 
     responses = session.scalars(select(Response)).all()
     rate = len(responses) / len(invitations)
@@ -182,13 +190,13 @@ def test_conversations_hold_the_invitation_the_score_and_the_comment(session, se
 
 
 def test_same_seed_same_data(session):
-    demo.seed(session, seed=3, today=TODAY)
+    demo.seed(session, seed=3, now=NOW)
     session.commit()
     first = snapshot(session)
-    demo.seed(session, seed=3, today=TODAY, reset=True)
+    demo.seed(session, seed=3, now=NOW, reset=True)
     session.commit()
     assert snapshot(session) == first
-    demo.seed(session, seed=4, today=TODAY, reset=True)
+    demo.seed(session, seed=4, now=NOW, reset=True)
     session.commit()
     other = snapshot(session)
     assert other["counts"]["Contact"] == 300
@@ -205,7 +213,7 @@ def test_demo_admin_can_sign_in(session, seeded):
 def test_refuses_to_write_beside_existing_data(session, make_contact):
     make_contact()
     with pytest.raises(demo.DatabaseNotEmpty) as caught:
-        demo.seed(session, seed=1, today=TODAY)
+        demo.seed(session, seed=1, now=NOW)
     assert "1 contacts" in caught.value.message
 
 

@@ -173,6 +173,8 @@ def test_every_job_a_module_speaks_of_is_registered_and_scheduled(app):
     scheduled = {job.id for job in build_scheduler(app, background=True).get_jobs()}
     missing = {name: where for name, where in mentioned.items() if name not in scheduled}
     assert missing == {}, f"jobs mentioned but never scheduled: {missing}"
+
+
 @pytest.mark.parametrize(
     ("seconds", "words"),
     [(15, "every 15 seconds"), (60, "every minute"), (900, "every 15 minutes"),
