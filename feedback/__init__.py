@@ -22,8 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback import api, cli, db, errors
     from feedback import config as settings
     from feedback.extensions import csrf, limiter
-    from feedback.web import register_blueprints
-    from feedback.web import input_policy
+    from feedback.web import input_policy, register_blueprints
     from feedback.web.access import enforce_access
     from feedback.web.auth import login_manager
 

@@ -14,7 +14,6 @@ from marshmallow import Schema, fields, validate
 
 from feedback.web.access import api_error
 
-
 MAX_PAGE = 100_000
 
 
