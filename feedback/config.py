@@ -43,7 +43,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # None refuses every inbound post.
         "INBOUND_SECRET": None,
         "RATELIMIT_STORAGE_URI": "memory://",
-        "LOGIN_RATE_LIMIT": "10 per minute",
+        # Failed sign-ins: per account (then locked, unlock link emailed) and per address.
+        "LOGIN_ACCOUNT_LIMIT": "5 per 15 minutes",
+        "LOGIN_ADDRESS_LIMIT": "50 per 15 minutes",
         "API_MAX_BULK": 10_000,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

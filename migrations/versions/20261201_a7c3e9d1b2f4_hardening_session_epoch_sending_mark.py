@@ -1,0 +1,36 @@
+"""hardening: users.session_epoch (end every session) and outbox_emails.sending_at (the mark)
+
+Revision ID: a7c3e9d1b2f4
+Revises: 686ef833851d
+Create Date: 2026-12-01 15:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import feedback.db
+
+revision: str = 'a7c3e9d1b2f4'
+down_revision: str | None = '686ef833851d'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False)
+        )
+    with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('sending_at', feedback.db.UTCDateTime(timezone=True), nullable=True)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
+        batch_op.drop_column('sending_at')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_epoch')
