@@ -55,6 +55,8 @@ class InboundEmail(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     headers: Mapped[str] = mapped_column(Text, default="")
     sender_matches: Mapped[bool] = mapped_column(default=True)
+    # [{"filename", "content_type", "size"}]: what was attached (the files are not kept)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     # The email's Message-ID: SendGrid posts again when our answer is lost; store it once.
     email_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -76,6 +78,7 @@ class UnmatchedReply(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     headers: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(String(32))  # no_token, unknown_token
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     email_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]

@@ -139,6 +139,7 @@ def _thread_reply(
     headers: str,
     message_id: str | None,
     now: datetime,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> Message:
     contact = session.get(Contact, invitation.contact_id)
     matches = contact is not None and from_email.lower() == (contact.email or "").lower()
@@ -164,6 +165,7 @@ def _thread_reply(
             sender_matches=matches,
             email_message_id=message_id,
             received_at=now,
+            attachments=attachments or [],
         )
     )
     response_id = session.scalar(select(Response.id).where(Response.invitation_id == invitation.id))
@@ -189,11 +191,15 @@ def _thread_reply(
 
 
 def receive_inbound(
-    session: Session, mail: replies.InboundMail, now: datetime | None = None
+    session: Session,
+    mail: replies.InboundMail,
+    now: datetime | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> Received:
     """Store one inbound email: threaded when its reply token is known, else unmatched.
 
-    A post SendGrid repeats (same Message-ID) is recognised and stored once.
+    A post SendGrid repeats (same Message-ID) is recognised and stored once. `attachments`
+    lists what was attached (name, type, size; see feedback.mail.attachments).
     """
     now = now or datetime.now(UTC)
     seen = _already_stored(session, mail.message_id)
@@ -214,6 +220,7 @@ def receive_inbound(
                 headers=mail.headers,
                 message_id=mail.message_id,
                 now=now,
+                attachments=attachments or [],
             )
             return Received(message=message)
     unmatched = UnmatchedReply(
@@ -225,6 +232,7 @@ def receive_inbound(
         reason="unknown_token" if tokens else "no_token",
         email_message_id=mail.message_id,
         received_at=now,
+        attachments=attachments or [],
     )
     session.add(unmatched)
     session.flush()

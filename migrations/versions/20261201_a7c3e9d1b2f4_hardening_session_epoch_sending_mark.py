@@ -1,4 +1,4 @@
-"""hardening: users.session_epoch (end every session) and outbox_emails.sending_at (the mark)
+"""hardening: users.session_epoch, outbox_emails.sending_at, inbound attachments lists
 
 Revision ID: a7c3e9d1b2f4
 Revises: 686ef833851d
@@ -11,6 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 import feedback.db
+from sqlalchemy.dialects import postgresql
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
 
 revision: str = 'a7c3e9d1b2f4'
 down_revision: str | None = '686ef833851d'
@@ -27,9 +30,17 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column('sending_at', feedback.db.UTCDateTime(timezone=True), nullable=True)
         )
+    for table in ('inbound_emails', 'unmatched_replies'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column('attachments', JSON, server_default='[]', nullable=False)
+            )
 
 
 def downgrade() -> None:
+    for table in ('unmatched_replies', 'inbound_emails'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('attachments')
     with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
         batch_op.drop_column('sending_at')
     with op.batch_alter_table('users', schema=None) as batch_op:
