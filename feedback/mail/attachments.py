@@ -8,18 +8,22 @@ so a CSM can ask for it instead of the customer's file vanishing without a trace
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from email import policy
 from email.parser import BytesParser
 from typing import Any
 
+# What a file name from a mail client may hold that the database cannot (NUL, lone surrogates).
+_UNSTORABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 MAX_LISTED = 50  # a post with more attachments lists the first fifty
 MAX_NAME = 255
 
 
 def _entry(name: str | None, content_type: str | None, size: int) -> dict[str, Any]:
-    return {"filename": (name or "unnamed")[:MAX_NAME],
-            "content_type": (content_type or "application/octet-stream")[:MAX_NAME],
+    name = _UNSTORABLE.sub("", name or "") or "unnamed"
+    content_type = _UNSTORABLE.sub("", content_type or "") or "application/octet-stream"
+    return {"filename": name[:MAX_NAME], "content_type": content_type[:MAX_NAME],
             "size": int(size)}  # fmt: skip
 
 

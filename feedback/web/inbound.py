@@ -10,6 +10,7 @@ error be a 5xx.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 from typing import Any
@@ -63,6 +64,12 @@ def _bad_request(reason: str) -> Any:
     return api_error(400, "bad_request", f"Not an Inbound Parse post: {reason}.")
 
 
+def _clean(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(strip_controls(v) if isinstance(v, str) else v for v in value)
+    return strip_controls(value)
+
+
 def _attachments(form: dict[str, str]) -> list[dict[str, Any]]:
     """Names, types and sizes of the files the post carried (parsed or raw mode)."""
     if form.get("email"):
@@ -107,6 +114,11 @@ def sendgrid_inbound(secret: str | None = None) -> Any:
         mail = replies.from_sendgrid(form)
     except replies.MalformedPost as exc:
         return _bad_request(str(exc))
+    # Parts decoded from raw MIME can hold NUL too (quoted-printable =00): strip them as well.
+    mail = dataclasses.replace(mail, **{
+        f.name: _clean(getattr(mail, f.name)) for f in dataclasses.fields(mail)
+        if isinstance(getattr(mail, f.name), str | tuple)
+    })  # fmt: skip
     with db.transaction() as session:
         received = conversation.receive_inbound(session, mail, attachments=attached)
     if received.message is not None:

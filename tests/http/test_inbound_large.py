@@ -89,3 +89,19 @@ def test_other_routes_keep_the_app_wide_size_limit(app, client):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     response = client.post("/login", data={"email": "a@b.c", "password": "x" * 5000})
     assert response.status_code == 413
+
+
+def test_a_nul_inside_raw_mime_and_an_attachment_name_is_stripped(client, session, make_contact):
+    invitation, _, token = start_conversation(session, make_contact)
+    raw = (
+        f"From: {invitation.contact.email}\r\nTo: reply+{token}@{DOMAIN}\r\n"
+        "Subject: Re: hi\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+        "\r\nAll=00 good\r\n"
+    )
+    data = inbound_form(to=f"reply+{token}@{DOMAIN}", sender=invitation.contact.email, text=None,
+                        email=raw)  # fmt: skip
+    answer = post(client, data)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    reply, stored = _stored(session, invitation)
+    assert reply.body == "All good" and "\x00" not in stored.text
