@@ -13,6 +13,7 @@ PUBLIC_ENDPOINTS = {
     "static",
     "home.healthz",
     "auth.login",
+    "auth.unlock",  # the emailed unlock link of a locked account: signed, valid for a day
     "survey.click",
     "survey.answer",
     "survey.thanks",
