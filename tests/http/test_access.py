@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from feedback.models import Role
 from feedback.web.access import PUBLIC, access_rule
@@ -33,7 +33,7 @@ ALL_ROLES = [r.value for r in Role]
 def _url(rule: Rule) -> str:
     values = {}
     for name, converter in rule._converters.items():  # noqa: SLF001
-        values[name] = 1 if type(converter).__name__ == "IntegerConverter" else "x"
+        values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 
 
