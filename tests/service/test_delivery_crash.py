@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKER = ROOT / "tests" / "service" / "test_delivery_concurrency.py"
 API_KEY = "SG.crash-key"
 BATCH = 100  # the worker script's claim size: one request per claim
-LEASE = 5.0  # the worker script's lease
+LEASE = 15.0  # the worker script's lease (test_delivery_concurrency.LEASE)
 RETRY_BATCH = 10
 
 pytestmark = pytest.mark.skipif(
