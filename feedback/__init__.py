@@ -23,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from feedback import config as settings
     from feedback.extensions import csrf, limiter
     from feedback.mail import catalogue
-    from feedback.web import register_blueprints
+    from feedback.web import input_policy, register_blueprints
     from feedback.web.access import enforce_access
     from feedback.web.auth import login_manager
     from feedback.web.security import init_security
@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     catalogue.init_app(app)
     login_manager.init_app(app)
+    input_policy.init_app(app)
     app.before_request(enforce_access)
     register_blueprints(app)
     api.init_app(app)

@@ -136,10 +136,36 @@ class Settings(BaseSettings):
         "a Flask-Limiter storage URI such as memory:// or redis://127.0.0.1:6379",
         "Flask-Limiter storage; use `redis://…` with several web processes",
     )
-    LOGIN_RATE_LIMIT: str = _setting(
-        "10 per minute",
-        "a rate such as '10 per minute' or '5/minute;50/hour'",
-        "Sign-in attempts per address",
+    LOGIN_ACCOUNT_LIMIT: str = _setting(
+        "5 per 15 minutes",
+        "a rate such as '5 per 15 minutes' or '5/minute;20/hour'",
+        "Failed sign-ins per account, then it is locked and its owner gets an unlock link by email",
+    )
+    LOGIN_ADDRESS_LIMIT: str = _setting(
+        "50 per 15 minutes",
+        "a rate such as '50 per 15 minutes'",
+        "Failed sign-ins per client address (any account)",
+    )
+    LOGIN_GUARD_KEY_PREFIX: str = _setting(
+        "feedback",
+        "a short word of letters, digits, '-' or '_'",
+        "Prefix of the sign-in counters' keys in the rate-limit storage",
+    )
+    INBOUND_MAX_BYTES: int = _setting(
+        40 * 1024 * 1024,
+        "a whole number of bytes from 1048576 to 104857600",
+        "Largest Inbound Parse post (SendGrid posts messages up to 30 MB); other routes keep "
+        "a 25 MB limit",
+        "`41943040`",
+    )
+    MAX_JSON_BYTES: int = _setting(
+        8 * 1024 * 1024,
+        "a whole number of bytes from 1024 to 26214400",
+        "Largest JSON body (413 beyond it)",
+        "`8388608`",
+    )
+    MAX_JSON_DEPTH: int = _setting(
+        32, "a whole number from 2 to 256", "Deepest nesting of a JSON body (400 beyond it)"
     )
     TRUSTED_PROXIES: int = _setting(
         0,
@@ -240,6 +266,34 @@ class Settings(BaseSettings):
             raise ValueError("out of range")
         return value
 
+    @field_validator("LOGIN_GUARD_KEY_PREFIX")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value or len(value) > 40 or not value.replace("-", "").replace("_", "").isalnum():
+            raise ValueError("not a short word")
+        return value
+
+    @field_validator("INBOUND_MAX_BYTES")
+    @classmethod
+    def _inbound_bytes(cls, value: int) -> int:
+        if not 1024 * 1024 <= value <= 100 * 1024 * 1024:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("MAX_JSON_BYTES")
+    @classmethod
+    def _json_bytes(cls, value: int) -> int:
+        if not 1024 <= value <= 25 * 1024 * 1024:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("MAX_JSON_DEPTH")
+    @classmethod
+    def _json_depth(cls, value: int) -> int:
+        if not 2 <= value <= 256:
+            raise ValueError("out of range")
+        return value
+
     @field_validator("TRUSTED_PROXIES")
     @classmethod
     def _proxies(cls, value: int) -> int:
@@ -256,7 +310,7 @@ class Settings(BaseSettings):
             raise ValueError("unknown storage")
         return value
 
-    @field_validator("LOGIN_RATE_LIMIT")
+    @field_validator("LOGIN_ACCOUNT_LIMIT", "LOGIN_ADDRESS_LIMIT")
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse_many

@@ -60,8 +60,11 @@ class AccountSchema(Schema):
     plan = fields.String(allow_none=True)
     region = fields.String(allow_none=True)
     industry = fields.String(allow_none=True)
+    # Sent as a decimal string (exact money), so documented as one: it used to say number.
     arr = fields.Decimal(
-        as_string=True, allow_none=True, metadata={"description": "Annual recurring revenue"}
+        as_string=True,
+        allow_none=True,
+        metadata={"description": "Annual recurring revenue", "type": "string", "format": "decimal"},
     )
     lifecycle_stage = fields.String(allow_none=True)
     customer_since = fields.Date(allow_none=True)

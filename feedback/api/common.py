@@ -14,9 +14,12 @@ from marshmallow import Schema, fields, validate
 
 from feedback.web.access import api_error
 
+MAX_PAGE = 100_000
+
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    # Bounded so the OFFSET stays a number the database can use (a huge page was a 500).
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 

@@ -52,6 +52,9 @@ class SendResult:
     retry_after: float | None = None  # seconds the provider asked us to wait
     rate_limited: bool = False  # the account, not this email, hit a limit (HTTP 429)
     error: str | None = None  # the provider's words, kept for admins on the row
+    # The request got no answer (timeout, connection lost): the provider may have the message.
+    # The delivery service keeps such rows' "sending" mark and retries them in small batches.
+    unknown: bool = False
 
     @classmethod
     def sent(cls, outbox_id: int, message_id: str | None) -> SendResult:
@@ -66,12 +69,13 @@ class SendResult:
         *,
         retry_after: float | None = None,
         rate_limited: bool = False,
+        unknown: bool = False,
     ) -> SendResult:
         status: Literal["temporary", "permanent"] = (
             "temporary" if kind is ErrorKind.TEMPORARY else "permanent"
         )
         return cls(outbox_id, status, retry_after=retry_after, rate_limited=rate_limited,
-                   error=error[:MAX_ERROR_LENGTH])  # fmt: skip
+                   error=error[:MAX_ERROR_LENGTH], unknown=unknown)  # fmt: skip
 
 
 class Backend(ABC):
@@ -168,7 +172,8 @@ class SendGridBackend(Backend):
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             error = f"no answer from SendGrid: {reason or type(exc).__name__}"
-            return [SendResult.failed(e.id, ErrorKind.TEMPORARY, error) for e in emails]
+            return [SendResult.failed(e.id, ErrorKind.TEMPORARY, error, unknown=True)
+                    for e in emails]  # fmt: skip
         if response.status_code not in (200, 202):
             error = f"SendGrid answered HTTP {response.status_code}"
             return [SendResult.failed(e.id, ErrorKind.TEMPORARY, error) for e in emails]

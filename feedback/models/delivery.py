@@ -97,6 +97,9 @@ class OutboxEmail(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     claimed_until: Mapped[datetime | None]
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    # The "sending" mark, committed just before the provider request: a queued row that has it
+    # was in a request whose outcome we never learned (the worker died), see services/delivery.
+    sending_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

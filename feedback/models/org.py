@@ -48,6 +48,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # The IANA zone staff pages show times in; None follows the team's zone (else UTC).
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # Part of the session's user id: raising it (logout, password change) ends every session.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="members")
@@ -66,7 +68,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie holds: the id and the epoch it was signed in under."""
+        return f"{self.id}.{self.session_epoch or 0}"
 
 
 class ApiToken(Base):

@@ -63,6 +63,8 @@ class InboundEmail(Base):
     sentiment_label: Mapped[str | None] = mapped_column(String(16))
     sentiment_drivers: Mapped[list[dict[str, Any]] | None]
     analyzer_version: Mapped[str | None] = mapped_column(String(200))
+    # [{"filename", "content_type", "size"}]: what was attached (the files are not kept)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     # The email's Message-ID: SendGrid posts again when our answer is lost; store it once.
     email_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -85,6 +87,7 @@ class UnmatchedReply(Base):
     html: Mapped[str] = mapped_column(Text, default="")
     headers: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(String(32))  # no_token, unknown_token
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     email_message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]

@@ -140,6 +140,7 @@ def _thread_reply(
     message_id: str | None,
     now: datetime,
     html: str = "",
+    attachments: list[dict[str, Any]] | None = None,
 ) -> Message:
     contact = session.get(Contact, invitation.contact_id)
     matches = contact is not None and from_email.lower() == (contact.email or "").lower()
@@ -165,6 +166,7 @@ def _thread_reply(
         sender_matches=matches,
         email_message_id=message_id,
         received_at=now,
+        attachments=attachments or [],
     )
     session.add(email)
     analytics_replies.analyze_reply(session, email, message.body)
@@ -191,11 +193,15 @@ def _thread_reply(
 
 
 def receive_inbound(
-    session: Session, mail: replies.InboundMail, now: datetime | None = None
+    session: Session,
+    mail: replies.InboundMail,
+    now: datetime | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> Received:
     """Store one inbound email: threaded when its reply token is known, else unmatched.
 
-    A post SendGrid repeats (same Message-ID) is recognised and stored once.
+    A post SendGrid repeats (same Message-ID) is recognised and stored once. `attachments`
+    lists what was attached (name, type, size; see feedback.mail.attachments).
     """
     now = now or datetime.now(UTC)
     seen = _already_stored(session, mail.message_id)
@@ -217,6 +223,7 @@ def receive_inbound(
                 message_id=mail.message_id,
                 now=now,
                 html=mail.html,
+                attachments=attachments or [],
             )
             return Received(message=message)
     unmatched = UnmatchedReply(
@@ -229,6 +236,7 @@ def receive_inbound(
         reason="unknown_token" if tokens else "no_token",
         email_message_id=mail.message_id,
         received_at=now,
+        attachments=attachments or [],
     )
     session.add(unmatched)
     session.flush()

@@ -9,21 +9,27 @@ One round of `deliver_due` is three steps, and only the first and last touch the
 2. send (no transaction open): group by content, at most `backend.max_batch` per request.
 3. record (short transaction): sent, retry later (with backoff), or failed for good.
 
-Delivery guarantee, honestly stated. A row is sent again only when its lease expires before its
-result is recorded. That happens when:
+Delivery guarantee, honestly stated. SendGrid's mail/send has no idempotency key, so a request
+whose answer we never read may or may not have been accepted; no ordering of our writes can
+close that. What the code does is keep the window to one request and know which rows are in it:
 
-- the worker dies (SIGKILL, OOM, host loss) after the provider accepted the request but before
-  step 3 committed. The row is still 'queued'; after the lease it is claimed and sent again.
-  This is an at-least-once window of one request's round trip plus one short UPDATE per batch;
-  at most one batch per dead worker is duplicated. SendGrid's mail/send has no idempotency key,
-  so no ordering of our writes can close it; `custom_args.outbox_id` on every message lets the
-  event webhook or an admin tell the copies apart.
-- a send times out (we cannot know whether SendGrid accepted it); it is retried.
-- a worker is alive but slower than its lease. The lease (120 s) is twelve times the client's
-  timeout (10 s) and step 3 is a handful of set-based UPDATEs, so this needs a stall of minutes.
+- Just before each request, its rows get a "sending" mark (`sending_at`), committed. The 202,
+  with SendGrid's `X-Message-Id`, is recorded in the same transaction that marks them sent and
+  clears the mark. So after a crash a row is in one of three states: sent (202 recorded: never
+  sent again), queued without a mark (never in a request: sent once, normally), or queued with
+  the mark (its request's outcome is unknown).
+- A marked row is not simply re-sent. If the event webhook has recorded an event for it
+  (`custom_args.outbox_id` on every message), SendGrid had it: it is marked sent, no request.
+  Otherwise it is retried, in requests of at most `retry_batch_size` (10) rows.
+- A request that times out or loses its connection is the same unknown case: the rows keep
+  their mark and are retried with backoff, in small requests.
 
-A worker killed before or during its request loses nothing and duplicates nothing: the rows
-are re-claimed after the lease and sent once. Everything else is exactly once.
+Worst case, stated as a bound: a worker killed between SendGrid's 202 and our commit duplicates
+the rows of that one request (at most `backend.max_batch`, 1,000) unless their events arrive
+first; a request that times out duplicates at most its rows once; any later retry of those rows
+risks at most `retry_batch_size`. A worker killed before or during its request loses nothing.
+A worker alive but slower than its lease (120 s, twelve times the client's 10 s timeout) could
+send a batch twice; that needs a stall of minutes. Everything else is exactly once.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from sqlalchemy.orm import Session
 from feedback import backoff
 from feedback.db import utcnow
 from feedback.mail.backends import Backend, SendResult
-from feedback.models import EmailContent, Invitation, OutboxEmail
+from feedback.models import EmailContent, EmailEvent, Invitation, OutboxEmail
 
 __all__ = ["DeliveryStats", "deliver_due"]
 
@@ -70,6 +76,7 @@ def deliver_due(
     lease_seconds: float = 120,
     now: datetime | None = None,
     policy: backoff.RetryPolicy = backoff.DEFAULT_POLICY,
+    retry_batch_size: int = 10,
 ) -> DeliveryStats:
     """Send every due outbox email, `batch_size` at a time, until none is due; return counts.
 
@@ -87,8 +94,9 @@ def deliver_due(
             break
         stats.claimed += len(emails)
         rate_limited = _send_and_record(
-            session_factory, backend, worker_id, emails, contents, round_now, policy, stats
-        )
+            session_factory, backend, worker_id, emails, contents, round_now, policy, stats,
+            retry_batch_size,
+        )  # fmt: skip
         if rate_limited:
             break
     stats.http_requests = backend.requests - requests_before
@@ -162,27 +170,38 @@ def _send_and_record(
     now: datetime,
     policy: backoff.RetryPolicy,
     stats: DeliveryStats,
+    retry_batch_size: int = 10,
 ) -> bool:
     """Send the claimed rows content by content, recording each request's results at once.
 
     Recording per request (not per claimed batch) keeps the window between "SendGrid accepted"
-    and "the row says sent" to one round trip. Returns True when the account was rate-limited.
+    and "the row says sent" to one round trip. Rows whose earlier request has an unknown
+    outcome go in small requests, after asking the event log whether SendGrid had them.
+    Returns True when the account was rate-limited.
     """
-    emails.sort(key=lambda e: (e.content_id, e.id))
-    groups: list[list[OutboxEmail]] = []
-    for _, same_content in groupby(emails, key=lambda e: e.content_id):
-        rows = list(same_content)
-        for start in range(0, len(rows), backend.max_batch):
-            groups.append(rows[start : start + backend.max_batch])
+    unknown = [e for e in emails if e.sending_at is not None]
+    if unknown:
+        seen = _seen_by_provider(session_factory, [e.id for e in unknown])
+        if seen:
+            log.info("%d emails of an unanswered request were seen by SendGrid: not re-sent",
+                     len(seen))  # fmt: skip
+            results = [SendResult.sent(e.id, None) for e in unknown if e.id in seen]
+            _record(session_factory, backend, worker_id, [e for e in unknown if e.id in seen],
+                    results, now, policy, stats)  # fmt: skip
+        unknown = [e for e in unknown if e.id not in seen]
+    fresh = [e for e in emails if e.sending_at is None]
+    groups = _groups(fresh, backend.max_batch) + _groups(unknown, max(1, retry_batch_size))
 
     for index, group in enumerate(groups):
         content = contents[group[0].content_id]
+        _mark_sending(session_factory, group, now)
         try:
             results = backend.send_batch(content, group)
         except Exception as exc:  # a bug or an unexpected library error: retry, keep the message
             log.exception("mail backend %s failed on %d emails", backend.name, len(group))
             error = f"{type(exc).__name__}: {exc}"
-            results = [SendResult.failed(e.id, backoff.ErrorKind.TEMPORARY, error) for e in group]
+            results = [SendResult.failed(e.id, backoff.ErrorKind.TEMPORARY, error, unknown=True)
+                       for e in group]  # fmt: skip
         _record(session_factory, backend, worker_id, group, results, now, policy, stats)
         if any(r.rate_limited for r in results):
             rest = [e for later in groups[index + 1 :] for e in later]
@@ -191,6 +210,46 @@ def _send_and_record(
             stats.deferred += len(rest)
             return True
     return False
+
+
+def _groups(emails: list[OutboxEmail], size: int) -> list[list[OutboxEmail]]:
+    """Requests of at most `size` rows, each of one content."""
+    emails = sorted(emails, key=lambda e: (e.content_id, e.id))
+    groups: list[list[OutboxEmail]] = []
+    for _, same_content in groupby(emails, key=lambda e: e.content_id):
+        rows = list(same_content)
+        groups.extend(rows[start : start + size] for start in range(0, len(rows), size))
+    return groups
+
+
+def _mark_sending(
+    session_factory: SessionFactory, group: Sequence[OutboxEmail], now: datetime
+) -> None:
+    """Commit the "sending" mark before the request: after a crash, these rows are the ones
+    whose outcome is unknown (and only these)."""
+    ids = [e.id for e in group]
+
+    def write(session: Session) -> None:
+        session.execute(
+            update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(sending_at=now),
+            execution_options={"synchronize_session": False},
+        )
+
+    _in_transaction(session_factory, write)
+    for email in group:
+        email.sending_at = now
+
+
+def _seen_by_provider(session_factory: SessionFactory, ids: list[int]) -> set[int]:
+    """Rows the event webhook has reported on (processed, delivered, ...): SendGrid has them."""
+    with session_factory() as session:
+        return set(
+            session.scalars(
+                select(EmailEvent.outbox_email_id)
+                .where(EmailEvent.outbox_email_id.in_(ids), EmailEvent.source == "webhook")
+                .distinct()
+            )
+        )
 
 
 def _record(
@@ -218,6 +277,7 @@ def _record(
                 .where(OutboxEmail.id.in_(ids), OutboxEmail.status == "queued")
                 .values(
                     status="failed",
+                    sending_at=None,
                     attempts=OutboxEmail.attempts + 1,
                     last_error=error,
                     claimed_by=None,
@@ -250,6 +310,7 @@ def _mark_sent(
             .values(
                 status="sent",
                 sent_at=now,
+                sending_at=None,
                 provider_message_id=message_id,
                 attempts=OutboxEmail.attempts + 1,
                 last_error=None,
@@ -296,6 +357,13 @@ def _mark_temporary(
 ) -> None:
     # One delay per request, not per row: the emails failed together and, retried together,
     # they still fit in one request.
+    # A refusal (5xx) is a known outcome: the mark goes. No answer at all keeps it.
+    known = [r.outbox_id for r in temporary if not r.unknown]
+    if known:
+        session.execute(
+            update(OutboxEmail).where(OutboxEmail.id.in_(known)).values(sending_at=None),
+            execution_options={"synchronize_session": False},
+        )
     for error, same in _by_error(temporary):
         attempt = max(by_id[r.outbox_id].attempts for r in same) + 1
         retry_after = max((r.retry_after for r in same if r.retry_after is not None), default=None)

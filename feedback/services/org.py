@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from feedback import display
 from feedback.db import utcnow
-from feedback.models import ApiToken, Team, User
+from feedback.models import ApiToken, OutboxEmail, Team, User
 from feedback.models.org import ROLE_VALUES
 from feedback.services.customers import normalise_email
 from feedback.services.errors import Conflict, InvalidInput, NotFound
@@ -189,6 +189,8 @@ def update_user(session: Session, user_id: int, data: Mapping[str, Any]) -> User
                        {"email": ["Already used."]})  # fmt: skip
     for key, value in clean.items():
         setattr(user, key, value)
+    if "password_hash" in clean:
+        _raise_epoch(user)  # a new password ends every session signed in with the old one
     session.flush()
     return user
 
@@ -208,6 +210,35 @@ def set_time_zone(session: Session, user_id: int, zone: str | None) -> User:
             raise InvalidInput(str(exc), {"time_zone": [str(exc)]}) from exc
     session.flush()
     return user
+
+
+def _raise_epoch(user: User) -> None:
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign the user out everywhere: every session cookie names an epoch, now outdated."""
+    _raise_epoch(get_user(session, user_id))
+    session.flush()
+
+
+def queue_unlock_email(
+    session: Session, config: Mapping[str, Any], email: str, link: str
+) -> OutboxEmail | None:
+    """Email the unlock link to an active user with this address; nobody else (an unknown
+    address gets the same page but no email, so the page tells no one who has an account)."""
+    from feedback.mail.render import render
+    from feedback.services import outbox
+
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        return None
+    from_email = str(config["MAIL_FROM"]).rsplit("<", 1)[-1].rstrip(">").strip()
+    rendered = render("account_unlock", subject="Your feedback service account is locked",
+                      from_email=from_email, from_name="Feedback service", reply_to=None,
+                      recipient=user, link=link)  # fmt: skip
+    return outbox.enqueue(session, kind="account_unlock", to_email=user.email, to_name=user.name,
+                          content=outbox.content_for(session, rendered))  # fmt: skip
 
 
 def delete_user(session: Session, user_id: int) -> None:

@@ -1,29 +1,52 @@
-"""Staff sign-in and sign-out (Flask-Login sessions, Flask-WTF forms with CSRF)."""
+"""Staff sign-in and sign-out (Flask-Login sessions, Flask-WTF forms with CSRF).
+
+A session names the user and the user's `session_epoch`; logout and a password change raise the
+epoch, so every cookie signed before stops working at once, on every device (a cookie copied
+before logout used to keep working). Failed sign-ins are limited per account and per client
+address (`signin_guard`); a locked account's owner gets an unlock link through the outbox.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import LoginManager, login_user, logout_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from feedback import db
-from feedback.extensions import limiter
 from feedback.models import User
+from feedback.web import signin_guard
 from feedback.web.access import STAFF, public, roles
 
 bp = Blueprint("auth", __name__)
+bp.record_once(lambda state: signin_guard.init_app(state.app))
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 
+UNLOCK_MAX_AGE = 24 * 3600
+LOCKED = (
+    "This account is locked after too many failed sign-ins. If it exists, an unlock link is on "
+    "its way to its email address; otherwise try again in 15 minutes."
+)
+ADDRESS_LIMITED = (
+    "Too many failed sign-ins from your network address; wait 15 minutes and try again."
+)
+
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    """The user of a session cookie, only while its epoch is the user's current one."""
+    user_id, _, epoch = session_id.partition(".")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
+    user = db.session().get(User, int(user_id))
+    if user is None or not user.active or int(epoch) != (user.session_epoch or 0):
+        return None
+    return user
 
 
 class LoginForm(FlaskForm):
@@ -40,33 +63,66 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+def _unlock_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="feedback.unlock")
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: _login_limit(), methods=["POST"])
 @public
 def login():
     from feedback.services import org
 
     form = LoginForm()
     if form.validate_on_submit():
-        user = org.authenticate(db.session(), form.email.data or "", form.password.data or "")
+        email = (form.email.data or "").strip().lower()
+        address = request.remote_addr or ""
+        guard = signin_guard.guard()
+        verdict = guard.check(email, address)
+        if verdict.refused:
+            flash(LOCKED if verdict.account_locked else ADDRESS_LIMITED, "error")
+            return render_template("auth/login.html", form=form), 429
+        session = db.session()
+        user = org.authenticate(session, email, form.password.data or "")
         if user is not None:
+            guard.succeeded(email)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
+        if guard.failed(email, address):
+            token = _unlock_serializer().dumps(email)
+            link = url_for("auth.unlock", token=token, _external=True)
+            with db.transaction() as tx:
+                org.queue_unlock_email(tx, current_app.config, email, link)
+            flash(LOCKED, "error")
+            return render_template("auth/login.html", form=form), 429
         flash("That email and password do not match an active staff account.", "error")
         return render_template("auth/login.html", form=form), 401
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
 
-def _login_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT"]
+@bp.route("/login/unlock/<token>", methods=["GET", "POST"])
+@public
+def unlock(token: str):
+    """The emailed link: GET shows a button (a GET never changes anything), POST unlocks."""
+    try:
+        email = _unlock_serializer().loads(token, max_age=UNLOCK_MAX_AGE)
+    except BadSignature:
+        message = "This unlock link is invalid or older than a day; sign in to get a new one."
+        return render_template("error.html", status=410, message=message), 410
+    if request.method == "POST":
+        signin_guard.guard().unlock(str(email))
+        flash("Your account is unlocked; sign in.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/unlock.html", email=email)
 
 
 @bp.route("/logout", methods=["POST"])
 @roles(*STAFF)
 def logout():
+    from feedback.services import org
+
+    with db.transaction() as session:
+        org.end_sessions(session, current_user.id)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

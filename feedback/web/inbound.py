@@ -10,6 +10,7 @@ error be a 5xx.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 from typing import Any
@@ -28,12 +29,14 @@ from flask_login import current_user
 
 from feedback import db
 from feedback.extensions import csrf
-from feedback.mail import replies
+from feedback.mail import attachments, replies
 from feedback.services import conversation
 from feedback.services.errors import ServiceError
 from feedback.web.access import api_error, public, roles
+from feedback.web.input_policy import strip_controls
 
 bp = Blueprint("inbound", __name__)
+INBOUND_MAX_BYTES = 40 * 1024 * 1024  # a 30 MB message, base64 and multipart overhead included
 
 
 def _authorised(url_secret: str | None) -> bool:
@@ -61,6 +64,27 @@ def _bad_request(reason: str) -> Any:
     return api_error(400, "bad_request", f"Not an Inbound Parse post: {reason}.")
 
 
+def _clean(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(strip_controls(v) if isinstance(v, str) else v for v in value)
+    return strip_controls(value)
+
+
+def _attachments(form: dict[str, str]) -> list[dict[str, Any]]:
+    """Names, types and sizes of the files the post carried (parsed or raw mode)."""
+    if form.get("email"):
+        try:
+            return attachments.from_mime(form["email"])
+        except Exception:  # a MIME message we cannot take apart still has its text stored
+            current_app.logger.warning("could not list the attachments of an inbound message")
+            return []
+    files = []
+    for field, upload in request.files.items(multi=True):
+        upload.stream.seek(0, 2)
+        files.append((field, upload.filename, upload.mimetype, upload.stream.tell()))
+    return attachments.from_parsed_post(files, form.get("attachment-info"))
+
+
 @bp.post("/webhooks/sendgrid/inbound")
 @bp.post("/webhooks/sendgrid/inbound/<secret>")
 @public
@@ -69,8 +93,15 @@ def sendgrid_inbound(secret: str | None = None) -> Any:
         return api_error(403, "forbidden", "Wrong or missing inbound secret.")
     if request.mimetype != "multipart/form-data":
         return _bad_request(f"expected multipart/form-data, got {request.mimetype or 'nothing'}")
+    # SendGrid posts messages up to 30 MB, HTML parts and raw MIME far above the app-wide form
+    # limits; a 413 here made SendGrid drop the customer's reply. This route alone takes more.
+    limit = int(current_app.config.get("INBOUND_MAX_BYTES") or INBOUND_MAX_BYTES)
+    request.max_content_length = limit
+    request.max_form_memory_size = limit
     body = request.get_data(cache=True)
-    form: dict[str, str] = request.form.to_dict()
+    # Mail clients do send control characters; the database takes none: strip, never refuse.
+    form = {key: strip_controls(value) for key, value in request.form.items()}
+    attached = _attachments(form)
     try:
         charsets = json.loads(form.get("charsets") or "{}")
         if isinstance(charsets, dict):
@@ -83,8 +114,13 @@ def sendgrid_inbound(secret: str | None = None) -> Any:
         mail = replies.from_sendgrid(form)
     except replies.MalformedPost as exc:
         return _bad_request(str(exc))
+    # Parts decoded from raw MIME can hold NUL too (quoted-printable =00): strip them as well.
+    mail = dataclasses.replace(mail, **{
+        f.name: _clean(getattr(mail, f.name)) for f in dataclasses.fields(mail)
+        if isinstance(getattr(mail, f.name), str | tuple)
+    })  # fmt: skip
     with db.transaction() as session:
-        received = conversation.receive_inbound(session, mail)
+        received = conversation.receive_inbound(session, mail, attachments=attached)
     if received.message is not None:
         return jsonify({"status": "threaded", "message_id": received.message.id,
                         "duplicate": received.duplicate})  # fmt: skip

@@ -50,6 +50,7 @@ class _Scripted:
     delay: float = 0.0
     retry_after: float | None = None
     reset_in: float | None = None
+    hold: float = 0.0  # accept and record the body, then wait this long before answering
 
 
 class BadRequest(Exception):
@@ -130,6 +131,13 @@ class FakeSendGrid:
         with self._lock:
             self._script.extend(_Scripted(None, seconds) for _ in range(n))
 
+    def hold_next(self, n: int, seconds: float, *, after: int = 0) -> None:
+        """After `after` normal requests, the next `n` are accepted and recorded at once but
+        answered only after `seconds`: the moment to kill a client (the 202 never read)."""
+        with self._lock:
+            self._script.extend(_Scripted(None) for _ in range(after))
+            self._script.extend(_Scripted(None, hold=seconds) for _ in range(n))
+
     # -- what happened ------------------------------------------------------------------------
     def recipients(self) -> list[str]:
         with self._lock:
@@ -203,6 +211,8 @@ class FakeSendGrid:
             if self._record_file is not None:
                 self._record_file.writelines(json.dumps(r) + "\n" for r in recipients)
                 self._record_file.flush()
+        if script is not None and script.hold:
+            time.sleep(script.hold)
         return 202, {"X-Message-Id": message_id}, None
 
     def _log_request(self, status: int, personalizations: int) -> None:

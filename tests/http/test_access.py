@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from feedback.models import Role
 from feedback.web.access import PUBLIC, access_rule
@@ -14,6 +14,7 @@ PUBLIC_ENDPOINTS = {
     "home.healthz",
     "home.readyz",  # a load balancer asks it, signed in as nobody
     "auth.login",
+    "auth.unlock",  # the emailed unlock link of a locked account: signed, valid for a day
     "survey.click",
     "survey.answer",
     "survey.thanks",
@@ -33,7 +34,7 @@ ALL_ROLES = [r.value for r in Role]
 def _url(rule: Rule) -> str:
     values = {}
     for name, converter in rule._converters.items():  # noqa: SLF001
-        values[name] = 1 if type(converter).__name__ == "IntegerConverter" else "x"
+        values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "SG.concurrency-key"
 EMAILS = 5000
 BATCH = 100
-LEASE = 5.0
+LEASE = 15.0  # longer than the survivors need on a loaded 2-core machine
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("FEEDBACK_TEST_DATABASE_URL"),
@@ -212,7 +212,9 @@ def test_three_workers_one_killed_every_email_sent_exactly_once(
     lease_end = max(r.claimed_until for r in left)
     time.sleep(max(0.0, (lease_end - datetime.now(UTC)).total_seconds()) + 0.2)
     final = _finish(_worker(database_url, host, "final"))
-    assert final["sent"] == BATCH and final["http_requests"] == 1
+    # The victim froze after committing the batch's "sending" mark: from the database alone
+    # its outcome is unknown, so it goes out in small requests (10 of 10), still once each.
+    assert final["sent"] == BATCH and final["http_requests"] == BATCH // 10
 
     with engine.connect() as conn:
         by_status = dict(conn.execute(

@@ -61,7 +61,12 @@ BAD_VALUES: dict[str, dict[str, str]] = {
     "INBOUND_SECRET": {"FEEDBACK_INBOUND_SECRET": "has spaces/and a slash"},
     "API_MAX_BULK": {"FEEDBACK_API_MAX_BULK": "0"},
     "RATELIMIT_STORAGE_URI": {"FEEDBACK_RATELIMIT_STORAGE_URI": "mysql://x"},
-    "LOGIN_RATE_LIMIT": {"FEEDBACK_LOGIN_RATE_LIMIT": "lots"},
+    "LOGIN_ACCOUNT_LIMIT": {"FEEDBACK_LOGIN_ACCOUNT_LIMIT": "lots"},
+    "LOGIN_ADDRESS_LIMIT": {"FEEDBACK_LOGIN_ADDRESS_LIMIT": "often"},
+    "LOGIN_GUARD_KEY_PREFIX": {"FEEDBACK_LOGIN_GUARD_KEY_PREFIX": "a b"},
+    "INBOUND_MAX_BYTES": {"FEEDBACK_INBOUND_MAX_BYTES": "big"},
+    "MAX_JSON_BYTES": {"FEEDBACK_MAX_JSON_BYTES": "12"},
+    "MAX_JSON_DEPTH": {"FEEDBACK_MAX_JSON_DEPTH": "-1"},
     "TRUSTED_PROXIES": {"FEEDBACK_TRUSTED_PROXIES": "yes"},
 }
 
@@ -111,22 +116,22 @@ def test_values_are_parsed_to_their_types(tmp_path, environ):
         "FEEDBACK_SENDGRID_TIMEOUT": "2.5",
         "FEEDBACK_API_MAX_BULK": "50",
         "FEEDBACK_MAIL_BACKEND": "Console",
-        "FEEDBACK_LOGIN_RATE_LIMIT": "5/minute;50/hour",
+        "FEEDBACK_LOGIN_ACCOUNT_LIMIT": "5/minute;50/hour",
         "FEEDBACK_PUBLIC_URL": "https://feedback.acme.com/",
     })  # fmt: skip
     config = load(str(tmp_path))
     assert config["SENDGRID_TIMEOUT"] == 2.5
     assert config["API_MAX_BULK"] == 50
     assert config["MAIL_BACKEND"] == "console"
-    assert config["LOGIN_RATE_LIMIT"] == "5/minute;50/hour"
+    assert config["LOGIN_ACCOUNT_LIMIT"] == "5/minute;50/hour"
     assert config["PUBLIC_URL"] == "https://feedback.acme.com"
 
 
 def test_overrides_win_over_the_environment_and_are_checked_too(tmp_path, environ):
     environ({"FEEDBACK_API_MAX_BULK": "50"})
     assert load(str(tmp_path), {"API_MAX_BULK": 7, "TESTING": True})["API_MAX_BULK"] == 7
-    with pytest.raises(ConfigError, match="^FEEDBACK_LOGIN_RATE_LIMIT: 'lots'"):
-        load(str(tmp_path), {"LOGIN_RATE_LIMIT": "lots"})
+    with pytest.raises(ConfigError, match="^FEEDBACK_LOGIN_ACCOUNT_LIMIT: 'lots'"):
+        load(str(tmp_path), {"LOGIN_ACCOUNT_LIMIT": "lots"})
 
 
 @pytest.mark.parametrize(
@@ -191,10 +196,10 @@ def test_the_readme_table_is_the_definition():
             "FEEDBACK_MAIL_BACKEND: 'smtp' is not valid; expected console or sendgrid",
         ),
         (
-            "FEEDBACK_LOGIN_RATE_LIMIT",
+            "FEEDBACK_LOGIN_ACCOUNT_LIMIT",
             "lots",
-            "FEEDBACK_LOGIN_RATE_LIMIT: 'lots' is not valid; expected a rate such as "
-            "'10 per minute' or '5/minute;50/hour'",
+            "FEEDBACK_LOGIN_ACCOUNT_LIMIT: 'lots' is not valid; expected a rate such as "
+            "'5 per 15 minutes' or '5/minute;20/hour'",
         ),
     ],
 )
