@@ -7,6 +7,7 @@ from feedback.models.analytics import (
     Theme,
     ThemeProposal,
 )
+from feedback.models.backlog import BacklogEvent, BacklogItem, BacklogResponse, BacklogTask
 from feedback.models.conversation import Message, Response, ScoreChange
 from feedback.models.customers import Account, AccountDomain, Contact, LifecycleEvent
 from feedback.models.delivery import EmailContent, Invitation, OutboxEmail
@@ -36,4 +37,5 @@ __all__ = [
     "SurveyProgram", "Team", "User", "OuterLoopCandidate", "PlaybookRule", "PlaybookSet",
     "ResolutionCheck", "Task", "TaskEvent", "AnalysisProgress", "ResponseAnalysis",
     "ResponseTheme", "Theme", "ThemeProposal",
+    "BacklogEvent", "BacklogItem", "BacklogResponse", "BacklogTask",
 ]  # fmt: skip
