@@ -7,17 +7,15 @@ answer alike. Services flush; the caller commits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback import backlog_impact as rules
 from feedback.models import (
-    Account,
     BacklogEvent,
     BacklogItem,
     BacklogResponse,
@@ -30,21 +28,15 @@ from feedback.models import (
     User,
 )
 from feedback.services import webhooks_out
+from feedback.services.backlog_evidence import recompute_impact
 from feedback.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 
-NPS_CATEGORIES = ("promoter", "passive", "detractor")
 UNASSIGNED = "Unassigned"
 
 
 class Forbidden(ServiceError):
     code = "forbidden"
     status = 403
-
-
-def nps_answer() -> ColumnElement[bool]:
-    """Which responses are NPS answers: the one place the backlog decides it (for impact,
-    proposals and quotes), so counting onboarding answers out is a change here only."""
-    return Response.category.in_(NPS_CATEGORIES)
 
 
 def department_of(user: Any) -> str | None:
@@ -63,14 +55,19 @@ def _require_read(user: Any, item: BacklogItem) -> None:
 
 def _require_change(user: Any, item: BacklogItem) -> None:
     if not may_change(user, item):
-        raise Forbidden(
-            f"Only the head of {item.department} or an admin may change this item."
-        )
+        raise Forbidden(f"Only the head of {item.department} or an admin may change this item.")
 
 
-def _event(item: BacklogItem, kind: str, actor: Any, *, from_value: str | None = None,
-           to_value: str | None = None, body: str | None = None,
-           now: datetime | None = None) -> None:  # fmt: skip
+def _event(
+    item: BacklogItem,
+    kind: str,
+    actor: Any,
+    *,
+    from_value: str | None = None,
+    to_value: str | None = None,
+    body: str | None = None,
+    now: datetime | None = None,
+) -> None:
     item.events.append(
         BacklogEvent(
             kind=kind,
@@ -125,8 +122,10 @@ def list_items(
 
 
 def _rankable(items: Iterable[BacklogItem]) -> list[rules.Rankable]:
-    return [rules.Rankable(i.id, i.arr_at_risk or Decimal("0"), i.nps_points or 0.0,
-                           i.rank_position) for i in items]  # fmt: skip
+    return [
+        rules.Rankable(i.id, i.arr_at_risk or Decimal("0"), i.nps_points or 0.0, i.rank_position)
+        for i in items
+    ]
 
 
 def is_hand_ordered(items: Iterable[BacklogItem]) -> bool:
@@ -137,59 +136,6 @@ def departments(session: Session) -> list[str]:
     names = set(session.scalars(select(Team.department)))
     names |= set(session.scalars(select(BacklogItem.department)))
     return sorted(n for n in names if n)
-
-
-@dataclass(frozen=True)
-class Quote:
-    response_id: int
-    excerpt: str
-    score: int | None
-    category: str | None
-    sentiment: str | None
-    account: str | None
-    plan: str | None
-    arr: Decimal | None
-    answered_at: datetime
-
-
-def quotes(session: Session, item: BacklogItem, limit: int = 50) -> list[Quote]:
-    """The customers' words behind the item: linked responses first, then the theme's mentions
-    from detractors and passives, most recent first."""
-    linked = select(BacklogResponse.response_id).where(BacklogResponse.item_id == item.id)
-    evidence = Response.id.in_(linked)
-    if item.theme_id is not None:
-        mentions = select(ResponseTheme.response_id).where(ResponseTheme.theme_id == item.theme_id)
-        evidence = evidence | (Response.id.in_(mentions)
-                               & Response.category.in_(("passive", "detractor")))  # fmt: skip
-    rows = session.execute(
-        select(Response, Account)
-        .outerjoin(Account, Account.id == Response.account_id)
-        .where(evidence, Response.comment.is_not(None), Response.comment != "")
-        .order_by(Response.answered_at.desc(), Response.id.desc())
-        .limit(limit)
-    ).all()
-    out = []
-    for response, account in rows:
-        analysis = getattr(response, "analysis", None)
-        out.append(Quote(response.id, rules.excerpt(response.comment), response.score,
-                         response.category, analysis.sentiment_label if analysis else None,
-                         account.name if account else None, account.plan if account else None,
-                         account.arr if account else None, response.answered_at))  # fmt: skip
-    return out
-
-
-def linked_tasks(session: Session, item: BacklogItem) -> list[Task]:
-    return list(session.scalars(
-        select(Task).join(BacklogTask, BacklogTask.task_id == Task.id)
-        .where(BacklogTask.item_id == item.id).order_by(Task.id)
-    ))  # fmt: skip
-
-
-def linked_response_ids(session: Session, item: BacklogItem) -> list[int]:
-    return list(session.scalars(
-        select(BacklogResponse.response_id).where(BacklogResponse.item_id == item.id)
-        .order_by(BacklogResponse.id)
-    ))  # fmt: skip
 
 
 # Raising and editing
@@ -210,8 +156,11 @@ def _clean(data: dict[str, Any], session: Session, *, partial: bool) -> dict[str
         if len(description) > 20_000:
             errors["description"] = ["Keep the description under 20,000 characters."]
         out["description"] = description
-    for key, model, label in (("team_id", Team, "team"), ("theme_id", Theme, "theme"),
-                              ("owner_id", User, "user")):  # fmt: skip
+    for key, model, label in (
+        ("team_id", Team, "team"),
+        ("theme_id", Theme, "theme"),
+        ("owner_id", User, "user"),
+    ):
         if key in data:
             value = data.get(key)
             if value in (None, ""):
@@ -277,12 +226,25 @@ def create_item(
         values["department"] = department_of(actor) or UNASSIGNED
     department = _department_for(session, values, actor)
     values.pop("department", None)
-    item = BacklogItem(status="proposed", source=source, department=department,
-                       raised_by_id=getattr(actor, "id", None), created_at=now,
-                       status_changed_at=now, trend=[], **values)  # fmt: skip
+    item = BacklogItem(
+        status="proposed",
+        source=source,
+        department=department,
+        raised_by_id=getattr(actor, "id", None),
+        created_at=now,
+        status_changed_at=now,
+        trend=[],
+        **values,
+    )
     session.add(item)
-    _event(item, "created", actor, to_value="proposed", now=now,
-           body=str(data.get("note") or "").strip() or None)  # fmt: skip
+    _event(
+        item,
+        "created",
+        actor,
+        to_value="proposed",
+        now=now,
+        body=str(data.get("note") or "").strip() or None,
+    )
     session.flush()
     return item
 
@@ -329,10 +291,20 @@ def transition(
         item.rank_position = None  # a closed item leaves the hand order
     _event(item, "status", actor, from_value=before, to_value=target, body=note, now=now)
     session.flush()
-    webhooks_out.emit(session, "backlog_item.status_changed", {
-        "item_id": item.id, "title": item.title, "department": item.department,
-        "from": before, "to": target, "note": note, "changed_at": now,
-    }, now=now)  # fmt: skip
+    webhooks_out.emit(
+        session,
+        "backlog_item.status_changed",
+        {
+            "item_id": item.id,
+            "title": item.title,
+            "department": item.department,
+            "from": before,
+            "to": target,
+            "note": note,
+            "changed_at": now,
+        },
+        now=now,
+    )
     return item
 
 
@@ -354,12 +326,22 @@ def link_response(
         raise Forbidden("Your role may not link evidence.")
     if session.get(Response, response_id) is None:
         raise NotFound("There is no such response.")
-    exists = session.scalar(select(BacklogResponse.id).where(
-        BacklogResponse.item_id == item.id, BacklogResponse.response_id == response_id))  # fmt: skip
+    exists = session.scalar(
+        select(BacklogResponse.id).where(
+            BacklogResponse.item_id == item.id, BacklogResponse.response_id == response_id
+        )
+    )
     if exists is not None:
         return item, False
-    session.add(BacklogResponse(item_id=item.id, response_id=response_id, source=source,
-                                linked_by_id=actor.id, created_at=now or datetime.now(UTC)))  # fmt: skip
+    session.add(
+        BacklogResponse(
+            item_id=item.id,
+            response_id=response_id,
+            source=source,
+            linked_by_id=actor.id,
+            created_at=now or datetime.now(UTC),
+        )
+    )
     _event(item, "linked", actor, to_value=f"response {response_id}", now=now)
     session.flush()
     recompute_impact(session, [item], now=now)
@@ -368,8 +350,11 @@ def link_response(
 
 def unlink_response(session: Session, item_id: int, response_id: int, actor: Any) -> BacklogItem:
     item = get_item(session, item_id, actor)
-    link = session.scalar(select(BacklogResponse).where(
-        BacklogResponse.item_id == item.id, BacklogResponse.response_id == response_id))  # fmt: skip
+    link = session.scalar(
+        select(BacklogResponse).where(
+            BacklogResponse.item_id == item.id, BacklogResponse.response_id == response_id
+        )
+    )
     if link is None:
         raise NotFound("That response is not linked to this item.")
     if not (may_change(actor, item) or link.linked_by_id == actor.id):
@@ -387,8 +372,9 @@ def link_task(session: Session, item_id: int, task_id: int, actor: Any) -> tuple
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound("There is no such task.")
-    exists = session.scalar(select(BacklogTask.id).where(
-        BacklogTask.item_id == item.id, BacklogTask.task_id == task_id))  # fmt: skip
+    exists = session.scalar(
+        select(BacklogTask.id).where(BacklogTask.item_id == item.id, BacklogTask.task_id == task_id)
+    )
     if exists is not None:
         return item, False
     session.add(BacklogTask(item_id=item.id, task_id=task_id, linked_by_id=actor.id))
@@ -400,9 +386,14 @@ def link_task(session: Session, item_id: int, task_id: int, actor: Any) -> tuple
 
 
 def raise_from_response(
-    session: Session, response_id: int, actor: Any, data: dict[str, Any] | None = None,
-    *, source: str = "response", now: datetime | None = None,
-) -> tuple[BacklogItem, bool]:  # fmt: skip
+    session: Session,
+    response_id: int,
+    actor: Any,
+    data: dict[str, Any] | None = None,
+    *,
+    source: str = "response",
+    now: datetime | None = None,
+) -> tuple[BacklogItem, bool]:
     """A proposal from one customer's words. If an open item already holds this response, or
     covers a theme the response mentions, the response joins it instead of a duplicate."""
     response = session.get(Response, response_id)
@@ -410,27 +401,37 @@ def raise_from_response(
         raise NotFound("There is no such response.")
     data = dict(data or {})
     open_item = session.scalar(
-        select(BacklogItem).join(BacklogResponse, BacklogResponse.item_id == BacklogItem.id)
-        .where(BacklogResponse.response_id == response_id,
-               BacklogItem.status.in_(rules.OPEN_STATUSES)).order_by(BacklogItem.id)
-    )  # fmt: skip
+        select(BacklogItem)
+        .join(BacklogResponse, BacklogResponse.item_id == BacklogItem.id)
+        .where(
+            BacklogResponse.response_id == response_id, BacklogItem.status.in_(rules.OPEN_STATUSES)
+        )
+        .order_by(BacklogItem.id)
+    )
     if open_item is None and not data.get("title"):
         open_item = session.scalar(
-            select(BacklogItem).join(ResponseTheme, ResponseTheme.theme_id == BacklogItem.theme_id)
-            .where(ResponseTheme.response_id == response_id,
-                   BacklogItem.status.in_(rules.OPEN_STATUSES)).order_by(BacklogItem.id)
-        )  # fmt: skip
+            select(BacklogItem)
+            .join(ResponseTheme, ResponseTheme.theme_id == BacklogItem.theme_id)
+            .where(
+                ResponseTheme.response_id == response_id,
+                BacklogItem.status.in_(rules.OPEN_STATUSES),
+            )
+            .order_by(BacklogItem.id)
+        )
     if open_item is not None:
         _, new = link_response(session, open_item.id, response_id, actor, source=source, now=now)
         return open_item, False
-    data.setdefault("title", rules.excerpt(response.comment, 120) or f"Raised from response {response_id}")
+    data.setdefault(
+        "title", rules.excerpt(response.comment, 120) or f"Raised from response {response_id}"
+    )
     item = create_item(session, data, actor, source=source, now=now)
     link_response(session, item.id, response_id, actor, source=source, now=now)
     return item, True
 
 
-def raise_from_task(session: Session, task_id: int, actor: Any,
-                    data: dict[str, Any] | None = None) -> tuple[BacklogItem, bool]:  # fmt: skip
+def raise_from_task(
+    session: Session, task_id: int, actor: Any, data: dict[str, Any] | None = None
+) -> tuple[BacklogItem, bool]:
     """A proposal from an inner-loop task (e.g. one closed as product_gap)."""
     task = session.get(Task, task_id)
     if task is None:
@@ -468,83 +469,14 @@ def reset_order(session: Session, actor: Any, department: str) -> int:
     """Back to the impact order for a department; returns how many items had a hand place."""
     if not rules.may_change(actor.role, department_of(actor), department):
         raise Forbidden(f"Only the head of {department} or an admin may re-rank its backlog.")
-    items = session.scalars(select(BacklogItem).where(
-        BacklogItem.department == department, BacklogItem.rank_position.is_not(None)))  # fmt: skip
+    items = session.scalars(
+        select(BacklogItem).where(
+            BacklogItem.department == department, BacklogItem.rank_position.is_not(None)
+        )
+    )
     count = 0
     for item in items:
         item.rank_position = None
         count += 1
     session.flush()
     return count
-
-
-# Impact
-
-
-def overall_counts(session: Session) -> rules.Counts:
-    counts = dict(session.execute(
-        select(Response.category, func.count()).where(nps_answer()).group_by(Response.category)
-    ).all())  # fmt: skip
-    return rules.Counts(counts.get("promoter", 0), counts.get("passive", 0),
-                        counts.get("detractor", 0))  # fmt: skip
-
-
-def evidence_of(session: Session, item: BacklogItem) -> list[rules.Evidence]:
-    """The NPS answers behind an item: linked responses and every mention of its theme."""
-    linked = select(BacklogResponse.response_id).where(BacklogResponse.item_id == item.id)
-    condition = Response.id.in_(linked)
-    if item.theme_id is not None:
-        condition = condition | Response.id.in_(
-            select(ResponseTheme.response_id).where(ResponseTheme.theme_id == item.theme_id))  # fmt: skip
-    rows = session.execute(
-        select(Response.id, Response.account_id, Response.category, Response.answered_at)
-        .where(nps_answer(), condition)
-    ).all()  # fmt: skip
-    return [rules.Evidence(*row) for row in rows]
-
-
-def recompute_impact(
-    session: Session,
-    items: Iterable[BacklogItem],
-    *,
-    overall: rules.Counts | None = None,
-    now: datetime | None = None,
-) -> int:
-    """Store the impact figures on each item; returns how many were recomputed."""
-    now = now or datetime.now(UTC)
-    overall = overall or overall_counts(session)
-    done = 0
-    for item in items:
-        evidence = evidence_of(session, item)
-        accounts = {e.account_id for e in evidence if e.account_id is not None}
-        arr = dict(session.execute(select(Account.id, Account.arr)
-                                   .where(Account.id.in_(accounts))).all()) if accounts else {}  # fmt: skip
-        figures = rules.impact(evidence, arr, latest_categories(session, accounts), overall, now)
-        item.responses_linked = figures.responses_linked
-        item.detractors = figures.detractors
-        item.passives = figures.passives
-        item.accounts = figures.accounts
-        item.arr = figures.arr
-        item.arr_at_risk = figures.arr_at_risk
-        item.nps_points = figures.nps_points
-        item.trend = figures.trend
-        item.impact_at = now
-        done += 1
-    session.flush()
-    return done
-
-
-def latest_categories(session: Session, accounts: set[int]) -> dict[int, str]:
-    """Each account's latest NPS answer's category (the newest answer, ties by id)."""
-    if not accounts:
-        return {}
-    newest = (
-        select(Response.account_id, Response.category,
-               func.row_number().over(partition_by=Response.account_id,
-                                      order_by=(Response.answered_at.desc(), Response.id.desc()))
-               .label("n"))
-        .where(nps_answer(), Response.account_id.in_(accounts))
-        .subquery()
-    )  # fmt: skip
-    return dict(session.execute(
-        select(newest.c.account_id, newest.c.category).where(newest.c.n == 1)).all())  # fmt: skip

@@ -66,7 +66,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_backlog_items")),
     )  # fmt: skip
     with op.batch_alter_table("backlog_items", schema=None) as batch_op:
-        batch_op.create_index("ix_backlog_items_department_status", ["department", "status"], unique=False)
+        batch_op.create_index(
+            "ix_backlog_items_department_status", ["department", "status"], unique=False
+        )
         batch_op.create_index("ix_backlog_items_theme_status", ["theme_id", "status"], unique=False)  # fmt: skip
 
     op.create_table(
@@ -150,7 +152,11 @@ def migrate_huddle_candidates(bind: sa.engine.Connection) -> None:
     now = datetime.now(UTC)
     for row in rows:
         words = " ".join((row.comment or "").split())
-        title = (words[:117] + "…") if len(words) > 120 else (words or f"Raised response {row.response_id}")
+        title = (
+            (words[:117] + "…")
+            if len(words) > 120
+            else (words or f"Raised response {row.response_id}")
+        )
         created = row.created_at or now
         item_id = bind.execute(
             items.insert().returning(items.c.id).values(
