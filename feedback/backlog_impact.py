@@ -84,9 +84,11 @@ class Counts:
 
 
 def nps_points(overall: Counts, mentioning: Counts) -> float:
-    """How many NPS points the theme costs: overall NPS minus NPS without the mentions.
+    """How many NPS points the theme costs: the NPS without the responses that mention it
+    minus the overall NPS.
 
-    Positive when the mentions pull the score down. 0 when either side has no answers.
+    Positive when the mentions pull the score down (the issue's "overall minus without",
+    with the sign turned so that a bigger cost ranks higher). 0 when either side is empty.
     """
     before = nps_from_counts(overall.promoters, overall.passives, overall.detractors).score
     rest = Counts(
@@ -99,7 +101,7 @@ def nps_points(overall: Counts, mentioning: Counts) -> float:
     after = nps_from_counts(rest.promoters, rest.passives, rest.detractors).score
     if before is None or after is None:
         return 0.0
-    return round(before - after, 2)
+    return round(after - before, 2)
 
 
 @dataclass(frozen=True)
