@@ -109,6 +109,13 @@ def _send_resolution_checks(app: Flask, now: datetime) -> dict[str, Any]:
         return followup.send_resolution_checks(session, now, config=app.config)
 
 
+def _refresh_backlog(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import backlog_proposals
+
+    with db.transaction() as session:
+        return backlog_proposals.refresh_backlog(session, app.config, now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -171,6 +178,12 @@ JOBS: dict[str, Job] = {
             3600,
             "Ask 'Did we resolve it?' a few days after a recovery task closed.",
             _send_resolution_checks,
+        ),
+        Job(
+            "refresh-backlog",
+            3600,
+            "Merge duplicate backlog proposals, propose themes over the threshold, recompute impact.",
+            _refresh_backlog,
         ),
     )
 }

@@ -480,3 +480,8 @@ def reset_order(session: Session, actor: Any, department: str) -> int:
         count += 1
     session.flush()
     return count
+
+
+def themes(session: Session) -> list[Theme]:
+    """Themes to filter and raise by; reading only (a GET never seeds the taxonomy)."""
+    return list(session.scalars(select(Theme).order_by(Theme.active.desc(), Theme.name)))

@@ -7,6 +7,7 @@ from flask import Flask
 from feedback.web import (  # conversation: replies, webhooks
     admin,
     auth,
+    backlog,
     home,
     inbound,
     playbooks,
@@ -33,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
         *(inbound.bp, thread.bp, webhooks_out.bp),
         themes.bp,
         queue.bp,
-        *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"
+        *(playbooks.bp, resolution.bp),
+        backlog.bp,  # outer loop: department heads' backlog  # inner loop: playbook admin, "did we resolve it?"
     ):
         app.register_blueprint(blueprint)
