@@ -182,7 +182,7 @@ JOBS: dict[str, Job] = {
         Job(
             "refresh-backlog",
             3600,
-            "Merge duplicate backlog proposals, propose themes over the threshold, recompute impact.",
+            "Merge duplicate proposals, propose themes over the threshold, refresh impact.",
             _refresh_backlog,
         ),
     )

@@ -34,7 +34,7 @@ def register_blueprints(app: Flask) -> None:
         *(inbound.bp, thread.bp, webhooks_out.bp),
         themes.bp,
         queue.bp,
-        *(playbooks.bp, resolution.bp),
-        backlog.bp,  # outer loop: department heads' backlog  # inner loop: playbook admin, "did we resolve it?"
+        *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"
+        backlog.bp,  # outer loop: the departments' backlog
     ):
         app.register_blueprint(blueprint)
