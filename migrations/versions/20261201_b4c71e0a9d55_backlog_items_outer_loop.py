@@ -135,7 +135,7 @@ def migrate_huddle_candidates(bind: sa.engine.Connection) -> None:
             "r.comment, t.department FROM outer_loop_candidates c "
             "JOIN responses r ON r.id = c.response_id "
             "LEFT JOIN teams t ON t.id = c.team_id ORDER BY c.id"
-        )
+        ).columns(created_at=WHEN)  # typed, so SQLite's stored text reads back as a datetime
     ).all()
     items = sa.table(
         "backlog_items", sa.column("trend", JSON), sa.column("created_at", WHEN),
