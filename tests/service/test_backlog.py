@@ -31,13 +31,21 @@ def said(world, respond):
     """
     bill = (world.billing,)
     return {
-        "mega_10": respond(10, account=world.mega, at=NOW - 5 * DAY, comment="Great", label="positive"),
-        "mega_2": respond(2, account=world.mega, at=NOW - DAY, comment="Invoice wrong again", themes=bill),
-        "big_8": respond(8, account=world.big, at=NOW - 10 * DAY, comment="Invoices are confusing", themes=bill),
+        "mega_10": respond(
+            10, account=world.mega, at=NOW - 5 * DAY, comment="Great", label="positive"
+        ),
+        "mega_2": respond(
+            2, account=world.mega, at=NOW - DAY, comment="Invoice wrong again", themes=bill
+        ),
+        "big_8": respond(
+            8, account=world.big, at=NOW - 10 * DAY, comment="Invoices are confusing", themes=bill
+        ),
         "big_10": respond(10, account=world.big, at=NOW - 2 * timedelta(hours=1)),
         "orphan_9": respond(9, account=world.orphan, at=NOW - 30 * DAY),
-        "orphan_3": respond(3, account=world.orphan, at=NOW - 3 * DAY, comment="VAT missing on invoice", themes=bill),
-    }  # fmt: skip
+        "orphan_3": respond(
+            3, account=world.orphan, at=NOW - 3 * DAY, comment="VAT missing on invoice", themes=bill
+        ),
+    }
 
 
 @pytest.fixture
@@ -80,10 +88,18 @@ def test_quotes_carry_score_sentiment_account_plan_and_arr(session, world, said,
     item = item_for(session, head, theme_id=world.billing.id)
     quotes = backlog_evidence.quotes(session, item)
     assert [q.excerpt for q in quotes] == [
-        "Invoice wrong again", "VAT missing on invoice", "Invoices are confusing"]  # fmt: skip
+        "Invoice wrong again",
+        "VAT missing on invoice",
+        "Invoices are confusing",
+    ]
     first = quotes[0]
     assert (first.score, first.sentiment, first.account, first.plan, first.arr) == (
-        2, "negative", "MegaCorp", "business", Decimal("20000"))  # fmt: skip
+        2,
+        "negative",
+        "MegaCorp",
+        "business",
+        Decimal("20000"),
+    )
 
 
 def test_the_job_proposes_a_theme_over_the_threshold_once(session, world, said):
@@ -125,7 +141,8 @@ def test_duplicate_proposals_for_one_theme_are_merged(session, world, said, head
     assert second.status == "declined"
     assert f"Merged into item #{first.id}" in second.decline_reason
     assert sorted(backlog_evidence.linked_response_ids(session, first)) == sorted(
-        [said["mega_2"].id, said["orphan_9"].id])  # fmt: skip
+        [said["mega_2"].id, said["orphan_9"].id]
+    )
     assert [e.kind for e in first.events][-1] == "merged"
     # The merged evidence counts: orphan_9 joins the theme's three mentions.
     assert first.responses_linked == 4
@@ -144,9 +161,11 @@ def test_the_status_workflow_refuses_skips_and_needs_notes(session, world, head)
     with pytest.raises(Conflict, match="it can move to: nothing"):
         backlog.transition(session, item.id, head, "declined", "too late")
     history = [(e.from_value, e.to_value, e.body) for e in item.events if e.kind == "status"]
-    assert history == [("proposed", "accepted", "to accepted"),
-                       ("accepted", "in_progress", "to in_progress"),
-                       ("in_progress", "shipped", "to shipped")]  # fmt: skip
+    assert history == [
+        ("proposed", "accepted", "to accepted"),
+        ("accepted", "in_progress", "to in_progress"),
+        ("in_progress", "shipped", "to shipped"),
+    ]
 
 
 def test_declining_keeps_the_reason(session, head):
@@ -172,15 +191,19 @@ def test_only_the_departments_head_or_an_admin_changes_an_item(session, world, h
 
 
 def test_a_status_change_is_sent_to_subscribed_webhooks(session, head):
-    webhooks_out.create_endpoint(session, "https://hooks.example.com/x",
-                                 ["backlog_item.status_changed"])  # fmt: skip
+    webhooks_out.create_endpoint(
+        session, "https://hooks.example.com/x", ["backlog_item.status_changed"]
+    )
     item = item_for(session, head)
     backlog.transition(session, item.id, head, "accepted", "Yes", now=NOW)
     delivery = session.query(WebhookDelivery).one()
     assert delivery.event_type == "backlog_item.status_changed"
     assert delivery.payload["item_id"] == item.id
     assert (delivery.payload["from"], delivery.payload["to"], delivery.payload["note"]) == (
-        "proposed", "accepted", "Yes")  # fmt: skip
+        "proposed",
+        "accepted",
+        "Yes",
+    )
 
 
 def test_reranking_by_hand_and_back(session, head):
@@ -210,7 +233,9 @@ def test_a_department_head_sees_only_their_department(session, world, head, make
     item_for(session, world.admin, title="Support thing", department="Customer Success")
     assert [i.department for i in backlog.list_items(session, head)] == ["Finance"]
     assert len(backlog.list_items(session, world.admin)) == 2
-    assert [i.department for i in backlog.list_items(session, head, department="Customer Success")] == ["Finance"]  # fmt: skip
+    assert [
+        i.department for i in backlog.list_items(session, head, department="Customer Success")
+    ] == ["Finance"]
 
 
 def test_raising_from_a_response_joins_an_open_item_that_covers_its_theme(
@@ -226,8 +251,15 @@ def test_raising_from_a_response_joins_an_open_item_that_covers_its_theme(
 
 
 def test_raising_from_a_task_links_the_task_and_its_response(session, world, said, head):
-    task = Task(type="recover", title="Call MegaCorp about invoices", response_id=said["mega_2"].id,
-                sla_business_hours=8, due_at=NOW, status="closed", resolution_code="product_gap")  # fmt: skip
+    task = Task(
+        type="recover",
+        title="Call MegaCorp about invoices",
+        response_id=said["mega_2"].id,
+        sla_business_hours=8,
+        due_at=NOW,
+        status="closed",
+        resolution_code="product_gap",
+    )
     session.add(task)
     session.flush()
     item, _ = backlog.raise_from_task(session, task.id, world.ann)
@@ -237,8 +269,9 @@ def test_raising_from_a_task_links_the_task_and_its_response(session, world, sai
 
 
 def test_a_huddle_raise_becomes_a_proposal(session, world, said):
-    candidate, created = huddle.raise_to_outer_loop(session, response_id=said["orphan_9"].id,
-                                                    team_id=world.support.id, user=world.ann)  # fmt: skip
+    candidate, created = huddle.raise_to_outer_loop(
+        session, response_id=said["orphan_9"].id, team_id=world.support.id, user=world.ann
+    )
     assert created
     item = session.query(BacklogItem).one()
     assert (item.status, item.source, item.department) == ("proposed", "huddle", "Customer Success")
@@ -246,8 +279,14 @@ def test_a_huddle_raise_becomes_a_proposal(session, world, said):
 
 
 def test_the_migration_turns_existing_huddle_candidates_into_proposals(session, world, said):
-    session.add(OuterLoopCandidate(response_id=said["mega_2"].id, team_id=world.support.id,
-                                   raised_by_id=world.ann.id, note="Raised in Monday's huddle"))  # fmt: skip
+    session.add(
+        OuterLoopCandidate(
+            response_id=said["mega_2"].id,
+            team_id=world.support.id,
+            raised_by_id=world.ann.id,
+            note="Raised in Monday's huddle",
+        )
+    )
     session.flush()
     path = next(Path("migrations/versions").glob("*_b4c71e0a9d55_*.py"))
     spec = importlib.util.spec_from_file_location("backlog_migration", path)
