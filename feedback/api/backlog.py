@@ -134,14 +134,22 @@ class LinkTaskSchema(Schema):
     task_id = fields.Integer(required=True)
 
 
-def _detail(item: Any) -> dict[str, Any]:
-    session = db.session()
-    session.refresh(item)
-    body = BacklogItemSchema().dump(item)
-    body["events"] = item.events
-    body["response_ids"] = backlog_evidence.linked_response_ids(session, item)
-    body["task_ids"] = [t.id for t in backlog_evidence.linked_tasks(session, item)]
-    return body
+class _Detail:
+    """An item with its linked ids, for the detail schema to dump."""
+
+    def __init__(self, item: Any) -> None:
+        session = db.session()
+        session.refresh(item)
+        self._item = item
+        self.response_ids = backlog_evidence.linked_response_ids(session, item)
+        self.task_ids = [t.id for t in backlog_evidence.linked_tasks(session, item)]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._item, name)
+
+
+def _detail(item: Any) -> _Detail:
+    return _Detail(item)
 
 
 @blp.route("")
