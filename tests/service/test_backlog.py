@@ -299,3 +299,20 @@ def test_the_migration_turns_existing_huddle_candidates_into_proposals(session, 
     link = session.query(BacklogResponse).one()
     assert link.item_id == item.id and link.response_id == said["mega_2"].id
     assert item.events[0].body == "Raised in Monday's huddle"
+
+
+def test_the_demo_backlog_has_ranked_items_with_quotes(session, world, said):
+    from feedback.services import backlog_demo
+
+    result = backlog_demo.seed_backlog(session, NOW)
+    assert result == {"items": 1, "department_head": world.dee.email, "skipped": False}
+    item = session.query(BacklogItem).one()
+    assert (item.department, item.status, item.theme_id) == (
+        "Customer Success", "in_progress", world.billing.id)  # fmt: skip
+    assert len(backlog_evidence.linked_response_ids(session, item)) == 3
+    assert item.arr_at_risk == Decimal("21000") and item.nps_points == 83.33
+    assert [e.body for e in item.events if e.kind == "status"][
+        -1
+    ] == "Fix scheduled for this sprint."
+    assert backlog.list_items(session, world.dee) == [item]
+    assert backlog_demo.seed_backlog(session, NOW)["skipped"] is True
