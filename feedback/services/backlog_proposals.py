@@ -31,14 +31,17 @@ DEFAULT_WINDOW_DAYS = 28
 
 
 def settings(config: Mapping[str, Any]) -> tuple[int, int]:
-    """(threshold, window in days) from FEEDBACK_BACKLOG_* settings, with safe defaults."""
-    threshold = int(
-        config.get("BACKLOG_PROPOSAL_THRESHOLD", DEFAULT_THRESHOLD) or DEFAULT_THRESHOLD
-    )
-    days = int(
-        config.get("BACKLOG_PROPOSAL_WINDOW_DAYS", DEFAULT_WINDOW_DAYS) or DEFAULT_WINDOW_DAYS
-    )
-    return max(threshold, 1), max(days, 1)
+    """(threshold, window in days) from FEEDBACK_BACKLOG_PROPOSAL_THRESHOLD and
+    FEEDBACK_BACKLOG_PROPOSAL_WINDOW_DAYS; a value that is not a whole number ≥ 1 is an error
+    that names the variable, rather than a silent default."""
+    values = []
+    for name, default in (("BACKLOG_PROPOSAL_THRESHOLD", DEFAULT_THRESHOLD),
+                          ("BACKLOG_PROPOSAL_WINDOW_DAYS", DEFAULT_WINDOW_DAYS)):  # fmt: skip
+        raw = config.get(name, default)
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+            raise ValueError(f"FEEDBACK_{name}: expected a whole number of at least 1, not {raw!r}")
+        values.append(raw)
+    return values[0], values[1]
 
 
 def unhappy_mentions(session: Session, since: datetime) -> dict[int, int]:

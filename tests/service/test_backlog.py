@@ -316,3 +316,10 @@ def test_the_demo_backlog_has_ranked_items_with_quotes(session, world, said):
     ] == "Fix scheduled for this sprint."
     assert backlog.list_items(session, world.dee) == [item]
     assert backlog_demo.seed_backlog(session, NOW)["skipped"] is True
+
+
+@pytest.mark.parametrize("bad", [0, "five", 2.5, True])
+def test_a_bad_threshold_setting_names_the_variable(bad):
+    with pytest.raises(ValueError, match="FEEDBACK_BACKLOG_PROPOSAL_THRESHOLD"):
+        backlog_proposals.settings({"BACKLOG_PROPOSAL_THRESHOLD": bad})
+    assert backlog_proposals.settings({}) == (5, 28)
