@@ -16,7 +16,7 @@ from marshmallow.exceptions import ValidationError
 
 from feedback import backlog_impact, db
 from feedback.api.common import ApiErrorSchema, PageArgs, page_schema
-from feedback.services import backlog, backlog_evidence
+from feedback.services import backlog, backlog_evidence, backlog_notices
 from feedback.web.access import STAFF, current_staff, roles
 
 blp = Blueprint(
@@ -65,6 +65,10 @@ class BacklogItemSchema(Schema):
     )
     trend = fields.List(fields.Integer(), metadata={"description": "mentions per week, 12"})
     impact_at = fields.DateTime(allow_none=True)
+    customer_note = fields.String(
+        allow_none=True, metadata={"description": "what the customers who asked are told"}
+    )
+    customers_told = fields.Integer()
     status_changed_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -114,6 +118,10 @@ class BacklogPatchSchema(Schema):
         allow_none=True,
         validate=validate.Length(max=backlog_impact.MAX_NOTE),
         metadata={"description": "required with status; kept in the history"},
+    )
+    customer_note = fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "for a shipped item: emailed in the week after it shipped"},
     )
     move = fields.String(
         validate=validate.OneOf(("pin", "up", "down")),
@@ -213,6 +221,7 @@ class BacklogItemById(MethodView):
             data.pop("note", None),
             data.pop("move", None),
         )
+        customer_note = data.pop("customer_note", None)
         with db.transaction() as session:
             if data:
                 backlog.update_item(session, item_id, actor, data)
@@ -220,6 +229,8 @@ class BacklogItemById(MethodView):
                 backlog.transition(session, item_id, actor, status, note)
             if action is not None:
                 backlog.move(session, item_id, actor, action)
+            if customer_note is not None:
+                backlog_notices.set_customer_note(session, item_id, actor, customer_note)
             item = backlog.get_item(session, item_id)
         return _detail(item)
 

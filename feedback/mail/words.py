@@ -24,6 +24,9 @@ WORDS: dict[str, dict[str, str]] = {
         "thanks": "Thank you,",
         "reply_hint": "You can also simply reply to this email; a person reads every reply.",
         "unsubscribe": "Unsubscribe from these surveys",
+        "shipped_subject": "You asked, we changed it",
+        "shipped_intro": "You told us what was getting in your way. Here is what we changed:",
+        "shipped_closing": "Thank you for telling us; it made the difference.",
     },
     "de": {
         "greeting": "Hallo",
@@ -36,6 +39,9 @@ WORDS: dict[str, dict[str, str]] = {
         "reply_hint": "Sie können auch einfach auf diese E-Mail antworten; jede Antwort wird "
         "von einem Menschen gelesen.",
         "unsubscribe": "Von diesen Umfragen abmelden",
+        "shipped_subject": "Sie haben gefragt, wir haben es geändert",
+        "shipped_intro": "Sie haben uns gesagt, was Ihnen im Weg stand. Das haben wir geändert:",
+        "shipped_closing": "Danke, dass Sie es uns gesagt haben; es hat den Unterschied gemacht.",
     },
     "fr": {
         "greeting": "Bonjour",

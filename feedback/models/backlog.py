@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -67,6 +68,9 @@ class BacklogItem(Base):
     nps_points: Mapped[float] = mapped_column(Float, default=0.0)
     trend: Mapped[list[int]] = mapped_column(JSONType, default=list)  # mentions per week, 12
     impact_at: Mapped[datetime | None]
+    # "You asked, we changed it": what the customers who raised it are told once it ships.
+    customer_note: Mapped[str | None] = mapped_column(Text)
+    customers_told: Mapped[int] = mapped_column(Integer, default=0)
     status_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -137,3 +141,28 @@ class BacklogEvent(Base):
 
     item: Mapped[BacklogItem] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class BacklogNotice(Base):
+    """One customer told that one shipped item changed: the unique pair is "told once"."""
+
+    __tablename__ = "backlog_notices"
+    __table_args__ = (
+        UniqueConstraint("item_id", "contact_id", name="uq_backlog_notices_item_contact"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("backlog_items.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL")
+    )
+    outbox_email_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_emails.id", ondelete="SET NULL")
+    )
+    week: Mapped[date] = mapped_column(Date)  # the Monday of the week the item shipped
+    told_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from feedback import backlog_impact, db
-from feedback.services import backlog, backlog_evidence, org
+from feedback.services import backlog, backlog_evidence, backlog_notices, org
 from feedback.services.errors import NotFound, ServiceError
 from feedback.web.access import STAFF, roles
 
@@ -122,7 +122,27 @@ def item_page(item_id: int) -> Any:
         labels=backlog_impact.STATUS_LABELS,
         points=backlog_impact.sparkline_points,
         users=org.list_users(session, 1, 1000)[0] if backlog.may_change(_me(), item) else [],
+        previews=backlog_notices.preview(session, current_app.config, item),
+        to_tell=backlog_notices.pending(session, item),
+        telling_on=backlog_notices.telling_on(item),
     )
+
+
+@bp.post("/<int:item_id>/customer-note")
+@roles(*STAFF)
+def customer_note(item_id: int) -> Any:
+    _check_csrf()
+    session = db.session()
+    try:
+        backlog_notices.set_customer_note(
+            session, item_id, _me(), request.form.get("customer_note")
+        )
+        session.commit()
+    except ServiceError as exc:
+        _refused(exc)
+        return redirect(url_for("backlog.item_page", item_id=item_id)), 303
+    flash("Saved; the preview below shows the email exactly as each customer gets it.", "success")
+    return redirect(url_for("backlog.item_page", item_id=item_id) + "#customers"), 303
 
 
 @bp.post("/<int:item_id>/status")

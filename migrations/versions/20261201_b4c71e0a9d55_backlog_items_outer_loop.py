@@ -48,6 +48,8 @@ def upgrade() -> None:
         sa.Column("nps_points", sa.Float(), nullable=False),
         sa.Column("trend", JSON, nullable=False),
         sa.Column("impact_at", WHEN, nullable=True),
+        sa.Column("customer_note", sa.Text(), nullable=True),
+        sa.Column("customers_told", sa.Integer(), nullable=False),
         sa.Column("status_changed_at", WHEN, nullable=True),
         sa.Column("created_at", WHEN, nullable=False),
         sa.Column("updated_at", WHEN, nullable=False),
@@ -123,6 +125,26 @@ def upgrade() -> None:
     with op.batch_alter_table("backlog_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_backlog_events_item_id"), ["item_id"], unique=False)
 
+    op.create_table(
+        "backlog_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.Column("invitation_id", sa.Integer(), nullable=True),
+        sa.Column("outbox_email_id", sa.Integer(), nullable=True),
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("told_at", WHEN, nullable=False),
+        sa.ForeignKeyConstraint(["item_id"], ["backlog_items.id"], name=op.f("fk_backlog_notices_item_id_backlog_items"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["contact_id"], ["contacts.id"], name=op.f("fk_backlog_notices_contact_id_contacts"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["invitation_id"], ["invitations.id"], name=op.f("fk_backlog_notices_invitation_id_invitations"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["outbox_email_id"], ["outbox_emails.id"], name=op.f("fk_backlog_notices_outbox_email_id_outbox_emails"), ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_backlog_notices")),
+        sa.UniqueConstraint("item_id", "contact_id", name="uq_backlog_notices_item_contact"),
+    )  # fmt: skip
+    with op.batch_alter_table("backlog_notices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_backlog_notices_item_id"), ["item_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_backlog_notices_contact_id"), ["contact_id"], unique=False)  # fmt: skip
+
     migrate_huddle_candidates(op.get_bind())
 
 
@@ -142,7 +164,7 @@ def migrate_huddle_candidates(bind: sa.engine.Connection) -> None:
         sa.column("updated_at", WHEN), *(sa.column(n) for n in (
             "id", "title", "description", "department", "team_id", "status", "source",
             "raised_by_id", "responses_linked", "detractors", "passives", "accounts", "arr",
-            "arr_at_risk", "nps_points",
+            "arr_at_risk", "nps_points", "customers_told",
         ))
     )  # fmt: skip
     links = sa.table("backlog_responses", *(sa.column(n) for n in (
@@ -163,7 +185,8 @@ def migrate_huddle_candidates(bind: sa.engine.Connection) -> None:
                 title=title, description=row.note or "", department=row.department or "Unassigned",
                 team_id=row.team_id, status="proposed", source="huddle",
                 raised_by_id=row.raised_by_id, responses_linked=0, detractors=0, passives=0,
-                accounts=0, arr=0, arr_at_risk=0, nps_points=0.0, trend=[], created_at=created,
+                accounts=0, arr=0, arr_at_risk=0, nps_points=0.0, customers_told=0, trend=[],
+                created_at=created,
                 updated_at=now,
             )
         ).scalar_one()  # fmt: skip
@@ -177,6 +200,7 @@ def migrate_huddle_candidates(bind: sa.engine.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("backlog_notices")
     op.drop_table("backlog_events")
     op.drop_table("backlog_tasks")
     op.drop_table("backlog_responses")
