@@ -164,3 +164,30 @@ def test_an_admin_sees_every_department(client, login, world, items):
     html = page(client, "/backlog?department=Customer+Success")
     assert "Onboarding calls" in html and "VAT on invoices" not in html
     assert page(client, "/") != ""  # the admin's home stays the tenant overview
+
+
+def test_shipping_then_telling_the_customers(session, client, login, head, items):
+    from datetime import UTC, datetime, timedelta
+
+    from feedback.services import backlog_notices
+
+    login(head)
+    url = f"/backlog/{items['vat'].id}"
+    for target in ("accepted", "in_progress", "shipped"):
+        client.post(f"{url}/status", data={"status": target, "note": f"now {target}"})
+    html = page(client, url)
+    assert "0</strong> customers told; 1 still to tell" in html
+    answer = client.post(
+        f"{url}/customer-note", data={"customer_note": "Invoices now show the right VAT."}
+    )
+    assert answer.status_code == 303
+    html = page(client, url)
+    assert "Preview (en): You asked, we changed it" in html
+    assert "Invoices now show the right VAT." in html and "still to tell on" in html
+    empty = client.post(f"{url}/customer-note", data={"customer_note": ""}, follow_redirects=True)
+    assert "Write what changed" in empty.get_data(as_text=True)
+    config = {"MAIL_FROM": "Acme <f@acme.example>", "INBOUND_DOMAIN": "in.acme.example"}
+    backlog_notices.tell_customers(session, config, datetime.now(UTC) + timedelta(days=7))
+    session.commit()
+    html = page(client, url)
+    assert "1</strong> customers told" in html and "still to tell" not in html
