@@ -7,6 +7,7 @@ Kept apart from services.demo so the demo can call it as one more step:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,9 +16,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from feedback.models import BacklogItem, Response, ResponseTheme, Team, Theme, User
-from feedback.services import backlog, backlog_evidence
+from feedback.services import backlog, backlog_evidence, backlog_notices
 
 HEAD_EMAIL = "head@demo.example"
+SHIPPED_NOTE = "You told us this got in your way; it is fixed in this week's release."
 ITEMS = 5
 QUOTES_PER_ITEM = 3
 # (status moves, each with its note) per item, by rank of the theme's unhappy mentions.
@@ -50,9 +52,17 @@ def _head(session: Session, password: str) -> User:
 
 
 def seed_backlog(
-    session: Session, now: datetime | None = None, *, password: str = "demo-password-123"
+    session: Session,
+    now: datetime | None = None,
+    *,
+    config: Mapping[str, Any] | None = None,
+    password: str = "demo-password-123",
 ) -> dict[str, Any]:
-    """Items for the themes unhappy customers mention most; nothing when items exist already."""
+    """Items for the themes unhappy customers mention most; nothing when items exist already.
+
+    With the app's config, the shipped item's customers are told (the emails go to the
+    outbox, so the dev mailbox shows them once delivered).
+    """
     now = now or datetime.now(UTC)
     if session.scalar(select(func.count()).select_from(BacklogItem)):
         return {"items": 0, "skipped": True}
@@ -90,4 +100,10 @@ def seed_backlog(
                                now=started + timedelta(days=2 * (step + 1)))  # fmt: skip
         made.append(item)
     backlog_evidence.recompute_impact(session, made, now=now)
-    return {"items": len(made), "department_head": head.email, "skipped": False}
+    told = 0
+    if config is not None:
+        for item in made:
+            if item.status == "shipped":
+                backlog_notices.set_customer_note(session, item.id, head, SHIPPED_NOTE)
+        told = backlog_notices.tell_customers(session, config, now)["emails"]
+    return {"items": len(made), "department_head": head.email, "skipped": False, "told": told}

@@ -305,7 +305,7 @@ def test_the_demo_backlog_has_ranked_items_with_quotes(session, world, said):
     from feedback.services import backlog_demo
 
     result = backlog_demo.seed_backlog(session, NOW)
-    assert result == {"items": 1, "department_head": world.dee.email, "skipped": False}
+    assert result == {"items": 1, "department_head": world.dee.email, "skipped": False, "told": 0}
     item = session.query(BacklogItem).one()
     assert (item.department, item.status, item.theme_id) == (
         "Customer Success", "in_progress", world.billing.id)  # fmt: skip
@@ -323,3 +323,21 @@ def test_a_bad_threshold_setting_names_the_variable(bad):
     with pytest.raises(ValueError, match="FEEDBACK_BACKLOG_PROPOSAL_THRESHOLD"):
         backlog_proposals.settings({"BACKLOG_PROPOSAL_THRESHOLD": bad})
     assert backlog_proposals.settings({}) == (5, 28)
+
+
+def test_the_demo_ships_one_item_and_tells_its_customers(session, world, said, respond):
+    from feedback.models import OutboxEmail, Theme
+    from feedback.services import backlog_demo
+
+    slow, login = Theme(key="slow", name="Speed"), Theme(key="login", name="Login")
+    session.add_all([slow, login])
+    session.flush()
+    respond(5, account=world.big, comment="So slow", themes=(slow,))
+    respond(6, account=world.big, comment="Slow again", themes=(slow,))
+    respond(4, account=world.mega, comment="Cannot log in", themes=(login,))
+    config = {"MAIL_FROM": "Acme <f@acme.example>", "INBOUND_DOMAIN": "in.acme.example"}
+    result = backlog_demo.seed_backlog(session, NOW, config=config)
+    assert result["items"] == 3 and result["told"] == 1
+    shipped = session.query(BacklogItem).filter_by(status="shipped").one()
+    assert shipped.theme_id == login.id and shipped.customers_told == 1
+    assert session.query(OutboxEmail).filter_by(kind="backlog_shipped").count() == 1
