@@ -191,7 +191,10 @@ def move(item_id: int) -> Any:
         session.commit()
     except ServiceError as exc:
         _refused(exc)
-    return redirect(request.form.get("back") or url_for("backlog.ranked_list")), 303
+    back = request.form.get("back", "")
+    if not back.startswith("/backlog") or back.startswith("//"):
+        back = url_for("backlog.ranked_list")  # only back to a backlog page, never elsewhere
+    return redirect(back), 303
 
 
 @bp.post("/order/reset")

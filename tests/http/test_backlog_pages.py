@@ -191,3 +191,12 @@ def test_shipping_then_telling_the_customers(session, client, login, head, items
     session.commit()
     html = page(client, url)
     assert "1</strong> customers told" in html and "still to tell" not in html
+
+
+def test_a_move_only_returns_to_a_backlog_page(client, login, head, items):
+    login(head)
+    url = f"/backlog/{items['portal'].id}/move"
+    answer = client.post(url, data={"action": "up", "back": "https://evil.example/x"})
+    assert answer.headers["Location"].endswith("/backlog")
+    answer = client.post(url, data={"action": "down", "back": "/backlog?status=all"})
+    assert answer.headers["Location"].endswith("/backlog?status=all")
