@@ -115,6 +115,20 @@ def _send_resolution_checks(app: Flask, now: datetime) -> dict[str, Any]:
         return followup.send_resolution_checks(session, now, config=app.config)
 
 
+def _refresh_backlog(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import backlog_proposals
+
+    with db.transaction() as session:
+        return backlog_proposals.refresh_backlog(session, app.config, now)
+
+
+def _tell_backlog_customers(app: Flask, now: datetime) -> dict[str, Any]:
+    from feedback.services import backlog_notices
+
+    with db.transaction() as session:
+        return backlog_notices.tell_customers(session, app.config, now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -184,6 +198,18 @@ JOBS: dict[str, Job] = {
             3600,
             "Ask 'Did we resolve it?' a few days after a recovery task closed.",
             _send_resolution_checks,
+        ),
+        Job(
+            "refresh-backlog",
+            3600,
+            "Merge duplicate proposals, propose themes over the threshold, refresh impact.",
+            _refresh_backlog,
+        ),
+        Job(
+            "tell-backlog-customers",
+            3600,
+            "Tell the customers behind last week's shipped backlog items, one email each.",
+            _tell_backlog_customers,
         ),
     )
 }

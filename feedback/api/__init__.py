@@ -6,6 +6,7 @@ from flask import Flask
 
 from feedback.api import (
     accounts,
+    backlog,
     common,
     contacts,
     metrics,
@@ -17,7 +18,7 @@ from feedback.api import (
 )
 from feedback.extensions import csrf
 
-RESOURCES = (teams, users, accounts, contacts, programs, responses, metrics, tasks)
+RESOURCES = (teams, users, accounts, contacts, programs, responses, metrics, tasks, backlog)
 
 
 def init_app(app: Flask) -> None:

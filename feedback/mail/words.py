@@ -17,6 +17,9 @@ OPEN_PAGE = N_("Prefer to tell us in your own words? Open the survey")
 THANKS = N_("Thank you,")
 REPLY_HINT = N_("You can also simply reply to this email; a person reads every reply.")
 UNSUBSCRIBE = N_("Unsubscribe from these surveys")
+SHIPPED_SUBJECT = N_("You asked, we changed it")
+SHIPPED_INTRO = N_("You told us what was getting in your way. Here is what we changed:")
+SHIPPED_CLOSING = N_("Thank you for telling us; it made the difference.")
 
 #: Keys the email templates read from `t`.
 _KEYS = {
@@ -26,6 +29,9 @@ _KEYS = {
     "thanks": THANKS,
     "reply_hint": REPLY_HINT,
     "unsubscribe": UNSUBSCRIBE,
+    "shipped_subject": SHIPPED_SUBJECT,
+    "shipped_intro": SHIPPED_INTRO,
+    "shipped_closing": SHIPPED_CLOSING,
 }
 
 

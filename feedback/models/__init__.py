@@ -7,6 +7,13 @@ from feedback.models.analytics import (
     Theme,
     ThemeProposal,
 )
+from feedback.models.backlog import (
+    BacklogEvent,
+    BacklogItem,
+    BacklogNotice,
+    BacklogResponse,
+    BacklogTask,
+)
 from feedback.models.conversation import Message, Response, ScoreChange
 from feedback.models.customers import Account, AccountDomain, Contact, LifecycleEvent
 from feedback.models.delivery import EmailContent, Invitation, OutboxEmail
@@ -37,4 +44,5 @@ __all__ = [
     "SurveyProgram", "Team", "User", "OuterLoopCandidate", "PlaybookRule", "PlaybookSet",
     "ResolutionCheck", "StaffNotice", "Task", "TaskEvent", "AnalysisProgress", "ResponseAnalysis",
     "ResponseTheme", "Theme", "ThemeProposal", "WorkerHeartbeat",
+    "BacklogEvent", "BacklogItem", "BacklogNotice", "BacklogResponse", "BacklogTask",
 ]  # fmt: skip

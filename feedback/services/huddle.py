@@ -27,7 +27,7 @@ from feedback.models import (
     Team,
     User,
 )
-from feedback.services import outbox
+from feedback.services import backlog, outbox
 from feedback.services.errors import InvalidInput, NotFound
 
 WEEK = timedelta(days=7)
@@ -250,7 +250,8 @@ def raise_to_outer_loop(
         )
     if session.get(Response, response_id) is None:
         raise NotFound("There is no such response.")
-    if session.get(Team, team_id) is None:
+    team = session.get(Team, team_id)
+    if team is None:
         raise NotFound("There is no such team.")
     existing = session.scalar(
         select(OuterLoopCandidate).where(
@@ -268,6 +269,9 @@ def raise_to_outer_loop(
     )
     session.add(candidate)
     session.flush()
+    # The backlog is where a raised verbatim is seen and acted on (it may join an open item).
+    backlog.raise_from_response(session, response_id, user, {"department": team.department,
+                                "note": note}, source="huddle", now=now)  # fmt: skip
     return candidate, True
 
 

@@ -39,6 +39,7 @@ EVENT_TYPES = (
     "reply.received",
     "task.created",
     "task.closed",
+    "backlog_item.status_changed",
 )
 TIMEOUT_SECONDS = 10.0
 POLICY = backoff.RetryPolicy(base=30.0, cap=6 * 3600.0, floor=1.0, max_attempts=8)

@@ -7,6 +7,7 @@ from flask import Flask
 from feedback.web import (  # conversation: replies, webhooks
     admin,
     auth,
+    backlog,
     display,
     home,
     inbound,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         queue.bp,
         me.bp,
         *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"
+        backlog.bp,  # outer loop: the departments' backlog
     ):
         app.register_blueprint(blueprint)
     display.init_app(app)

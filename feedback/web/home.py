@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_login import current_user
 
 from feedback import db
 from feedback.services import overview
@@ -14,6 +15,8 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @roles(*STAFF)
 def index():
+    if current_user.role == "department_head":  # their work is the backlog, not tenant NPS
+        return redirect(url_for("backlog.ranked_list"))
     session = db.session()
     return render_template(
         "home.html",
