@@ -21,9 +21,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from feedback import api, cli, db, errors
     from feedback import config as settings
+    from feedback.access import enforce_access, role_groups
     from feedback.extensions import csrf, limiter
     from feedback.web import register_blueprints
-    from feedback.web.access import enforce_access
     from feedback.web.auth import login_manager
 
     root = Path(__file__).resolve().parent.parent
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     app.before_request(enforce_access)
+    app.context_processor(role_groups)
     register_blueprints(app)
     api.init_app(app)
     errors.init_app(app)

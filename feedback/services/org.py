@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from feedback.db import utcnow
 from feedback.models import ApiToken, Team, User
-from feedback.models.org import ROLE_VALUES
+from feedback.roles import ROLE_VALUES
 from feedback.services.customers import normalise_email
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.paging import paginate

@@ -11,9 +11,10 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from feedback import db
+from feedback.access import public, roles
 from feedback.extensions import limiter
 from feedback.models import User
-from feedback.web.access import STAFF, public, roles
+from feedback.roles import STAFF
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

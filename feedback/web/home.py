@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 
 from feedback import db
+from feedback.access import public, roles
+from feedback.roles import STAFF
 from feedback.services import overview
-from feedback.web.access import STAFF, public, roles
 
 bp = Blueprint("home", __name__)
 

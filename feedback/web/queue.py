@@ -12,14 +12,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from feedback import db
-from feedback.services import conversation, followup, huddle, metrics
+from feedback.access import roles
+from feedback.roles import LEADS, STAFF
+from feedback.services import conversation, followup, huddle, metrics, visibility
 from feedback.services import queue as tasks_queue
 from feedback.services.errors import Conflict, InvalidInput, ServiceError
-from feedback.web.access import roles
 
 bp = Blueprint("queue", __name__)
-STAFF_ROLES = ("csm", "team_lead", "department_head", "admin")
-LEAD_ROLES = ("team_lead", "department_head", "admin")
 VIEW_TITLES = {"mine": "My tasks", "team": "Team tasks", "overdue": "Overdue tasks"}
 
 
@@ -82,19 +81,19 @@ def _int(value: Any, default: int) -> int:
 
 
 @bp.get("/queue")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def mine() -> Any:
     return _list("mine")
 
 
 @bp.get("/queue/team")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def team() -> Any:
     return _list("team")
 
 
 @bp.get("/queue/overdue")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def overdue() -> Any:
     return _list("overdue")
 
@@ -139,13 +138,13 @@ def _failed(task_id: int, exc: ServiceError, which: str, **form: Any) -> Any:
 
 
 @bp.get("/tasks/<int:task_id>")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def task(task_id: int) -> Any:
     return _task_page(task_id)
 
 
 @bp.post("/tasks/<int:task_id>/reply")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def reply(task_id: int) -> Any:
     response_id = _checked(task_id).response_id
     draft = request.form.get("body", "")
@@ -161,7 +160,7 @@ def reply(task_id: int) -> Any:
 
 
 @bp.post("/tasks/<int:task_id>/status")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def change_status(task_id: int) -> Any:
     _checked(task_id)
     to_status = request.form.get("to_status", "")
@@ -175,7 +174,7 @@ def change_status(task_id: int) -> Any:
 
 
 @bp.post("/tasks/<int:task_id>/close")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def close(task_id: int) -> Any:
     _checked(task_id)
     typed = {k: request.form.get(k, "") for k in ("resolution_code", "root_cause", "note")}
@@ -197,7 +196,7 @@ def close(task_id: int) -> Any:
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def reassign(task_id: int) -> Any:
     _checked(task_id)
     typed = {"owner_id": request.form.get("owner_id", ""), "note": request.form.get("note", "")}
@@ -216,7 +215,7 @@ def reassign(task_id: int) -> Any:
 
 
 @bp.post("/tasks/<int:task_id>/comments")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def comment(task_id: int) -> Any:
     _checked(task_id)
     body = request.form.get("body", "")
@@ -233,7 +232,7 @@ def comment(task_id: int) -> Any:
 
 
 @bp.get("/huddle")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def huddle_home() -> Any:
     user = _me()
     if user.team_id is not None:
@@ -243,19 +242,17 @@ def huddle_home() -> Any:
 
 
 @bp.get("/huddle/<int:team_id>")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def huddle_page(team_id: int) -> Any:
-    if not tasks_queue.may_see_team(_me(), team_id):
-        abort(403)
+    visibility.require_team(db.session(), _me(), team_id)
     pack = huddle.huddle_pack(db.session(), team_id)
     return render_template("queue/huddle.html", pack=pack)
 
 
 @bp.post("/huddle/<int:team_id>/raise")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def raise_verbatim(team_id: int) -> Any:
-    if not tasks_queue.may_see_team(_me(), team_id):
-        abort(403)
+    visibility.require_team(db.session(), _me(), team_id)
     response_id = _int(request.form.get("response_id"), 0)
     try:
         with db.transaction() as session:
@@ -277,7 +274,7 @@ def raise_verbatim(team_id: int) -> Any:
 
 
 @bp.get("/metrics")
-@roles(*LEAD_ROLES)
+@roles(*LEADS)
 def metrics_page() -> Any:
     session = db.session()
     errors: dict[str, list[str]] = {}
@@ -289,7 +286,8 @@ def metrics_page() -> Any:
         errors, status = exc.fields, 400
         start, end = metrics.date_range(None, None)
     team_id = _int(request.args.get("team"), 0) or None
-    result = metrics.close_the_loop(session, start=start, end=end, team_id=team_id)
+    team_ids = visibility.teams_picked(session, _me(), team_id)
+    result = metrics.close_the_loop(session, start=start, end=end, team_ids=team_ids)
     return (
         render_template(
             "queue/metrics.html",

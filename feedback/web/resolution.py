@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from feedback import db
+from feedback.access import public
 from feedback.extensions import csrf
 from feedback.services import followup
 from feedback.services.errors import InvalidInput, NotFound
-from feedback.web.access import public
 
 bp = Blueprint("resolution", __name__, url_prefix="/resolved")
 HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

@@ -10,11 +10,11 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from feedback import db
+from feedback.access import public
 from feedback.extensions import csrf
 from feedback.questions import follow_up
 from feedback.services import capture
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
-from feedback.web.access import public
 
 bp = Blueprint("survey", __name__, url_prefix="/r")
 

@@ -13,10 +13,10 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request
 
 from feedback import db
+from feedback.access import public
 from feedback.extensions import csrf
 from feedback.services import suppression
 from feedback.services.errors import NotFound
-from feedback.web.access import public
 
 bp = Blueprint("unsubscribe", __name__)
 
