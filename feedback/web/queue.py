@@ -16,7 +16,7 @@ from feedback.access import roles
 from feedback.roles import LEADS, STAFF
 from feedback.services import conversation, followup, huddle, metrics, visibility
 from feedback.services import queue as tasks_queue
-from feedback.services.errors import Conflict, InvalidInput, ServiceError
+from feedback.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
 
 bp = Blueprint("queue", __name__)
 VIEW_TITLES = {"mine": "My tasks", "team": "Team tasks", "overdue": "Overdue tasks"}
@@ -260,6 +260,8 @@ def raise_verbatim(team_id: int) -> Any:
                 session, response_id=response_id, team_id=team_id, user=_me(),
                 note=request.form.get("note"),
             )  # fmt: skip
+    except Forbidden:
+        raise  # a verbatim of a customer this person may not see: 403, like any other
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("queue.huddle_page", team_id=team_id))
