@@ -126,12 +126,14 @@ def _back(task_id: int, anchor: str = "") -> Any:
 
 
 def _checked(task_id: int) -> Any:
-    """Refuse a change to a task this person may not see, before any service runs."""
+    """The task, when a view needs it before the service runs (the access rule applies)."""
     return tasks_queue.get_task(db.session(), task_id, _me())
 
 
 def _failed(task_id: int, exc: ServiceError, which: str, **form: Any) -> Any:
     """The page again with the error beside the form that caused it, and what was typed."""
+    if isinstance(exc, Forbidden):
+        raise exc  # not this person's task: the 403 page, not the task page
     flash(exc.message, "error")
     status = 409 if isinstance(exc, Conflict) else exc.status
     return _task_page(task_id, status, errors=exc.fields, failed=which, **form)
@@ -162,7 +164,6 @@ def reply(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/status")
 @roles(*STAFF)
 def change_status(task_id: int) -> Any:
-    _checked(task_id)
     to_status = request.form.get("to_status", "")
     try:
         with db.transaction() as session:
@@ -176,7 +177,6 @@ def change_status(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/close")
 @roles(*STAFF)
 def close(task_id: int) -> Any:
-    _checked(task_id)
     typed = {k: request.form.get(k, "") for k in ("resolution_code", "root_cause", "note")}
     try:
         with db.transaction() as session:
@@ -217,7 +217,6 @@ def reassign(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/comments")
 @roles(*STAFF)
 def comment(task_id: int) -> Any:
-    _checked(task_id)
     body = request.form.get("body", "")
     try:
         with db.transaction() as session:

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.routing import Rule
 
 from feedback.access import PUBLIC, access_rule
-from feedback.models import Role
+from feedback.roles import Role
 
 # Endpoints anyone may reach. Adding one here is a deliberate, reviewed decision.
 PUBLIC_ENDPOINTS = {
