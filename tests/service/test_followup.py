@@ -224,7 +224,10 @@ def test_only_the_team_or_the_managers_may_change_a_task(session, world, task):
 
 
 def test_reassign_and_comment_leave_a_trail(session, world, task):
-    followup.reassign(session, task.id, world.lee, world.fay.id, "Billing question", now=NOW)
+    with pytest.raises(Forbidden):  # Lee leads Support; Finance is not his to hand work to
+        followup.reassign(session, task.id, world.lee, world.fay.id, "Billing question", now=NOW)
+    assert (task.owner_id, task.team_id) == (world.ann.id, world.support.id)
+    followup.reassign(session, task.id, world.admin, world.fay.id, "Billing question", now=NOW)
     assert (task.owner_id, task.team_id) == (world.fay.id, world.finance.id)
     with pytest.raises(Conflict):
         followup.reassign(session, task.id, world.admin, world.fay.id)
