@@ -21,10 +21,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from feedback import api, cli, db, errors, logs
     from feedback import config as settings
+    from feedback.access import enforce_access, role_groups
     from feedback.extensions import csrf, limiter
     from feedback.mail import catalogue
     from feedback.web import input_policy, register_blueprints
-    from feedback.web.access import enforce_access
     from feedback.web.auth import login_manager
     from feedback.web.security import init_security
 
@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     input_policy.init_app(app)
     app.before_request(enforce_access)
+    app.context_processor(role_groups)
     register_blueprints(app)
     api.init_app(app)
     errors.init_app(app)

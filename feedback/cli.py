@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from feedback import db, migrate
+from feedback.roles import ROLE_VALUES
 from feedback.services import org
 from feedback.services.errors import ServiceError
 
@@ -46,9 +47,7 @@ def db_check() -> None:
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option(
-    "--role", required=True, type=click.Choice(["admin", "csm", "team_lead", "department_head"])
-)
+@click.option("--role", required=True, type=click.Choice(ROLE_VALUES))
 @click.option("--team", default=None, help="Name of an existing team.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_create(email: str, name: str, role: str, team: str | None, password: str) -> None:

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from feedback import db
+from feedback.access import api_error, is_api_request
 from feedback.api.common import flatten_messages
 from feedback.services.errors import ServiceError
-from feedback.web.access import api_error, is_api_request
 
 MESSAGES = {
     400: "The request could not be understood.",

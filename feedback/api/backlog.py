@@ -15,9 +15,10 @@ from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from feedback import backlog_impact, db
+from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema, PageArgs, page_schema
+from feedback.roles import STAFF
 from feedback.services import backlog, backlog_evidence, backlog_notices
-from feedback.web.access import STAFF, current_staff, roles
 
 blp = Blueprint(
     "api_backlog", __name__, url_prefix="/api/v1/backlog",

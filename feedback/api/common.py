@@ -12,7 +12,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 
-from feedback.web.access import api_error
+from feedback.access import api_error
 
 MAX_PAGE = 100_000
 

@@ -9,12 +9,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, pre_load
 
 from feedback import db
+from feedback.access import roles
 from feedback.api.accounts import check_bulk_size, prefix_fields
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.models import Role
+from feedback.roles import STAFF, Role
 from feedback.services import customers
 from feedback.services.errors import InvalidInput
-from feedback.web.access import STAFF, roles
 
 blp = Blueprint("api_contacts", __name__, url_prefix="/api/v1/contacts", description="Contacts")
 

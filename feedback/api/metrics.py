@@ -1,4 +1,7 @@
-"""/api/v1/metrics: the close-the-loop figures team leads see on /metrics, for machines."""
+"""/api/v1/metrics: the close-the-loop figures team leads see on /metrics, for machines.
+
+The same access rule as the page: figures only of the teams the token's user may see.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from feedback import db
+from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema
-from feedback.services import metrics, overview
-from feedback.web.access import STAFF, roles
+from feedback.roles import LEADS, STAFF
+from feedback.services import metrics, overview, visibility
 
 blp = Blueprint(
     "api_metrics", __name__, url_prefix="/api/v1/metrics", description="Close-the-loop metrics"
 )
-LEAD_ROLES = ("team_lead", "department_head", "admin")
 
 
 class RangeArgs(Schema):
@@ -56,17 +59,20 @@ class CloseTheLoopSchema(Schema):
 
 @blp.route("/close-the-loop")
 class CloseTheLoop(MethodView):
-    @roles(*LEAD_ROLES)
+    @roles(*LEADS)
     @blp.arguments(RangeArgs, location="query")
     @blp.response(200, CloseTheLoopSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema)
     @blp.alt_response(422, schema=ApiErrorSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Detractors reached within SLA, median hours to first contact and to close, and the
-        recovery rate, overall, per team and per CSM, for tasks created in the range."""
+        recovery rate, overall, per team and per CSM, for tasks created in the range.
+        A team lead gets their own team's figures, a department head their department's;
+        asking for a team outside them is 403."""
+        session = db.session()
         start, end = metrics.date_range(args.get("start"), args.get("end"))
-        result = metrics.close_the_loop(
-            db.session(), start=start, end=end, team_id=args.get("team_id")
-        )
+        team_ids = visibility.teams_picked(session, current_staff(), args.get("team_id"))
+        result = metrics.close_the_loop(session, start=start, end=end, team_ids=team_ids)
         return result.as_dict()
 
 

@@ -10,10 +10,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from feedback import db, locales
+from feedback.access import roles
 from feedback.api.common import ApiErrorSchema
-from feedback.models import Role
+from feedback.roles import STAFF, Role
 from feedback.services import programs, surveys
-from feedback.web.access import STAFF, roles
 
 blp = Blueprint(
     "api_programs", __name__, url_prefix="/api/v1", description="Survey programs and invitations"

@@ -1,17 +1,24 @@
-"""/api/v1/responses: answers with filters, and one answer with its conversation."""
+"""/api/v1/responses: answers with filters, and one answer with its conversation.
+
+The access rule (feedback.access_rules) applies as on the thread page: a list holds only the
+responses the token's user may see (filtered, never refused); one response, its thread and a
+reply to it are 403 when the rule keeps them from that user.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from feedback import db, questions
+from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.services import analytics, responses
-from feedback.web.access import STAFF, roles
+from feedback.roles import STAFF
+from feedback.services import analytics, conversation, responses
 
 blp = Blueprint(
     "api_responses",
@@ -97,7 +104,9 @@ class Responses(MethodView):
     @blp.alt_response(422, schema=ApiErrorSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List responses, newest first, by program, category, dates, account or segment."""
-        items, total = responses.list_responses(db.session(), args, args["page"], args["per_page"])
+        items, total = responses.list_responses(
+            db.session(), args, args["page"], args["per_page"], viewer=current_staff()
+        )
         analytics.preload(db.session(), items)
         return page_body(items, total, args)
 
@@ -106,10 +115,11 @@ class Responses(MethodView):
 class ResponseById(MethodView):
     @roles(*STAFF)
     @blp.response(200, ResponseWithThreadSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema)
     @blp.alt_response(404, schema=ApiErrorSchema)
     def get(self, response_id: int) -> Any:
         """One response with its whole conversation thread."""
-        response, thread = responses.get_response(db.session(), response_id)
+        response, thread = responses.get_response(db.session(), response_id, viewer=current_staff())
         return _WithThread(response, thread)
 
 
@@ -135,9 +145,10 @@ class ReplySchema(Schema):
 
 @blp.route("/<int:response_id>/replies")
 class ResponseReplies(MethodView):
-    @roles("csm", "team_lead", "department_head", "admin")
+    @roles(*STAFF)
     @blp.arguments(ReplySchema)
     @blp.response(201, MessageSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema)
     @blp.alt_response(404, schema=ApiErrorSchema)
     @blp.alt_response(422, schema=ApiErrorSchema)
     def post(self, data: dict[str, Any], response_id: int) -> Any:
@@ -145,11 +156,6 @@ class ResponseReplies(MethodView):
 
         The email's body is the given text as is: nothing is added to it.
         """
-        from flask import current_app
-
-        from feedback.services import conversation
-        from feedback.web.access import current_staff
-
         with db.transaction() as session:
             return conversation.reply_as_staff(
                 session, current_app.config, response_id, current_staff(), data["body"]

@@ -1,8 +1,9 @@
 """/api/v1/tasks: follow-up tasks, their status changes and reassignment.
 
-Reading is open to staff; a change goes through services.followup with the same checks as the
-queue pages: CSMs and team leads change their own team's tasks, admins and department heads
-any. A move the task's status does not allow is 409 with the reason.
+Every read and change asks the access rule (feedback.access_rules) through the services, as
+the queue pages do: a token acts as its user, lists hold only the tasks that user may see, one
+task they may not see is 403, and a task is handed only to someone whose work they see. A move
+the task's status does not allow is 409 with the reason.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from feedback import db, task_states
+from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
+from feedback.roles import STAFF
 from feedback.services import followup
-from feedback.web.access import STAFF, current_staff, roles
 
 blp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks", description="Follow-up tasks")
 
@@ -101,6 +103,7 @@ class Tasks(MethodView):
         """List tasks, soonest due first."""
         items, total = followup.list_tasks(
             db.session(),
+            viewer=current_staff(),
             status=args.get("status") or (),
             owner_id=args.get("owner_id"),
             team_id=args.get("team_id"),
@@ -115,10 +118,11 @@ class Tasks(MethodView):
 class TaskById(MethodView):
     @roles(*STAFF)
     @blp.response(200, TaskDetailSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema)
     @blp.alt_response(404, schema=ApiErrorSchema)
     def get(self, task_id: int) -> Any:
         """One task with its trail of events."""
-        return followup.get_task(db.session(), task_id)
+        return followup.get_task(db.session(), task_id, current_staff())
 
     @roles(*STAFF)
     @blp.arguments(TaskPatchSchema)
@@ -144,6 +148,6 @@ class TaskById(MethodView):
                     root_cause=data.get("root_cause"),
                     note=data.get("note"),
                 )
-            task = followup.get_task(session, task_id)
+            task = followup.get_task(session, task_id, actor)
             session.refresh(task)
             return task

@@ -9,10 +9,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from feedback import db
+from feedback.access import roles
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.models import Role
+from feedback.roles import STAFF, Role
 from feedback.services import org
-from feedback.web.access import STAFF, roles
 
 blp = Blueprint("api_teams", __name__, url_prefix="/api/v1/teams", description="Teams")
 

@@ -9,11 +9,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from feedback import db
+from feedback.access import roles
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.models import Role
-from feedback.models.org import ROLE_VALUES
+from feedback.roles import ROLE_VALUES, STAFF, Role
 from feedback.services import org
-from feedback.web.access import STAFF, roles
 
 blp = Blueprint("api_users", __name__, url_prefix="/api/v1/users", description="Staff users")
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from feedback import backlog_impact as rules
+from feedback import questions
 from feedback.models import (
     Account,
     BacklogItem,
@@ -31,7 +32,7 @@ NPS_CATEGORIES = ("promoter", "passive", "detractor")
 def nps_answer() -> ColumnElement[bool]:
     """Which responses are NPS answers: the one place the backlog decides it (for impact,
     proposals and quotes), so counting onboarding answers out is a change here only."""
-    return Response.category.in_(NPS_CATEGORIES)
+    return and_(Response.scale == questions.NPS.name, Response.category.in_(NPS_CATEGORIES))
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from feedback.models import (
     UnmatchedReply,
     User,
 )
-from feedback.services import analytics_replies, followup, outbox, webhooks_out
+from feedback.services import analytics_replies, followup, outbox, visibility, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
 
@@ -402,10 +402,8 @@ def reply_as_staff(
     in the outbox row's substitutions, as for invitations.
     """
     now = now or datetime.now(UTC)
+    response = visibility.require_response(session, user, response_id)
     text = _check_body(body)
-    response = session.get(Response, response_id)
-    if response is None:
-        raise NotFound("There is no such response.")
     if _normalised(text) == _normalised(reply_draft(session, response_id, user)):
         raise InvalidInput(
             "Write your message between the greeting and the signature before sending.",

@@ -28,3 +28,10 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     code = "conflict"
     status = 409
+
+
+class Forbidden(ServiceError):
+    """The thing exists but the access rule (feedback.access_rules) keeps it from this person."""
+
+    code = "forbidden"
+    status = 403

@@ -30,8 +30,8 @@ from feedback.models import (
     Theme,
     User,
 )
-from feedback.services import webhooks_out
-from feedback.services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from feedback.services import visibility, webhooks_out
+from feedback.services.errors import Conflict, InvalidInput, NotFound
 
 SETTLE_AFTER = timedelta(minutes=30)  # a provisional score this old is followed up anyway
 LOOKBACK = timedelta(days=7)  # responses older than this are history, not work
@@ -42,12 +42,6 @@ TYPE_LABELS = {
     "advocate": "Advocate",
     "review": "Review",
 }
-EDIT_ALL_ROLES = ("admin", "department_head")
-
-
-class Forbidden(ServiceError):
-    code = "forbidden"
-    status = 403
 
 
 # ---------------------------------------------------------------- playbook sets
@@ -428,24 +422,17 @@ def _create_task(
 # ---------------------------------------------------------------- changing a task
 
 
-def may_edit(actor: Any, task: Task) -> bool:
-    """Admins and department heads work every task; others their own and their team's."""
-    if actor is None or actor.role in EDIT_ALL_ROLES:
-        return True
-    return task.owner_id == actor.id or (
-        actor.team_id is not None and task.team_id == actor.team_id
-    )
-
-
 def _task_for_change(session: Session, task_id: int, actor: Any) -> Task:
+    """The task, locked, if the actor may act on it (the access rule); `None` is the system
+    itself (a job reopening a task the customer says is unresolved)."""
     query = select(Task).where(Task.id == task_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     task = session.scalar(query)
     if task is None:
         raise NotFound(f"There is no task with id {task_id}.")
-    if not may_edit(actor, task):
-        raise Forbidden("You may change tasks of your own team only.")
+    if actor is not None:
+        visibility.require_task(session, actor, task)
     return task
 
 
@@ -551,6 +538,8 @@ def reassign(
         )
     if owner.id == task.owner_id:
         raise Conflict(f"The task is already {owner.name}'s.", {"owner_id": ["Same owner."]})
+    if actor is not None:
+        visibility.require_hand_to(session, actor, task, owner)
     previous = session.get(User, task.owner_id) if task.owner_id else None
     note = (note or "").strip() or None
     task.owner_id = owner.id
@@ -638,16 +627,18 @@ def staff_replied(session: Session, invitation_id: int, now: datetime | None = N
 # ---------------------------------------------------------------- reading (API)
 
 
-def get_task(session: Session, task_id: int) -> Task:
+def get_task(session: Session, task_id: int, viewer: Any) -> Task:
+    """The task, if it exists (NotFound) and the access rule lets this person see it."""
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"There is no task with id {task_id}.")
-    return task
+    return visibility.require_task(session, viewer, task)
 
 
 def list_tasks(
     session: Session,
     *,
+    viewer: Any,
     status: Iterable[str] = (),
     owner_id: int | None = None,
     team_id: int | None = None,
@@ -657,7 +648,7 @@ def list_tasks(
     now: datetime | None = None,
 ) -> tuple[list[Task], int]:
     now = now or datetime.now(UTC)
-    query = select(Task)
+    query = select(Task).where(visibility.tasks_filter(session, viewer))
     statuses = [s for s in status if s]
     if statuses:
         query = query.where(Task.status.in_(statuses))
@@ -729,7 +720,6 @@ from feedback.services.followup_notices import (  # noqa: E402
 
 __all__ = [
     "CheckPage",
-    "Forbidden",
     "Planned",
     "active_set",
     "add_comment",
@@ -739,7 +729,6 @@ __all__ = [
     "dry_run",
     "get_task",
     "list_tasks",
-    "may_edit",
     "open_resolution_check",
     "reassign",
     "rules_of",

@@ -27,7 +27,7 @@ from feedback.models import (
     Team,
     User,
 )
-from feedback.services import backlog, outbox
+from feedback.services import backlog, outbox, visibility
 from feedback.services.errors import InvalidInput, NotFound
 
 WEEK = timedelta(days=7)
@@ -248,11 +248,8 @@ def raise_to_outer_loop(
         raise InvalidInput(
             "The note is too long.", {"note": [f"Keep it under {MAX_NOTE:,} characters."]}
         )
-    if session.get(Response, response_id) is None:
-        raise NotFound("There is no such response.")
-    team = session.get(Team, team_id)
-    if team is None:
-        raise NotFound("There is no such team.")
+    team = visibility.require_team(session, user, team_id)
+    visibility.require_response(session, user, response_id)
     existing = session.scalar(
         select(OuterLoopCandidate).where(
             OuterLoopCandidate.response_id == response_id, OuterLoopCandidate.team_id == team_id

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from feedback import display
 from feedback.db import utcnow
 from feedback.models import ApiToken, OutboxEmail, Team, User
-from feedback.models.org import ROLE_VALUES
+from feedback.roles import ROLE_VALUES
 from feedback.services.customers import normalise_email
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.paging import paginate

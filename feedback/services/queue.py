@@ -30,39 +30,14 @@ from feedback.models import (
     User,
 )
 from feedback.models.followup import RESOLUTION_CODES, ROOT_CAUSES, TASK_STATUSES, TASK_TYPES
-from feedback.services import conversation
-from feedback.services.errors import InvalidInput, NotFound, ServiceError
+from feedback.services import conversation, visibility
+from feedback.services.errors import InvalidInput, NotFound
 
 VIEWS = ("mine", "team", "overdue")
 SORTS = ("due", "priority", "arr")
 OPEN_STATUSES = ("open", "in_progress", "waiting_on_customer")
 PRIORITY_NAMES = playbooks.PRIORITIES
 MAX_PER_PAGE = 200
-# Roles that see every team's tasks; the others see their own team's (and their own) tasks.
-ALL_TEAMS_ROLES = ("admin", "department_head")
-
-
-class Forbidden(ServiceError):
-    code = "forbidden"
-    status = 403
-
-
-# ---------------------------------------------------------------- who sees what
-
-
-def sees_every_team(user: Any) -> bool:
-    return user.role in ALL_TEAMS_ROLES
-
-
-def may_see_task(user: Any, task: Task) -> bool:
-    """A CSM or team lead works their own team's tasks; admins and department heads see all."""
-    if sees_every_team(user):
-        return True
-    return task.owner_id == user.id or (user.team_id is not None and task.team_id == user.team_id)
-
-
-def may_see_team(user: Any, team_id: int) -> bool:
-    return sees_every_team(user) or (user.team_id is not None and user.team_id == team_id)
 
 
 # ---------------------------------------------------------------- the list
@@ -142,18 +117,20 @@ class QueueRow:
         return PRIORITY_NAMES.get(self.priority, str(self.priority))
 
 
-def _scope(user: Any, view: str, filters: Filters) -> list[Any]:
-    """The WHERE clauses that say whose tasks a view shows this person."""
+def _scope(session: Session, user: Any, view: str, filters: Filters) -> list[Any]:
+    """The WHERE clauses that say whose tasks a view shows this person (the access rule,
+    narrowed to one team when they picked one)."""
     if view == "mine":
         return [Task.owner_id == user.id]
-    if sees_every_team(user):
-        return [Task.team_id == filters.team_id] if filters.team_id else []
-    if user.team_id is None:
-        return [Task.owner_id == user.id]
-    return [Task.team_id == user.team_id]
+    where = [visibility.tasks_filter(session, user)]
+    if filters.team_id:
+        where.append(Task.team_id == filters.team_id)
+    return where
 
 
-def _queue_query(user: Any, view: str, filters: Filters, sort: str, now: datetime) -> Select[Any]:
+def _queue_query(
+    session: Session, user: Any, view: str, filters: Filters, sort: str, now: datetime
+) -> Select[Any]:
     owner = aliased(User)
     query = (
         select(
@@ -185,7 +162,7 @@ def _queue_query(user: Any, view: str, filters: Filters, sort: str, now: datetim
         .outerjoin(Response, Response.id == Task.response_id)
         .outerjoin(ResponseAnalysis, ResponseAnalysis.response_id == Task.response_id)
     )
-    where = _scope(user, view, filters)
+    where = _scope(session, user, view, filters)
     if filters.status == "all":
         pass
     elif filters.status:
@@ -233,7 +210,7 @@ def queue(
     filters = filters or Filters()
     page = max(page, 1)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    query = _queue_query(user, view, filters, sort, now)
+    query = _queue_query(session, user, view, filters, sort, now)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return [_row(r, now) for r in rows], total
@@ -256,12 +233,12 @@ def plans(session: Session) -> list[str]:
 
 
 def teams_for(session: Session, user: Any) -> list[Team]:
-    """The teams a person may pick in the team view and the huddle."""
-    if sees_every_team(user):
-        return list(session.scalars(select(Team).order_by(Team.name)))
-    if user.team_id is None:
-        return []
-    return [t for t in [session.get(Team, user.team_id)] if t is not None]
+    """The teams a person may pick in the team view, the huddle and the metrics."""
+    return list(
+        session.scalars(
+            select(Team).where(visibility.teams_filter(session, user)).order_by(Team.name)
+        )
+    )
 
 
 # ---------------------------------------------------------------- one task
@@ -369,9 +346,7 @@ def get_task(session: Session, task_id: int, user: Any) -> Task:
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound("There is no such task.")
-    if not may_see_task(user, task):
-        raise Forbidden("This task belongs to another team.")
-    return task
+    return visibility.require_task(session, user, task)
 
 
 def task_detail(

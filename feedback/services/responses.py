@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Account, Contact, Message, Response
-from feedback.services.errors import NotFound
+from feedback.services import visibility
 from feedback.services.paging import paginate
 
 SEGMENT_FIELDS = ("plan", "region", "industry", "lifecycle_stage")
@@ -41,17 +41,20 @@ def _filtered(filters: Mapping[str, Any]) -> Select[tuple[Response]]:
 
 
 def list_responses(
-    session: Session, filters: Mapping[str, Any], page: int, per_page: int
+    session: Session, filters: Mapping[str, Any], page: int, per_page: int, *, viewer: Any
 ) -> tuple[list[Response], int]:
-    query = _filtered(filters).options(joinedload(Response.contact))
+    """One page of the responses the viewer may see (the access rule filters, never refuses)."""
+    query = _filtered(filters).where(visibility.responses_filter(session, viewer))
+    query = query.options(joinedload(Response.contact))
     query = query.order_by(Response.answered_at.desc(), Response.id.desc())
     return paginate(session, query, page, per_page)
 
 
-def get_response(session: Session, response_id: int) -> tuple[Response, list[Message]]:
-    response = session.get(Response, response_id)
-    if response is None:
-        raise NotFound(f"There is no response with id {response_id}.")
+def get_response(
+    session: Session, response_id: int, *, viewer: Any
+) -> tuple[Response, list[Message]]:
+    """The response and its thread, if the access rule lets the viewer see them."""
+    response = visibility.require_response(session, viewer, response_id)
     thread = list(
         session.scalars(
             select(Message)

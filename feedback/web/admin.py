@@ -9,10 +9,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_wtf import FlaskForm
 
 from feedback import db
+from feedback.access import roles
 from feedback.models import EmailContent, OutboxEmail, Role
 from feedback.services import outbox, programs, surveys
 from feedback.services.errors import ServiceError
-from feedback.web.access import roles
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 dev = Blueprint("dev", __name__, url_prefix="/dev")

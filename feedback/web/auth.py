@@ -18,9 +18,10 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from feedback import db
+from feedback.access import public, roles
 from feedback.models import User
+from feedback.roles import STAFF
 from feedback.web import signin_guard
-from feedback.web.access import STAFF, public, roles
 
 bp = Blueprint("auth", __name__)
 bp.record_once(lambda state: signin_guard.init_app(state.app))

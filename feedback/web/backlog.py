@@ -13,9 +13,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from feedback import backlog_impact, db
+from feedback.access import roles
+from feedback.roles import STAFF
 from feedback.services import backlog, backlog_evidence, backlog_notices, org
 from feedback.services.errors import NotFound, ServiceError
-from feedback.web.access import STAFF, roles
 
 bp = Blueprint("backlog", __name__, url_prefix="/backlog")
 STATUS_FILTERS = {"open": backlog_impact.OPEN_STATUSES, "all": ()}

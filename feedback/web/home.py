@@ -6,8 +6,9 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from feedback import db
+from feedback.access import public, roles
+from feedback.roles import STAFF
 from feedback.services import overview
-from feedback.web.access import STAFF, public, roles
 
 bp = Blueprint("home", __name__)
 

@@ -28,11 +28,11 @@ from flask import (
 from flask_login import current_user
 
 from feedback import db
+from feedback.access import api_error, public, roles
 from feedback.extensions import csrf
 from feedback.mail import attachments, replies
 from feedback.services import conversation
 from feedback.services.errors import ServiceError
-from feedback.web.access import api_error, public, roles
 from feedback.web.input_policy import strip_controls
 
 bp = Blueprint("inbound", __name__)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 
 from feedback import db
-from feedback.web.access import api_error, is_api_request
+from feedback.access import api_error, is_api_request
 
 MAX_DB_INT = 2**31 - 1  # PostgreSQL `integer`: every id column
 MAX_JSON_INT = 2**53  # beyond this a JSON number is not exact in most clients, nor in SQLite

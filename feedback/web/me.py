@@ -8,10 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from feedback import db, display
+from feedback.access import roles
+from feedback.roles import STAFF
 from feedback.services import org
 from feedback.services.errors import InvalidInput
 from feedback.web import carry
-from feedback.web.access import STAFF, roles
 
 bp = Blueprint("me", __name__)
 

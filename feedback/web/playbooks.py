@@ -14,10 +14,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from feedback import db, playbooks
-from feedback.models import Role
+from feedback.access import roles
+from feedback.roles import Role
 from feedback.services import playbook_admin
 from feedback.services.errors import ServiceError
-from feedback.web.access import roles
 
 bp = Blueprint("playbooks", __name__, url_prefix="/admin/playbooks")
 

@@ -12,15 +12,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from feedback import db, task_states
-from feedback.services import conversation, followup, huddle, metrics
+from feedback.access import roles
+from feedback.roles import LEADS, STAFF
+from feedback.services import conversation, followup, huddle, metrics, visibility
 from feedback.services import queue as tasks_queue
-from feedback.services.errors import Conflict, InvalidInput, ServiceError
+from feedback.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
 from feedback.web import carry
-from feedback.web.access import roles
 
 bp = Blueprint("queue", __name__)
-STAFF_ROLES = ("csm", "team_lead", "department_head", "admin")
-LEAD_ROLES = ("team_lead", "department_head", "admin")
 VIEW_TITLES = {"mine": "My tasks", "team": "Team tasks", "overdue": "Overdue tasks"}
 
 
@@ -82,19 +81,19 @@ def _int(value: Any, default: int) -> int:
 
 
 @bp.get("/queue")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def mine() -> Any:
     return _list("mine")
 
 
 @bp.get("/queue/team")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def team() -> Any:
     return _list("team")
 
 
 @bp.get("/queue/overdue")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def overdue() -> Any:
     return _list("overdue")
 
@@ -131,13 +130,15 @@ def _back(task_id: int, anchor: str = "") -> Any:
 
 
 def _checked(task_id: int) -> Any:
-    """Refuse a change to a task this person may not see, before any service runs."""
+    """The task, when a view needs it before the service runs (the access rule applies)."""
     return tasks_queue.get_task(db.session(), task_id, _me())
 
 
 def _failed(task_id: int, exc: ServiceError, which: str, anchor: str, **form: Any) -> Any:
     """Back to the task page (post/redirect/get) with the error beside the form, once, and
     what was typed; the page is answered in place only when the text is too long to carry."""
+    if isinstance(exc, Forbidden):
+        raise exc  # not this person's task: the 403 page, not the task page
     page, errors = url_for("queue.task", task_id=task_id), carry.once(exc.message, exc.fields)
     if carry.keep(page, which, errors, exc.message, form):
         return redirect(page + anchor, code=303)
@@ -146,7 +147,7 @@ def _failed(task_id: int, exc: ServiceError, which: str, anchor: str, **form: An
 
 
 @bp.get("/tasks/<int:task_id>")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def task(task_id: int) -> Any:
     carried = carry.take(request.path)
     if carried is None:
@@ -156,7 +157,7 @@ def task(task_id: int) -> Any:
 
 
 @bp.post("/tasks/<int:task_id>/reply")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def reply(task_id: int) -> Any:
     response_id = _checked(task_id).response_id
     draft = request.form.get("body", "")
@@ -172,9 +173,8 @@ def reply(task_id: int) -> Any:
 
 
 @bp.post("/tasks/<int:task_id>/status")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def change_status(task_id: int) -> Any:
-    _checked(task_id)
     to_status = request.form.get("to_status", "")
     try:
         with db.transaction() as session:
@@ -186,9 +186,8 @@ def change_status(task_id: int) -> Any:
 
 
 @bp.post("/tasks/<int:task_id>/close")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def close(task_id: int) -> Any:
-    _checked(task_id)
     typed = {k: request.form.get(k, "") for k in ("resolution_code", "root_cause", "note")}
     try:
         with db.transaction() as session:
@@ -208,7 +207,7 @@ def close(task_id: int) -> Any:
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def reassign(task_id: int) -> Any:
     _checked(task_id)
     typed = {"owner_id": request.form.get("owner_id", ""), "note": request.form.get("note", "")}
@@ -227,9 +226,8 @@ def reassign(task_id: int) -> Any:
 
 
 @bp.post("/tasks/<int:task_id>/comments")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def comment(task_id: int) -> Any:
-    _checked(task_id)
     body = request.form.get("body", "")
     try:
         with db.transaction() as session:
@@ -244,7 +242,7 @@ def comment(task_id: int) -> Any:
 
 
 @bp.get("/huddle")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def huddle_home() -> Any:
     user = _me()
     if user.team_id is not None:
@@ -254,19 +252,17 @@ def huddle_home() -> Any:
 
 
 @bp.get("/huddle/<int:team_id>")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def huddle_page(team_id: int) -> Any:
-    if not tasks_queue.may_see_team(_me(), team_id):
-        abort(403)
+    visibility.require_team(db.session(), _me(), team_id)
     pack = huddle.huddle_pack(db.session(), team_id)
     return render_template("queue/huddle.html", pack=pack)
 
 
 @bp.post("/huddle/<int:team_id>/raise")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def raise_verbatim(team_id: int) -> Any:
-    if not tasks_queue.may_see_team(_me(), team_id):
-        abort(403)
+    visibility.require_team(db.session(), _me(), team_id)
     response_id = _int(request.form.get("response_id"), 0)
     try:
         with db.transaction() as session:
@@ -274,6 +270,8 @@ def raise_verbatim(team_id: int) -> Any:
                 session, response_id=response_id, team_id=team_id, user=_me(),
                 note=request.form.get("note"),
             )  # fmt: skip
+    except Forbidden:
+        raise  # a verbatim of a customer this person may not see: 403, like any other
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("queue.huddle_page", team_id=team_id))
@@ -288,7 +286,7 @@ def raise_verbatim(team_id: int) -> Any:
 
 
 @bp.get("/metrics")
-@roles(*LEAD_ROLES)
+@roles(*LEADS)
 def metrics_page() -> Any:
     session = db.session()
     errors: dict[str, list[str]] = {}
@@ -299,7 +297,8 @@ def metrics_page() -> Any:
         errors, status = exc.fields, 400
         start, end = metrics.date_range(None, None)
     team_id = _int(request.args.get("team"), 0) or None
-    result = metrics.close_the_loop(session, start=start, end=end, team_id=team_id)
+    team_ids = visibility.teams_picked(session, _me(), team_id)
+    result = metrics.close_the_loop(session, start=start, end=end, team_ids=team_ids)
     return (
         render_template(
             "queue/metrics.html",

@@ -10,12 +10,12 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 
 from feedback import db
+from feedback.access import public
 from feedback.extensions import csrf
 from feedback.locales import SUPPORTED
 from feedback.mail.catalogue import use_customer_locale
 from feedback.services import followup
 from feedback.services.errors import InvalidInput, NotFound
-from feedback.web.access import public
 
 bp = Blueprint("resolution", __name__, url_prefix="/resolved")
 HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

@@ -10,12 +10,12 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from feedback import db, questions
+from feedback.access import public
 from feedback.extensions import csrf
 from feedback.locales import SUPPORTED
 from feedback.mail.catalogue import use_customer_locale
 from feedback.services import capture
 from feedback.services.errors import InvalidInput, ServiceError
-from feedback.web.access import public
 
 bp = Blueprint("survey", __name__, url_prefix="/r")
 

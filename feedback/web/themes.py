@@ -12,10 +12,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_wtf import FlaskForm
 
 from feedback import db
-from feedback.models import Role
+from feedback.access import roles
+from feedback.roles import Role
 from feedback.services import analytics, org
 from feedback.services.errors import ServiceError
-from feedback.web.access import roles
 
 bp = Blueprint("themes", __name__, url_prefix="/admin/themes")
 

@@ -8,22 +8,24 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from feedback import db
-from feedback.services import analytics, conversation
+from feedback.access import roles
+from feedback.roles import STAFF
+from feedback.services import analytics, conversation, visibility
 from feedback.services.errors import InvalidInput
 from feedback.themes import highlight
 from feedback.web import carry
-from feedback.web.access import roles
 
 bp = Blueprint("thread", __name__)
-STAFF_ROLES = ("csm", "team_lead", "department_head", "admin")
 
 
 def _page(response_id: int, draft: str | None = None,
           errors: dict[str, list[str]] | None = None, status: int = 200,
           message: str = "") -> Any:  # fmt: skip
-    thread = conversation.get_thread(db.session(), response_id)
+    session = db.session()
+    visibility.require_response(session, current_user, response_id)
+    thread = conversation.get_thread(session, response_id)
     if draft is None:  # the composer shows the greeting and signature the email will carry
-        draft = conversation.reply_draft(db.session(), response_id, current_user)
+        draft = conversation.reply_draft(session, response_id, current_user)
     shown = analytics.exposure(thread.response)
     spans = [
         (span["start"], span["end"], theme["name"])
@@ -46,7 +48,7 @@ def _page(response_id: int, draft: str | None = None,
 
 
 @bp.get("/responses/<int:response_id>/thread")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def show(response_id: int) -> Any:
     carried = carry.take(request.path)
     if carried is None:
@@ -56,7 +58,7 @@ def show(response_id: int) -> Any:
 
 
 @bp.post("/responses/<int:response_id>/thread")
-@roles(*STAFF_ROLES)
+@roles(*STAFF)
 def reply(response_id: int) -> Any:
     draft = request.form.get("body", "")
     try:

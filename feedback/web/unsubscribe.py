@@ -13,12 +13,12 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request
 
 from feedback import db
+from feedback.access import public
 from feedback.extensions import csrf
 from feedback.locales import SUPPORTED
 from feedback.mail import catalogue
 from feedback.services import suppression
 from feedback.services.errors import NotFound
-from feedback.web.access import public
 
 bp = Blueprint("unsubscribe", __name__)
 DONE = catalogue.N_("You are unsubscribed.")

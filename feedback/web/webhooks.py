@@ -9,11 +9,11 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from feedback import db
+from feedback.access import api_error, public
 from feedback.extensions import csrf
 from feedback.mail import webhook_signature
 from feedback.services import suppression
 from feedback.services.errors import InvalidInput
-from feedback.web.access import api_error, public
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)

@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from feedback import db
+from feedback.access import roles
 from feedback.services import webhooks_out
 from feedback.services.errors import InvalidInput
-from feedback.web.access import roles
 
 bp = Blueprint("webhooks_out", __name__, url_prefix="/admin/webhooks")
 

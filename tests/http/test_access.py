@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from werkzeug.routing import IntegerConverter, Rule
 
-from feedback.models import Role
-from feedback.web.access import PUBLIC, access_rule
+from feedback.access import PUBLIC, access_rule
+from feedback.roles import Role
 
 # Endpoints anyone may reach. Adding one here is a deliberate, reviewed decision.
 PUBLIC_ENDPOINTS = {

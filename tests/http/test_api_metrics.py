@@ -10,9 +10,20 @@ URL = "/api/v1/metrics/close-the-loop"
 RANGE = "start=2026-11-10&end=2026-11-20"
 
 
-@pytest.mark.parametrize("role", ["team_lead", "department_head", "admin"])
-def test_leads_get_the_figures(client, api_headers, loop, role):  # noqa: F811
-    response = client.get(f"{URL}?{RANGE}", headers=api_headers(role))
+def _token(session, user):
+    from feedback.services import org
+
+    _, token = org.create_api_token(session, user.email, "tests")
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("role", ["department_head", "admin"])
+def test_leads_get_the_figures(client, session, make_user, loop, role):  # noqa: F811
+    # Both teams are in one department; the head sits in team A.
+    team_id = loop["teams"][0].id if role == "department_head" else None
+    headers = _token(session, make_user(role, team_id=team_id))
+    response = client.get(f"{URL}?{RANGE}", headers=headers)
     assert response.status_code == 200
     body = response.get_json()
     assert (body["start"], body["end"]) == ("2026-11-10", "2026-11-20")
@@ -23,6 +34,17 @@ def test_leads_get_the_figures(client, api_headers, loop, role):  # noqa: F811
     assert [t["name"] for t in body["teams"]] == ["A team", "B team"]
     assert [c["name"] for c in body["csms"]] == ["Alex", "Avery", "Blake"]
     assert body["csms"][1]["contacted_in_sla_share"] is None
+
+
+def test_a_team_lead_gets_their_own_teams_figures_only(client, session, make_user, loop):  # noqa: F811
+    lead = make_user("team_lead", team_id=loop["teams"][1].id)
+    body = client.get(f"{URL}?{RANGE}", headers=_token(session, lead)).get_json()
+    assert [t["name"] for t in body["teams"]] == ["B team"] and body["overall"]["tasks"] == 1
+    assert [c["name"] for c in body["csms"]] == ["Blake"]
+    other = client.get(
+        f"{URL}?{RANGE}&team_id={loop['teams'][0].id}", headers=_token(session, lead)
+    )
+    assert other.status_code == 403 and other.get_json()["error"]["code"] == "forbidden"
 
 
 def test_one_team(client, api_headers, loop):  # noqa: F811

@@ -6,6 +6,21 @@ from feedback.models import Message, OutboxEmail
 from feedback.services import capture, programs, surveys
 
 
+def _csm_of(session, response, make_user):
+    """Bearer headers of a CSM who owns the response's account (the access rule lets them in)."""
+    from feedback.models import Account
+    from feedback.services import org
+
+    csm = make_user("csm")
+    account = Account(name="Replied Ltd", owner_id=csm.id)
+    session.add(account)
+    session.flush()
+    response.account_id = account.id
+    _, token = org.create_api_token(session, csm.email, "tests")
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
 def _response(app, session, make_contact):
     program = programs.create_program(
         session, {"name": "API NPS", "kind": "nps", "product_name": "Acme"}
@@ -23,12 +38,12 @@ def _response(app, session, make_contact):
     return survey.response
 
 
-def test_a_csm_replies_through_the_api(app, session, client, api_headers, make_contact):
+def test_a_csm_replies_through_the_api(app, session, client, make_user, make_contact):
     response = _response(app, session, make_contact)
     answer = client.post(
         f"/api/v1/responses/{response.id}/replies",
         json={"body": "Sorry about that. Can we call you?"},
-        headers=api_headers("csm"),
+        headers=_csm_of(session, response, make_user),
     )  # noqa: E501
     assert answer.status_code == 201, answer.get_json()
     assert answer.get_json()["direction"] == "outbound"
@@ -45,11 +60,13 @@ def test_a_csm_replies_through_the_api(app, session, client, api_headers, make_c
 
 
 def test_an_empty_reply_is_refused_and_nothing_is_sent(
-    app, session, client, api_headers, make_contact
+    app, session, client, make_user, make_contact
 ):  # noqa: E501
     response = _response(app, session, make_contact)
     answer = client.post(
-        f"/api/v1/responses/{response.id}/replies", json={"body": "  "}, headers=api_headers("csm")
+        f"/api/v1/responses/{response.id}/replies",
+        json={"body": "  "},
+        headers=_csm_of(session, response, make_user),
     )
     assert answer.status_code == 422
     assert answer.get_json()["error"]["fields"]
@@ -60,7 +77,9 @@ def test_an_empty_reply_is_refused_and_nothing_is_sent(
         == 0
     )  # noqa: E501
     missing = client.post(
-        "/api/v1/responses/999999/replies", json={"body": "Hi"}, headers=api_headers("csm")
+        "/api/v1/responses/999999/replies",
+        json={"body": "Hi"},
+        headers=_csm_of(session, response, make_user),
     )  # noqa: E501
     assert missing.status_code == 404
 

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from feedback.access import PUBLIC, access_rule
 from feedback.models import (
     EmailEvent,
     InboundEmail,
@@ -24,7 +25,6 @@ from feedback.models import (
     Response,
     UnmatchedReply,
 )
-from feedback.web.access import PUBLIC, access_rule
 from tests.http.test_inbound import DOMAIN, SECRET
 from tests.http.test_survey_pages import survey_link  # noqa: F401  (fixture)
 

@@ -137,8 +137,8 @@ def test_a_task_of_another_team_is_403_unless_admin_or_department_head(
         client.post(f"/tasks/{desk['foreign'].id}/comments", data={"body": "hi"}).status_code == 403
     )
     assert client.get("/tasks/999999").status_code == 404
-    for role in ("admin", "department_head"):
-        login(make_user(role))
+    for role in ("admin", "department_head"):  # the head's department holds both teams
+        login(make_user(role, team_id=desk["team"].id if role != "admin" else None))
         assert client.get(f"/tasks/{desk['foreign'].id}").status_code == 200
 
 

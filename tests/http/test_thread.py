@@ -26,6 +26,20 @@ def app_config():
     return {"INBOUND_SECRET": "inbound-secret-123", "INBOUND_DOMAIN": DOMAIN}
 
 
+def _owned_by(session, response, user):
+    """Give the response's customer an account owned by `user`, so the access rule lets them
+    see the thread (feedback/access_rules.py)."""
+    from feedback.models import Account
+
+    account = Account(name=f"Account of {user.name}", owner_id=user.id)
+    session.add(account)
+    session.flush()
+    response.account_id = account.id
+    response.contact.account_id = account.id
+    session.commit()
+    return user
+
+
 def _thread(session, invitation_id):
     return (
         session.query(Message)
@@ -43,7 +57,7 @@ def test_the_page_shows_the_response_and_the_thread_escaped(
     )
     post(client, inbound_form(to=f"reply+{token}@{DOMAIN}", sender=invitation.contact.email,
                               text=f"Still broken {XSS}"))  # fmt: skip
-    login(make_user("csm"))
+    login(_owned_by(session, response, make_user("csm")))
     page = client.get(f"/responses/{response.id}/thread").get_data(as_text=True)
     assert XSS not in page
     # The reply re-analyses the conversation, so "export" is marked as a theme now.
@@ -57,7 +71,7 @@ def test_the_page_shows_the_response_and_the_thread_escaped(
 @pytest.mark.parametrize("role", ["csm", "team_lead", "department_head", "admin"])
 def test_staff_roles_may_open_it(client, session, make_contact, make_user, login, role):
     _, response, _ = start_conversation(session, make_contact)
-    login(make_user(role))
+    login(_owned_by(session, response, make_user(role)))
     assert client.get(f"/responses/{response.id}/thread").status_code == 200
 
 
@@ -68,7 +82,7 @@ def test_an_unknown_response_is_404(client, make_user, login):
 
 def test_csm_reply_round_trip(client, session, make_contact, make_user, login):
     invitation, response, _ = start_conversation(session, make_contact, name="Maria Lopez")
-    csm = make_user("csm", name="Chris Success")
+    csm = _owned_by(session, response, make_user("csm", name="Chris Success"))
     login(csm)
     answer = client.post(f"/responses/{response.id}/thread",
                          data={"body": f"Thanks Maria!\n\nWe fixed the export {XSS}."})  # fmt: skip
@@ -120,7 +134,7 @@ def test_an_empty_or_too_long_reply_is_refused_and_kept(
     client, session, make_contact, make_user, login, body, message
 ):
     invitation, response, _ = start_conversation(session, make_contact)
-    login(make_user("csm"))
+    login(_owned_by(session, response, make_user("csm")))
     answer = client.post(f"/responses/{response.id}/thread", data={"body": body})
     assert answer.status_code == 303  # post/redirect/get: a reload does not resend
     assert answer.headers["Location"] == f"/responses/{response.id}/thread#body"
@@ -135,7 +149,7 @@ def test_an_empty_or_too_long_reply_is_refused_and_kept(
 
 def test_a_reply_at_the_limit_is_sent(client, session, make_contact, make_user, login):
     _, response, _ = start_conversation(session, make_contact)
-    login(make_user("csm"))
+    login(_owned_by(session, response, make_user("csm")))
     answer = client.post(f"/responses/{response.id}/thread", data={"body": "y" * 10_000})
     assert answer.status_code == 302
 
@@ -144,7 +158,7 @@ def test_a_bounced_contact_cannot_be_emailed(client, session, make_contact, make
     invitation, response, _ = start_conversation(session, make_contact)
     invitation.contact.bounced = True
     session.commit()
-    login(make_user("csm"))
+    login(_owned_by(session, response, make_user("csm")))
     answer = client.post(f"/responses/{response.id}/thread", data={"body": "Hello"})
     assert answer.status_code == 303
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
@@ -154,7 +168,7 @@ def test_a_bounced_contact_cannot_be_emailed(client, session, make_contact, make
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_the_reply_form_needs_its_csrf_token(client, session, make_contact, make_user, login):
     _, response, _ = start_conversation(session, make_contact)
-    user = make_user("csm")
+    user = _owned_by(session, response, make_user("csm"))
     token = _csrf(client.get("/login").get_data(as_text=True))
     client.post("/login", data={"email": user.email, "password": "correct horse battery",
                                 "csrf_token": token})  # fmt: skip
@@ -194,7 +208,7 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
         comment="The invoice was wrong <b>again</b> and the app crashes constantly.",
     )  # noqa: E501
     session.commit()
-    login(make_user("csm"))
+    login(_owned_by(session, survey.response, make_user("csm")))
     page = client.get(f"/responses/{survey.response.id}/thread").get_data(as_text=True)
     assert "negative" in page
     assert "<mark" in page and "&lt;b&gt;again&lt;/b&gt;" in page

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from feedback.mail import replies
 from feedback.models import PlaybookSet, Task, TaskEvent, WebhookDelivery
 from feedback.services import conversation, followup, surveys, webhooks_out
-from feedback.services.errors import Conflict, InvalidInput, NotFound
+from feedback.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
 
 world, respond = shared.world, shared.respond  # the shared fixtures
@@ -215,7 +215,7 @@ def test_closing_without_a_resolution_code_is_invalid_input(session, world, task
 
 
 def test_only_the_team_or_the_managers_may_change_a_task(session, world, task):
-    with pytest.raises(followup.Forbidden):
+    with pytest.raises(Forbidden):
         followup.transition(session, task.id, world.fay, "in_progress", now=NOW)
     followup.transition(session, task.id, world.dee, "in_progress", now=NOW)  # department head
     followup.add_comment(session, task.id, world.admin, "Looked at it", now=NOW)
@@ -224,7 +224,10 @@ def test_only_the_team_or_the_managers_may_change_a_task(session, world, task):
 
 
 def test_reassign_and_comment_leave_a_trail(session, world, task):
-    followup.reassign(session, task.id, world.lee, world.fay.id, "Billing question", now=NOW)
+    with pytest.raises(Forbidden):  # Lee leads Support; Finance is not his to hand work to
+        followup.reassign(session, task.id, world.lee, world.fay.id, "Billing question", now=NOW)
+    assert (task.owner_id, task.team_id) == (world.ann.id, world.support.id)
+    followup.reassign(session, task.id, world.admin, world.fay.id, "Billing question", now=NOW)
     assert (task.owner_id, task.team_id) == (world.fay.id, world.finance.id)
     with pytest.raises(Conflict):
         followup.reassign(session, task.id, world.admin, world.fay.id)
@@ -293,13 +296,16 @@ def test_list_tasks_filters(session, world, respond):
     respond(2, account=world.big)
     respond(9)
     run(session)
-    items, total = followup.list_tasks(session, owner_id=world.ann.id, now=NOW)
+    admin = world.admin
+    items, total = followup.list_tasks(session, viewer=admin, owner_id=world.ann.id, now=NOW)
     assert total == 2
     items, total = followup.list_tasks(
-        session, status=["open"], overdue=True, now=NOW + timedelta(days=1, minutes=1)
+        session, viewer=admin, status=["open"], overdue=True, now=NOW + timedelta(days=1, minutes=1)
     )
     assert [t.owner_id for t in items] == [world.bob.id]  # the high-ARR one, due in 1 day
-    items, total = followup.list_tasks(session, team_id=world.support.id, per_page=1, now=NOW)
+    items, total = followup.list_tasks(
+        session, viewer=admin, team_id=world.support.id, per_page=1, now=NOW
+    )
     assert (len(items), total) == (1, 3)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from feedback.models import OutboxEmail, OuterLoopCandidate
 from feedback.services import huddle
-from feedback.services.errors import InvalidInput, NotFound
+from feedback.services.errors import Forbidden, InvalidInput, NotFound
 from tests.service.test_queue import add_response, add_task, contact_of
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -120,7 +120,7 @@ def test_a_quiet_team_has_an_empty_pack(session, make_team):
         huddle.huddle_pack(session, 424242, now=NOW)
 
 
-def test_raising_a_verbatim_keeps_it_once_per_team(session, week):
+def test_raising_a_verbatim_keeps_it_once_per_team(session, week, make_user):
     response = week["responses"]["worst"]
     team_id = week["team"].id
     first, created = huddle.raise_to_outer_loop(
@@ -134,8 +134,12 @@ def test_raising_a_verbatim_keeps_it_once_per_team(session, week):
     assert (first.note, first.raised_by_id) == ("Data loss again", week["lead"].id)
     pack = huddle.huddle_pack(session, week["team"].id, now=NOW)
     assert [v.raised for v in pack.negatives if v.response_id == response.id] == [True]
+    with pytest.raises(Forbidden):  # the lead does not see the other team
+        huddle.raise_to_outer_loop(
+            session, response_id=response.id, team_id=week["other"].id, user=week["lead"]
+        )
     other, created = huddle.raise_to_outer_loop(
-        session, response_id=response.id, team_id=week["other"].id, user=week["lead"]
+        session, response_id=response.id, team_id=week["other"].id, user=make_user("admin")
     )
     assert created and session.query(OuterLoopCandidate).count() == 2
 

@@ -22,7 +22,7 @@ from feedback.models import (
 )
 from feedback.services import programs
 from feedback.services import queue as q
-from feedback.services.errors import InvalidInput, NotFound
+from feedback.services.errors import Forbidden, InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
@@ -221,8 +221,9 @@ def test_the_team_view_shows_the_whole_team_and_nothing_else(session, world, who
 
 def test_admins_and_department_heads_see_every_team_or_pick_one(session, world, make_user):
     t = world["tasks"]
-    for role in ("admin", "department_head"):
-        boss = make_user(role)
+    # Both teams are in one department; the head sits in team B.
+    for role, team in (("admin", None), ("department_head", world["teams"][1])):
+        boss = make_user(role, team_id=team.id if team else None)
         rows, total = run(session, boss, view="team")
         assert total == 5
         rows, _ = run(session, boss, view="team", team_id=world["teams"][1].id)
@@ -372,10 +373,11 @@ def test_task_detail_brings_the_response_thread_trail_and_customer_360(session, 
 
 def test_a_task_of_another_team_is_forbidden_to_a_csm(session, world, make_user):
     cy_task = world["tasks"]["cy_overdue"]
-    with pytest.raises(q.Forbidden):
+    with pytest.raises(Forbidden):
         q.task_detail(session, cy_task.id, world["ana"], now=NOW)
-    for role in ("admin", "department_head"):
-        assert q.task_detail(session, cy_task.id, make_user(role), now=NOW).task.id == cy_task.id
+    head = make_user("department_head", team_id=world["teams"][0].id)
+    for boss in (make_user("admin"), head):
+        assert q.task_detail(session, cy_task.id, boss, now=NOW).task.id == cy_task.id
     with pytest.raises(NotFound):
         q.task_detail(session, 987654, world["ana"])
 

@@ -3,6 +3,10 @@
 Every view says either `@public` or `@roles(...)`. A before-request hook enforces the
 declaration, so a new route that forgets to declare one is refused rather than open, and a test
 walks the URL map to prove each endpoint has one.
+
+This is the door of pages and API alike, so it lives beside them rather than inside `web/`.
+Which role groups exist is `feedback.roles`; what a person may see once in (which teams'
+tasks and responses) is `feedback.access_rules`.
 """
 
 from __future__ import annotations
@@ -14,12 +18,11 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_
 from flask_login import current_user
 
 from feedback import db
-from feedback.models import Role
+from feedback.roles import GROUPS, ROLE_VALUES, STAFF
 from feedback.services import org
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
-STAFF = frozenset(Role)  # any signed-in staff member
 # Endpoints registered by libraries, whose views we do not decorate ourselves.
 LIBRARY_ENDPOINTS: dict[str, str | frozenset[str]] = {
     "static": PUBLIC,
@@ -35,7 +38,7 @@ def public(view: F) -> F:
 
 def roles(*allowed: str) -> Callable[[F], F]:
     """Only signed-in staff with one of these roles."""
-    unknown = set(allowed) - {r.value for r in Role}
+    unknown = set(allowed) - set(ROLE_VALUES)
     if unknown or not allowed:
         raise ValueError(f"unknown roles {unknown}")
 
@@ -107,6 +110,16 @@ def enforce_access() -> Any:
             )  # fmt: skip
         abort(403)
     return None
+
+
+def role_groups() -> dict[str, Any]:
+    """Template context: `in_group('leads')` says whether the signed-in person's role is in a
+    group of feedback.roles, so the nav shows exactly the links the routes would open."""
+
+    def in_group(name: str) -> bool:
+        return current_user.is_authenticated and current_user.role in GROUPS[name]
+
+    return {"in_group": in_group}
 
 
 def _authenticate() -> Any:
