@@ -18,7 +18,7 @@ from sqlalchemy import select
 import tests.service.followup_fixtures as shared
 from feedback import locales
 from feedback.models import Invitation, OutboxEmail
-from feedback.services import followup, programs, surveys
+from feedback.services import followup, invitations, programs
 from tests.service.followup_fixtures import NOW, tasks_of
 
 world, respond = shared.world, shared.respond
@@ -59,7 +59,7 @@ def customer(app, session, make_contact):
             program = programs.create_program(
                 session, {**data, "active": True, "review_url": "https://example.org/review"}
             )
-            (result,) = surveys.invite_now(session, app.config, program.id, [contact.email])
+            (result,) = invitations.invite_now(session, app.config, program.id, [contact.email])
             assert result["status"] == "invited", result
             email = session.scalars(
                 select(OutboxEmail).where(
@@ -224,7 +224,7 @@ def test_the_language_comes_from_contact_then_account_then_program(
     own = make_contact(email="own@dutch.example", locale="de-CH")
     from_account = make_contact(email="acct@dutch.example")
     from_program = make_contact(email="prog@nowhere.example")
-    results = surveys.invite_now(
+    results = invitations.invite_now(
         session, app.config, program.id, [own.email, from_account.email, from_program.email]
     )
     chosen = {}

@@ -169,7 +169,7 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
     client, session, app, make_user, login
 ):  # noqa: E501
     from feedback.models import OutboxEmail
-    from feedback.services import analytics, capture, programs, surveys
+    from feedback.services import analytics, capture, invitations, programs
 
     analytics.seed_taxonomy(session)
     program = programs.create_program(
@@ -180,7 +180,7 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
     contact = Contact(email="ana@customer.example", attributes={})
     session.add(contact)
     session.flush()
-    invited = surveys.invite_now(session, app.config, program.id, [contact.email])[0]
+    invited = invitations.invite_now(session, app.config, program.id, [contact.email])[0]
     token = (
         session.query(OutboxEmail)
         .filter_by(invitation_id=invited["invitation_id"], kind="invitation")
