@@ -41,10 +41,10 @@ def _dispatch_surveys(app: Flask, now: datetime) -> dict[str, Any]:
 
 
 def _send_reminders(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import invitations
+    from feedback.services import reminders
 
     with db.transaction() as session:
-        return invitations.release_reminders(session, now)
+        return reminders.release_reminders(session, now)
 
 
 def _deliver_email(app: Flask, now: datetime) -> dict[str, Any]:

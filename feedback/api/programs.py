@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from feedback import db, locales
 from feedback.api.common import ApiErrorSchema
 from feedback.models import Role
-from feedback.services import invitations, programs
+from feedback.services import customers, invitations, programs
 from feedback.web.access import STAFF, roles
 
 blp = Blueprint(
@@ -153,4 +153,4 @@ class Events(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Record a lifecycle event for a contact (e.g. onboarding_completed)."""
         with db.transaction() as session:
-            return invitations.record_event(session, data)
+            return customers.record_event(session, data)

@@ -1,43 +1,36 @@
-"""Sending surveys: who is due, whether they may be asked, and queueing the emails.
+"""Invitations: who is due, whether they may be asked, and queueing the emails.
 
-The decisions live in pure modules (cadence: when; eligibility: whether; audience: whom);
-this module gathers the facts for them in a few set-based queries and writes invitations and
-their outbox emails in the caller's transaction, so both exist or neither does.
+The decisions live in pure modules (cadence: when; eligibility: whether and which program
+first; audience: whom); this module gathers the facts for them in a few set-based queries and
+writes invitations and their outbox emails in the caller's transaction (through the
+invitation composer), so both exist or neither does.
 """
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback import audience as audiences
-from feedback import cadence, eligibility, locales, questions
-from feedback.mail import catalogue, words
-from feedback.mail.render import GREETING, NAME, REPLY_TOKEN, TOKEN, RenderedEmail, html_key
+from feedback import cadence, eligibility
 from feedback.models import (
     Account,
     Contact,
     Invitation,
     LifecycleEvent,
-    Message,
-    OutboxEmail,
+    Response,
     SurveyProgram,
     Task,
 )
-from feedback.services import invitation_email, outbox, programs
+from feedback.services import programs
 from feedback.services.customers import normalise_email
-from feedback.services.errors import InvalidInput, NotFound
-from feedback.tokens import hash_token, new_token
-
-SUCCESS = invitation_email.SUCCESS
-EVENT_TRIGGER_WINDOW_DAYS = 14  # an event-started check-in is still worth sending this late
+from feedback.services.invitation_email import InvitationComposer
 
 
 @dataclass(frozen=True)
@@ -61,14 +54,20 @@ class Candidate:
     lifecycle_stage: str | None
     renewal_date: date | None
 
+    @property
+    def dates(self) -> cadence.ContactDates:
+        return cadence.ContactDates(self.contact_id, self.signed_up_on, self.renewal_date)
 
-@dataclass(frozen=True)
-class Due:
-    """One survey a contact is due for: which wave, which milestone, which question."""
-
-    wave_key: str
-    milestone: str | None
-    question: str  # nps, effort, closeness
+    def facts(self, in_conversation: bool) -> eligibility.ContactFacts:
+        return eligibility.ContactFacts(
+            contact_id=self.contact_id,
+            unsubscribed=self.unsubscribed,
+            bounced=self.bounced,
+            spam_reported=self.spam_reported,
+            timezone=self.timezone,
+            account_timezone=self.account_timezone,
+            has_open_recover_task=in_conversation,
+        )
 
 
 @dataclass
@@ -78,9 +77,6 @@ class DispatchStats:
 
     def as_dict(self) -> dict[str, Any]:
         return {"invited": self.invited, "skipped": {str(k): v for k, v in self.skipped.items()}}
-
-
-# ---------------------------------------------------------------- facts
 
 
 def _candidates(session: Session, contact_ids: Iterable[int] | None = None) -> list[Candidate]:
@@ -114,187 +110,74 @@ def _candidates(session: Session, contact_ids: Iterable[int] | None = None) -> l
 
 @dataclass
 class History:
-    """What was already sent: the last survey per contact and the waves of each program."""
+    """What was already sent (cadence's view) plus today's counts and open conversations."""
 
-    last_survey_at: dict[int, datetime]
-    waves: set[tuple[int, int, str]]  # (program_id, contact_id, wave_key)
-    last_invited: dict[tuple[int, int], datetime]  # (program_id, contact_id) → created_at
+    sent: cadence.SentHistory
     sent_today: Counter[int]
-    events: dict[tuple[int, str], datetime]  # (contact_id, event name) → latest occurred_at
-    in_conversation: set[int] = field(default_factory=set)  # contacts with an open recover task
-
-    @classmethod
-    def load(cls, session: Session, now: datetime) -> History:
-        last_survey_at: dict[int, datetime] = {}
-        waves: set[tuple[int, int, str]] = set()
-        last_invited: dict[tuple[int, int], datetime] = {}
-        for program_id, contact_id, wave_key, created_at in session.execute(
-            select(
-                Invitation.program_id,
-                Invitation.contact_id,
-                Invitation.wave_key,
-                Invitation.created_at,
-            )
-        ):
-            waves.add((program_id, contact_id, wave_key))
-            if created_at > last_survey_at.get(contact_id, datetime.min.replace(tzinfo=UTC)):
-                last_survey_at[contact_id] = created_at
-            key = (program_id, contact_id)
-            if created_at > last_invited.get(key, datetime.min.replace(tzinfo=UTC)):
-                last_invited[key] = created_at
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        sent_today = Counter(
-            dict(
-                session.execute(
-                    select(Invitation.program_id, func.count())
-                    .where(Invitation.created_at >= day_start)
-                    .group_by(Invitation.program_id)
-                ).all()
-            )
-        )
-        events = {
-            (contact_id, name): occurred
-            for contact_id, name, occurred in session.execute(
-                select(
-                    LifecycleEvent.contact_id,
-                    LifecycleEvent.name,
-                    func.max(LifecycleEvent.occurred_at),
-                ).group_by(LifecycleEvent.contact_id, LifecycleEvent.name)
-            )
-        }
-        in_conversation = set(
-            session.scalars(
-                select(Task.contact_id).where(
-                    Task.type == "recover", Task.status != "closed", Task.contact_id.is_not(None)
-                )
-            )
-        )
-        return cls(last_survey_at, waves, last_invited, sent_today, events, in_conversation)
+    in_conversation: set[int]  # contacts with an open recover task
 
     def record(self, program_id: int, contact_id: int, wave_key: str, now: datetime) -> None:
-        self.waves.add((program_id, contact_id, wave_key))
-        self.last_survey_at[contact_id] = now
-        self.last_invited[(program_id, contact_id)] = now
+        self.sent.record(program_id, contact_id, wave_key, now)
         self.sent_today[program_id] += 1
 
 
-# ---------------------------------------------------------------- what is due
-
-
-def due_surveys(
-    program: SurveyProgram, candidate: Candidate, history: History, now: datetime
-) -> list[Due]:
-    """The waves this contact is due for in this program, most urgent first."""
-    if program.kind == "nps":
-        last = history.last_invited.get((program.id, candidate.contact_id))
-        grace = _first_wave_grace(program, candidate, history, last, now)
-        if not cadence.is_due(
-            candidate.contact_id,
-            program.id,
-            program.cadence_days,
-            last,
-            now,
-            first_wave_grace_days=grace,
-        ):
-            return []
-        wave = cadence.wave_key(program.id, candidate.contact_id, program.cadence_days, now)
-        return [Due(wave, None, "nps")]
-    today = now.date()
-    due: list[Due] = []
-    by_signup = [t for t in program.triggers if "days_after_signup" in t]
-    if candidate.signed_up_on and by_signup:
-        invited = {
-            t["days_after_signup"]
-            for t in by_signup
-            if (program.id, candidate.contact_id, t["milestone"]) in history.waves
-        }
-        days = cadence.onboarding_due(
-            candidate.signed_up_on, [t["days_after_signup"] for t in by_signup], invited, today
+def _load_history(session: Session, now: datetime) -> History:
+    sent = cadence.SentHistory()
+    earliest = datetime.min.replace(tzinfo=UTC)
+    for program_id, contact_id, wave_key, created_at in session.execute(
+        select(
+            Invitation.program_id, Invitation.contact_id, Invitation.wave_key, Invitation.created_at
         )
-        for trigger in by_signup:
-            if trigger["days_after_signup"] in days:
-                due.append(Due(trigger["milestone"], trigger["milestone"], _question(trigger)))
-    for trigger in program.triggers:
-        if "days_before_renewal" in trigger and candidate.renewal_date:
-            wave = f"{trigger['milestone']}:{candidate.renewal_date.isoformat()}"
-            if (
-                program.id,
-                candidate.contact_id,
-                wave,
-            ) not in history.waves and cadence.renewal_due(
-                candidate.renewal_date, trigger["days_before_renewal"], today
-            ):
-                due.append(Due(wave, trigger["milestone"], _question(trigger)))
-        elif "event" in trigger:
-            occurred = history.events.get((candidate.contact_id, trigger["event"]))
-            if occurred is None:
-                continue
-            start = occurred + timedelta(days=trigger.get("days_after", 0))
-            wave = f"{trigger['milestone']}:{occurred.date().isoformat()}"
-            if (
-                start <= now < start + timedelta(days=EVENT_TRIGGER_WINDOW_DAYS)
-                and (program.id, candidate.contact_id, wave) not in history.waves
-            ):
-                due.append(Due(wave, trigger["milestone"], _question(trigger)))
-    return due
-
-
-def _first_wave_grace(
-    program: SurveyProgram,
-    candidate: Candidate,
-    history: History,
-    last: datetime | None,
-    now: datetime,
-) -> int:
-    """Days a not-yet-asked contact stays due after their slot.
-
-    When another program's survey puts the contact in their fatigue rest over the slot, the
-    grace counts from the end of that rest: the wait delays this survey instead of losing
-    the whole wave (the rest, 30 days by default, outlasts the slot's grace of 7).
-    """
-    grace = cadence.FIRST_WAVE_GRACE_DAYS
-    other = history.last_survey_at.get(candidate.contact_id)
-    if other is None or (last is not None and other <= last):
-        return grace
-    start = cadence.wave_start(program.id, candidate.contact_id, program.cadence_days, now)
-    rest_ends = (other + timedelta(days=program.fatigue_days)).astimezone(UTC).date()
-    return grace + max(0, (rest_ends - start).days)
-
-
-def _question(trigger: Mapping[str, Any]) -> str:
-    return questions.kind_for("onboarding", [trigger], trigger.get("milestone")).name
-
-
-# ---------------------------------------------------------------- eligibility
-
-
-def _decide(
-    program: SurveyProgram,
-    candidate: Candidate,
-    history: History,
-    wave_key: str,
-    now: datetime,
-    *,
-    send_now: bool = False,
-) -> eligibility.Decision:
-    contact = eligibility.ContactFacts(
-        contact_id=candidate.contact_id,
-        unsubscribed=candidate.unsubscribed,
-        bounced=candidate.bounced,
-        spam_reported=candidate.spam_reported,
-        timezone=candidate.timezone,
-        account_timezone=candidate.account_timezone,
-        has_open_recover_task=candidate.contact_id in history.in_conversation,
+    ):
+        sent.waves.add((program_id, contact_id, wave_key))
+        if created_at > sent.last_survey_at.get(contact_id, earliest):
+            sent.last_survey_at[contact_id] = created_at
+        key = (program_id, contact_id)
+        if created_at > sent.last_invited.get(key, earliest):
+            sent.last_invited[key] = created_at
+    sent.events = {
+        (contact_id, name): occurred
+        for contact_id, name, occurred in session.execute(
+            select(
+                LifecycleEvent.contact_id,
+                LifecycleEvent.name,
+                func.max(LifecycleEvent.occurred_at),
+            ).group_by(LifecycleEvent.contact_id, LifecycleEvent.name)
+        )
+    }
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent_today = Counter(
+        dict(
+            session.execute(
+                select(Invitation.program_id, func.count())
+                .where(Invitation.created_at >= day_start)
+                .group_by(Invitation.program_id)
+            ).all()
+        )
     )
-    past = eligibility.SurveyHistory(
-        last_sent_at=history.last_survey_at.get(candidate.contact_id),
-        invited_waves=frozenset(
-            (program.id, wave_key)
-            for p, c, w in ((program.id, candidate.contact_id, wave_key),)
-            if (p, c, w) in history.waves
-        ),
+    in_conversation = set(
+        session.scalars(
+            select(Task.contact_id).where(
+                Task.type == "recover", Task.status != "closed", Task.contact_id.is_not(None)
+            )
+        )
     )
-    rules = eligibility.ProgramRules(
+    return History(sent, sent_today, in_conversation)
+
+
+def timing(program: SurveyProgram) -> cadence.ProgramTiming:
+    """The program's schedule as the pure cadence module takes it."""
+    return cadence.ProgramTiming(
+        program_id=program.id,
+        kind=program.kind,
+        cadence_days=program.cadence_days,
+        fatigue_days=program.fatigue_days,
+        triggers=tuple(program.triggers or ()),
+    )
+
+
+def _rules(program: SurveyProgram, history: History, *, send_now: bool) -> eligibility.ProgramRules:
+    return eligibility.ProgramRules(
         program_id=program.id,
         priority=program.priority,
         fatigue_days=program.fatigue_days,
@@ -302,205 +185,23 @@ def _decide(
         daily_cap=None if send_now else program.daily_cap,
         sent_today=history.sent_today[program.id],
     )
-    return eligibility.decide(
-        contact,
-        past,
-        rules,
-        wave_key,
-        now,
-        ignore_send_window=send_now,
-        ignore_cadence=send_now,
+
+
+def _past(
+    history: History, contact_id: int, waves: Iterable[tuple[int, str]]
+) -> eligibility.SurveyHistory:
+    return eligibility.SurveyHistory(
+        last_sent_at=history.sent.last_survey_at.get(contact_id),
+        invited_waves=frozenset(
+            (program_id, wave)
+            for program_id, wave in waves
+            if (program_id, contact_id, wave) in history.sent.waves
+        ),
     )
-
-
-# ---------------------------------------------------------------- emails
-
-
-class _Composer:
-    """Renders each distinct email once per run and queues one outbox row per recipient."""
-
-    def __init__(self, session: Session, config: Mapping[str, Any]) -> None:
-        self.session = session
-        self.config = config
-        self.contents: dict[tuple[Any, ...], Any] = {}
-        self.pending: list[QueuedInvitation] = []
-
-    def content(
-        self,
-        program: SurveyProgram,
-        locale: str,
-        question: str,
-        *,
-        reminder: bool,
-        with_success: bool,
-    ) -> Any:
-        key = (program.id, locale, question, reminder, with_success)
-        if key not in self.contents:
-            email = self._render(program, locale, question, reminder, with_success)
-            self.contents[key] = outbox.content_for(self.session, email)
-        return self.contents[key]
-
-    def _render(
-        self, program: SurveyProgram, locale: str, question: str, reminder: bool, with_success: bool
-    ) -> RenderedEmail:
-        return invitation_email.render_invitation(
-            program, locale, question, self.config, reminder=reminder, with_success=with_success
-        )
-
-    def queue(
-        self,
-        program: SurveyProgram,
-        candidate: Candidate,
-        due: Due,
-        now: datetime,
-        success: str | None = None,
-    ) -> QueuedInvitation:
-        """Note the invitation; finish() writes it and its emails, in bulk."""
-        locale = locales.customer_locale(
-            candidate.locale, candidate.account_locale, program.default_locale
-        )
-        token, reply_token = new_token(), new_token()
-        values = {
-            "program_id": program.id,
-            "contact_id": candidate.contact_id,
-            "wave_key": due.wave_key,
-            "milestone": due.milestone,
-            "token_hash": hash_token(token),
-            "reply_token_hash": hash_token(reply_token),
-            "locale": locale,
-            "created_at": now,
-            "expires_at": now + timedelta(days=program.response_window_days),
-        }
-        item = QueuedInvitation(values, program, candidate, due, token, reply_token, success)
-        self.pending.append(item)
-        return item
-
-    def finish(self, now: datetime) -> None:
-        """Insert the invitations, then their emails and thread openings, in a few statements.
-
-        Plain multi-row INSERTs without RETURNING: the driver's fast path (psycopg pipelines
-        one prepared statement). The ORM's RETURNING path renders 1,000-row statements that
-        psycopg re-parses in Python, 10 of the 17 seconds of 10,000 invitations on PostgreSQL.
-        The ids are read back by the invitations' unique token hashes.
-        """
-        pending, self.pending = self.pending, []
-        if not pending:
-            return
-        self.session.execute(insert(Invitation), [item.values for item in pending])
-        self._read_ids(pending, now)
-        public = self.config["PUBLIC_URL"]
-        emails: list[dict[str, Any]] = []
-        messages: list[dict[str, Any]] = []
-        for item in pending:
-            program, candidate, token = item.program, item.candidate, item.token
-            first_name = (candidate.name or "").split(" ")[0]
-            with catalogue.writing_in(item.values["locale"]):
-                greeting = (
-                    catalogue.say(words.GREETING_NAMED, name=first_name)
-                    if first_name
-                    else catalogue.say(words.GREETING_UNNAMED)
-                )
-            substitutions = {
-                TOKEN: token,
-                REPLY_TOKEN: item.reply_token,
-                NAME: first_name,
-                html_key(NAME): html.escape(first_name),
-                GREETING: greeting,
-                html_key(GREETING): html.escape(greeting),
-            }
-            if item.success:
-                substitutions[SUCCESS] = item.success[:300]
-                substitutions[html_key(SUCCESS)] = html.escape(item.success[:300])
-            headers = {
-                "List-Unsubscribe": f"<{public}/u/{token}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            }
-            # The invitation goes now; its one reminder waits ("held") for its day.
-            sends = [("invitation", "queued", now)]
-            if program.reminder_after_days:
-                sends.append(
-                    ("reminder", "held", now + timedelta(days=program.reminder_after_days))
-                )
-            for kind, status, due_at in sends:
-                content = self.content(
-                    program,
-                    item.values["locale"],
-                    item.due.question,
-                    reminder=kind == "reminder",
-                    with_success=bool(item.success),
-                )
-                if kind == "invitation":
-                    subject = content.subject
-                emails.append(
-                    {
-                        "kind": kind,
-                        "content_id": content.id,
-                        "to_email": candidate.email,
-                        "to_name": candidate.name,
-                        "substitutions": substitutions,
-                        "headers": headers,
-                        "invitation_id": item.id,
-                        "contact_id": candidate.contact_id,
-                        "status": status,
-                        "next_attempt_at": due_at,
-                    }
-                )
-            messages.append(
-                {
-                    "invitation_id": item.id,
-                    "direction": "outbound",
-                    "kind": "invitation",
-                    "channel": "email",
-                    "body": subject,
-                    "created_at": now,
-                }
-            )
-        outbox.enqueue_many(self.session, emails)
-        self.session.execute(insert(Message), messages)
-
-    def _read_ids(self, pending: list[QueuedInvitation], now: datetime) -> None:
-        by_hash = {item.values["token_hash"]: item for item in pending}
-        program_ids = {item.values["program_id"] for item in pending}
-        found = self.session.execute(
-            select(Invitation.id, Invitation.token_hash).where(
-                Invitation.created_at == now, Invitation.program_id.in_(program_ids)
-            )
-        )
-        for invitation_id, token_hash in found:
-            if token_hash in by_hash:
-                by_hash[token_hash].id = invitation_id
-        missing = [h for h, item in by_hash.items() if item.id is None]
-        for start in range(0, len(missing), 500):  # a clock stored less precisely than ours
-            chunk = missing[start : start + 500]
-            for invitation_id, token_hash in self.session.execute(
-                select(Invitation.id, Invitation.token_hash).where(Invitation.token_hash.in_(chunk))
-            ):
-                by_hash[token_hash].id = invitation_id
-
-
-@dataclass
-class QueuedInvitation:
-    """An invitation noted by _Composer.queue(); `id` is known once finish() has run."""
-
-    values: dict[str, Any]
-    program: SurveyProgram
-    candidate: Candidate
-    due: Due
-    token: str
-    reply_token: str
-    success: str | None
-    id: int | None = None
-
-
-def _address(mail_from: str) -> str:
-    """The bare address of 'Name <address>'."""
-    return mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
 
 
 def _success_definitions(session: Session, contact_ids: Iterable[int]) -> dict[int, str]:
     """Each contact's own words for success, from their first-week answer, to quote back."""
-    from feedback.models import Response
-
     rows = session.execute(
         select(Response.contact_id, Response.success_definition, Response.answered_at)
         .where(Response.success_definition.is_not(None))
@@ -510,29 +211,32 @@ def _success_definitions(session: Session, contact_ids: Iterable[int]) -> dict[i
     return {contact_id: text for contact_id, text, _ in rows if text and text.strip()}
 
 
-# ---------------------------------------------------------------- use cases
-
-
 def dispatch_due_surveys(
     session: Session, config: Mapping[str, Any], now: datetime | None = None
 ) -> DispatchStats:
     """Invite every contact who is due and eligible, most important program first.
 
-    One survey per contact per run: when two programs are due, the more important one goes
-    first and the other stays due, so it waits for the fatigue window instead of being lost.
+    One survey per contact per run, chosen by eligibility.choose_program: when two programs
+    are due, the more important one goes and the other stays due, so it waits for the fatigue
+    window instead of being lost.
     """
     now = now or datetime.now(UTC)
     stats = DispatchStats()
-    history = History.load(session, now)
+    history = _load_history(session, now)
     candidates = _candidates(session)
-    composer = _Composer(session, config)
+    composer = InvitationComposer(session, config)
     successes: dict[int, str] | None = None
-    for program in session.scalars(
-        select(SurveyProgram)
-        .where(SurveyProgram.active.is_(True))
-        .order_by(SurveyProgram.priority, SurveyProgram.id)
-    ):
-        for candidate in candidates:
+    active = list(
+        session.scalars(
+            select(SurveyProgram)
+            .where(SurveyProgram.active.is_(True))
+            .order_by(SurveyProgram.priority, SurveyProgram.id)
+        )
+    )
+    timings = {program.id: timing(program) for program in active}
+    for candidate in candidates:
+        due: dict[int, tuple[SurveyProgram, cadence.Due]] = {}
+        for program in active:
             if not audiences.in_audience(
                 program.audience,
                 plan=candidate.plan,
@@ -541,22 +245,36 @@ def dispatch_due_surveys(
                 contact_attributes=candidate.attributes or {},
             ):
                 continue
-            for due in due_surveys(program, candidate, history, now)[:1]:
-                decision = _decide(program, candidate, history, due.wave_key, now)
-                if not decision.eligible:
-                    stats.skipped[decision.reason] += 1
-                    continue
-                success = None
-                if due.question == "closeness":
-                    if successes is None:
-                        successes = _success_definitions(
-                            session, [c.contact_id for c in candidates]
-                        )
-                    success = successes.get(candidate.contact_id)
-                composer.queue(program, candidate, due, now, success)
-                history.record(program.id, candidate.contact_id, due.wave_key, now)
-                stats.invited += 1
-        composer.finish(now)
+            for wave in cadence.due_surveys(
+                timings[program.id], candidate.dates, history.sent, now
+            )[:1]:
+                due[program.id] = (program, wave)
+        if not due:
+            continue
+        waves = [(program_id, wave.wave_key) for program_id, (_, wave) in due.items()]
+        decisions = eligibility.choose_program(
+            candidate.facts(candidate.contact_id in history.in_conversation),
+            _past(history, candidate.contact_id, waves),
+            [
+                (_rules(program, history, send_now=False), wave.wave_key)
+                for program, wave in due.values()
+            ],
+            now,
+        )
+        for rules, decision in decisions:
+            if not decision.eligible:
+                stats.skipped[decision.reason] += 1
+                continue
+            program, wave = due[rules.program_id]
+            success = None
+            if wave.question == "closeness":
+                if successes is None:
+                    successes = _success_definitions(session, [c.contact_id for c in candidates])
+                success = successes.get(candidate.contact_id)
+            composer.queue(program, candidate, wave, now, success)
+            history.record(program.id, candidate.contact_id, wave.wave_key, now)
+            stats.invited += 1
+    composer.finish(now)
     return stats
 
 
@@ -596,8 +314,9 @@ def invite_now(
         ).all()
     )
     candidates = {c.email: c for c in _candidates(session, ids.values())}
-    history = History.load(session, now)
-    composer = _Composer(session, config)
+    history = _load_history(session, now)
+    composer = InvitationComposer(session, config)
+    schedule = timing(program)
     queued: dict[str, Any] = {}
     for raw, email in wanted.items():
         candidate = candidates.get(email)
@@ -606,15 +325,23 @@ def invite_now(
                 raw, "unknown_contact", f"No contact has the email {email}; add it first."
             )
             continue
-        due = (due_surveys(program, candidate, history, now) or [None])[0]
+        due = (cadence.due_surveys(schedule, candidate.dates, history.sent, now) or [None])[0]
         if program.kind == "nps" or due is None:
             wave = cadence.wave_key(program.id, candidate.contact_id, program.cadence_days, now)
-            due = Due(
+            due = cadence.Due(
                 wave if program.kind == "nps" else f"manual:{now.date().isoformat()}",
                 None,
                 "nps" if program.kind == "nps" else "closeness",
             )
-        decision = _decide(program, candidate, history, due.wave_key, now, send_now=True)
+        decision = eligibility.decide(
+            candidate.facts(candidate.contact_id in history.in_conversation),
+            _past(history, candidate.contact_id, [(program.id, due.wave_key)]),
+            _rules(program, history, send_now=True),
+            due.wave_key,
+            now,
+            ignore_send_window=True,
+            ignore_cadence=True,
+        )
         if not decision.eligible:
             results[raw] = _not_invited(raw, decision.reason, decision.detail)
             continue
@@ -630,82 +357,3 @@ def invite_now(
             "invitation_id": invitation.id,
         }
     return [results[raw] for raw in dict.fromkeys(emails)]
-
-
-def release_reminders(session: Session, now: datetime | None = None) -> dict[str, int]:
-    """Queue the reminders whose day has come, or cancel them when no longer wanted.
-
-    Never after a response, an unsubscribe, a bounce or a spam report, and never once the
-    survey link has expired.
-    """
-    now = now or datetime.now(UTC)
-    rows = session.execute(
-        select(OutboxEmail, Invitation, Contact)
-        .join(Invitation, OutboxEmail.invitation_id == Invitation.id)
-        .join(Contact, OutboxEmail.contact_id == Contact.id)
-        .where(OutboxEmail.status == "held", OutboxEmail.next_attempt_at <= now)
-        .with_for_update(skip_locked=True, of=OutboxEmail)
-    ).all()
-    counts = Counter[str]()
-    for email, invitation, contact in rows:
-        reason = None
-        if invitation.responded_at is not None:
-            reason = "responded"
-        elif contact.unsubscribed or contact.bounced or contact.spam_reported:
-            reason = "suppressed"
-        elif invitation.expires_at <= now:
-            reason = "expired"
-        elif invitation.sent_at is None:
-            email.next_attempt_at = now + timedelta(hours=1)  # the invitation itself is late
-            counts["waiting"] += 1
-            continue
-        if reason:
-            email.status = "cancelled"
-            email.last_error = f"reminder not sent: {reason}"
-            counts[f"cancelled_{reason}"] += 1
-        else:
-            email.status = "queued"
-            email.next_attempt_at = now
-            counts["queued"] += 1
-    session.flush()
-    return dict(counts)
-
-
-def cancel_reminders(session: Session, invitation_id: int) -> None:
-    """A response came in: its reminder must never go out."""
-    session.execute(
-        OutboxEmail.__table__.update()
-        .where(
-            OutboxEmail.invitation_id == invitation_id,
-            OutboxEmail.kind == "reminder",
-            OutboxEmail.status.in_(("held", "queued")),
-        )
-        .values(status="cancelled", last_error="reminder not sent: responded")
-    )
-
-
-def record_event(session: Session, data: Mapping[str, Any]) -> LifecycleEvent:
-    try:
-        email = normalise_email(data.get("email"))
-    except ValueError as exc:
-        raise InvalidInput("The event was not recorded.", {"email": [str(exc)]}) from None
-    contact_id = session.scalar(select(Contact.id).where(Contact.email == email))
-    if contact_id is None:
-        raise NotFound(
-            f"No contact has the email {email}; add it first.", {"email": ["Unknown contact."]}
-        )
-    occurred = data.get("occurred_at") or datetime.now(UTC)
-    if occurred.tzinfo is None:
-        raise InvalidInput(
-            "The event was not recorded.",
-            {"occurred_at": ["Include a time zone, e.g. 2026-05-01T10:00:00Z."]},
-        )
-    event = LifecycleEvent(
-        contact_id=contact_id,
-        name=str(data["name"]).strip(),
-        occurred_at=occurred,
-        properties=dict(data.get("properties") or {}),
-    )
-    session.add(event)
-    session.flush()
-    return event

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from feedback import cadence
 from feedback.models import OutboxEmail, Response
-from feedback.services import capture, huddle, invitations, overview, programs
+from feedback.services import capture, huddle, invitation_email, invitations, overview, programs
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
 
@@ -42,9 +43,9 @@ def invite(app, session, make_contact):
         contact = make_contact(**contact_fields)
         if milestone:
             trigger = next(t for t in program.triggers if t["milestone"] == milestone)
-            due = invitations.Due(milestone, milestone, invitations._question(trigger))
+            due = cadence.Due(milestone, milestone, cadence.trigger_question(trigger))
             candidate = invitations._candidates(session, [contact.id])[0]
-            composer = invitations._Composer(session, app.config)
+            composer = invitation_email.InvitationComposer(session, app.config)
             item = composer.queue(program, candidate, due, datetime.now(UTC))
             composer.finish(datetime.now(UTC))
             invitation_id = item.id

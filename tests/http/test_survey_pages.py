@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from feedback import cadence
 from feedback.models import Message, OutboxEmail, Response
-from feedback.services import invitations, programs
+from feedback.services import invitation_email, invitations, programs
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
 
@@ -28,10 +29,10 @@ def survey_link(app, session, make_contact):
             ]
         program = programs.create_program(session, data)
         contact = make_contact()
-        due = invitations.Due("week1", "week1", "effort") if kind == "onboarding" else None
+        due = cadence.Due("week1", "week1", "effort") if kind == "onboarding" else None
         if due:
             candidate = invitations._candidates(session, [contact.id])[0]
-            composer = invitations._Composer(session, app.config)
+            composer = invitation_email.InvitationComposer(session, app.config)
             invitation = composer.queue(program, candidate, due, datetime.now(UTC))
             composer.finish(datetime.now(UTC))
             invitation_id = invitation.id

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from feedback import db
 from feedback.models import (
     AnalysisProgress,
+    OutboxEmail,
     Response,
     ResponseAnalysis,
     ResponseTheme,
@@ -39,7 +40,7 @@ def answer(session, app, make_contact):
         )
         assert results[0]["status"] == "invited", results
         email = (
-            session.query(invitations.OutboxEmail)
+            session.query(OutboxEmail)
             .filter_by(invitation_id=results[0]["invitation_id"], kind="invitation")
             .one()
         )
@@ -247,7 +248,7 @@ def test_the_mismatch_is_decided_again_when_only_the_score_changes(session, app,
         session, app.config, program.id, [person.email], now=NOW - timedelta(days=1)
     )
     email = (
-        session.query(invitations.OutboxEmail)
+        session.query(OutboxEmail)
         .filter_by(invitation_id=results[0]["invitation_id"], kind="invitation")
         .one()
     )

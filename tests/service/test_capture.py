@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feedback.models import Message, Response, ScoreChange
+from feedback.models import Message, OutboxEmail, Response, ScoreChange
 from feedback.services import capture, invitations, programs
 from feedback.services.errors import InvalidInput
 
@@ -34,7 +34,7 @@ def invite(session, app, make_contact):
         )
         assert results[0]["status"] == "invited", results
         email = (
-            session.query(invitations.OutboxEmail)
+            session.query(OutboxEmail)
             .filter_by(invitation_id=results[0]["invitation_id"], kind="invitation")
             .one()
         )
@@ -141,7 +141,7 @@ def test_a_response_cancels_the_reminder(session, invite):
     token, invitation_id = invite()
     _click(session, token, 9)
     reminder = (
-        session.query(invitations.OutboxEmail)
+        session.query(OutboxEmail)
         .filter_by(invitation_id=invitation_id, kind="reminder")
         .one()
     )  # noqa: E501

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from feedback.mail.backends import ConsoleBackend
 from feedback.models import Invitation, OutboxEmail
-from feedback.services import capture, invitations, programs
+from feedback.services import capture, invitations, programs, reminders
 from feedback.services.delivery import deliver_due
 from feedback.services.outbox import apply_substitutions
 
@@ -60,7 +60,7 @@ def reminder_of(session, invitation: Invitation) -> OutboxEmail | None:
 
 
 def release(session, now: datetime) -> dict[str, int]:
-    counts = invitations.release_reminders(session, now)
+    counts = reminders.release_reminders(session, now)
     session.commit()
     return counts
 
