@@ -203,6 +203,30 @@ def test_two_programs_due_the_important_one_goes_the_other_waits_and_is_not_lost
     assert second.wave_key == cadence.wave_key(nps.id, person.id, 90, day)
 
 
+def test_one_survey_per_contact_per_run_even_when_the_other_program_has_no_rest(
+    session, app, make_program, make_contact
+):
+    """The program choice is eligibility.choose_program's: a program without a fatigue rest
+    of its own still waits its turn instead of landing in the same inbox the same minute."""
+    restless = make_program(cadence_days=90, priority=100, fatigue_days=0)
+    onboarding = make_program(
+        kind="onboarding",
+        priority=10,
+        triggers=[{"milestone": "week1", "days_after_signup": 7, "question": "effort"}],
+    )
+    person = make_contact(timezone="UTC")
+    day = weekday_noon(cadence.wave_start(restless.id, person.id, 90, date(2026, 6, 1)))
+    person.signed_up_on = day.date() - timedelta(days=7)
+    session.commit()
+
+    stats = dispatch(session, app, day)
+    assert stats.invited == 1 and stats.skipped == {"fatigue": 1}
+    assert [i.program_id for i in stored_invitations(session)] == [onboarding.id]
+    # Its turn comes on the next working day: late, not lost.
+    assert dispatch(session, app, weekday_noon(day.date() + timedelta(days=1))).invited == 1
+    assert len(stored_invitations(session, program_id=restless.id)) == 1
+
+
 # ---------------------------------------------------------------- onboarding
 
 
