@@ -151,6 +151,27 @@ def test_a_bounced_contact_cannot_be_emailed(client, session, make_contact, make
     assert page.count("bounced; contact them another way") == 1 and "Hello</textarea>" in page
 
 
+def test_a_reply_reaches_a_contact_who_unsubscribed_from_surveys_but_not_a_spam_reporter(
+    client, session, make_contact, make_user, login
+):
+    """A personal reply is not a survey: the one suppression rule lets it through an
+    unsubscribe, never through a spam report."""
+    invitation, response, _ = start_conversation(session, make_contact)
+    invitation.contact.unsubscribed = True
+    session.commit()
+    login(make_user("csm"))
+    client.post(f"/responses/{response.id}/thread", data={"body": "Sorted, thank you."})
+    assert [m.kind for m in _thread(session, invitation.id)][-1] == "reply"
+    assert session.query(OutboxEmail).filter_by(kind="reply").count() == 1
+
+    invitation.contact.spam_reported = True
+    session.commit()
+    answer = client.post(f"/responses/{response.id}/thread", data={"body": "One more thing."})
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert page.count("was reported as spam; contact them another way") == 1
+    assert session.query(OutboxEmail).filter_by(kind="reply").count() == 1
+
+
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_the_reply_form_needs_its_csrf_token(client, session, make_contact, make_user, login):
     _, response, _ = start_conversation(session, make_contact)
