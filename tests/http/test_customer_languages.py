@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 import tests.service.followup_fixtures as shared
 from feedback import locales
+from feedback.mail import catalogue, words
 from feedback.models import Invitation, OutboxEmail
 from feedback.services import followup, invitations, programs
 from tests.service.followup_fixtures import NOW, tasks_of
@@ -259,3 +260,12 @@ def test_a_program_default_language_is_checked_and_kept(client, api_headers):
     good = client.post("/api/v1/programs", json={**body, "default_locale": "es"}, headers=headers)
     assert good.status_code == 201, good.get_json()
     assert good.get_json()["default_locale"] == "es"
+
+
+@pytest.mark.parametrize("given", ["fr", "fr-CA", "fr_FR", "FR"])
+def test_pages_and_emails_fall_back_by_the_one_locale_rule(app, given):
+    """catalogue asks locales.customer_locale: a regional code writes in its base language."""
+    with app.test_request_context():
+        assert catalogue.use_customer_locale(given) == locales.customer_locale(given) == "fr"
+        with catalogue.writing_in(given):
+            assert catalogue.say(words.GREETING_UNNAMED) == "Bonjour,"
