@@ -74,12 +74,6 @@ def wave_start(
     return EPOCH + timedelta(days=number * period_days + offset)
 
 
-def next_wave_start(
-    program_id: int | str, contact_id: int | str, period_days: int, now: datetime | date
-) -> date:
-    return wave_start(program_id, contact_id, period_days, now) + timedelta(days=period_days)
-
-
 def wave_key(
     program_id: int | str, contact_id: int | str, period_days: int, now: datetime | date
 ) -> str:

@@ -141,9 +141,7 @@ def test_a_response_cancels_the_reminder(session, invite):
     token, invitation_id = invite()
     _click(session, token, 9)
     reminder = (
-        session.query(OutboxEmail)
-        .filter_by(invitation_id=invitation_id, kind="reminder")
-        .one()
+        session.query(OutboxEmail).filter_by(invitation_id=invitation_id, kind="reminder").one()
     )  # noqa: E501
     assert reminder.status == "cancelled"
 
