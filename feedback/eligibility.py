@@ -1,8 +1,10 @@
 """Who may be surveyed, and when: the one place that says yes or no to an invitation.
 
-Jobs, the admin "send now" and the API all ask decide(); none of them re-decide. Every "no"
-carries a reason code for counting, a sentence a person can act on, and, where waiting helps,
-the moment it stops applying (retry_at), so a contact who must wait is not lost.
+Jobs, the admin "send now" and the API all ask decide() (dispatch through choose_program,
+which picks the one program a contact hears from per run); none of them re-decide. Who may
+get no email at all is suppression(), asked by reminders, resolution checks and staff replies.
+Every "no" carries a reason code for counting, a sentence a person can act on, and, where
+waiting helps, the moment it stops applying (retry_at), so a contact who must wait is not lost.
 
 All datetimes are timezone-aware; naive ones are refused, because guessing their zone is how
 surveys land at 3 a.m.
