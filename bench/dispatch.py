@@ -37,7 +37,7 @@ from sqlalchemy import insert  # noqa: E402
 from feedback import create_app, db, migrate  # noqa: E402
 from feedback.mail.backends import get_backend  # noqa: E402
 from feedback.models import Contact  # noqa: E402
-from feedback.services import programs, surveys  # noqa: E402
+from feedback.services import invitations, programs  # noqa: E402
 from feedback.services.delivery import deliver_due  # noqa: E402
 
 CONTACTS = 10_000
@@ -120,7 +120,7 @@ def run(url: str, fake_url: str, record: Path) -> int:
 
         started = time.perf_counter()
         with db.transaction() as session:
-            dispatched = surveys.dispatch_due_surveys(session, app.config, now)
+            dispatched = invitations.dispatch_due_surveys(session, app.config, now)
         db.session().close()
         dispatch_seconds = time.perf_counter() - started
 

@@ -11,13 +11,18 @@ contact's own zone.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from feedback import questions
 
 EPOCH = date(2000, 1, 3)  # waves are counted from here; changing it renames every wave
 FIRST_WAVE_GRACE_DAYS = 7  # a new contact is asked within this many days of their slot
 MIN_GAP_FRACTION = 0.5  # never two relationship surveys closer than half a period
 MILESTONE_GRACE_DAYS = 7  # a milestone check-in delayed (weekend, fatigue) may go this late
+EVENT_TRIGGER_WINDOW_DAYS = 14  # an event-started check-in is still worth sending this late
 
 # Fibonacci hashing: multiplying by 2**64/φ spreads consecutive ids (as databases hand them
 # out) almost perfectly evenly over the period; a cryptographic hash would only be even on
@@ -67,12 +72,6 @@ def wave_start(
     number = wave_number(program_id, contact_id, period_days, now)
     offset = offset_days(program_id, contact_id, period_days)
     return EPOCH + timedelta(days=number * period_days + offset)
-
-
-def next_wave_start(
-    program_id: int | str, contact_id: int | str, period_days: int, now: datetime | date
-) -> date:
-    return wave_start(program_id, contact_id, period_days, now) + timedelta(days=period_days)
 
 
 def wave_key(
@@ -167,3 +166,138 @@ def renewal_due(
     if grace_days is not None and (day - start).days > grace_days:
         return False
     return start <= day < renewal
+
+
+# ---------------------------------------------------------------- the surveys a contact is due for
+
+
+@dataclass(frozen=True)
+class ProgramTiming:
+    """What a survey program says about timing, as plain values (no ORM object)."""
+
+    program_id: int
+    kind: str  # nps, onboarding
+    cadence_days: int
+    fatigue_days: int
+    triggers: Sequence[Mapping[str, Any]] = ()
+
+
+@dataclass(frozen=True)
+class ContactDates:
+    """The dates of one contact that start a survey: sign-up and the account's renewal."""
+
+    contact_id: int
+    signed_up_on: date | None = None
+    renewal_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Due:
+    """One survey a contact is due for: which wave, which milestone, which question."""
+
+    wave_key: str
+    milestone: str | None
+    question: str  # nps, effort, closeness
+
+
+@dataclass
+class SentHistory:
+    """What was already sent, and the lifecycle events that start check-ins.
+
+    Kept up to date by record() during a run, so a contact invited by one program is seen as
+    invited when the next program is considered.
+    """
+
+    last_survey_at: dict[int, datetime] = field(default_factory=dict)
+    waves: set[tuple[int, int, str]] = field(default_factory=set)  # (program, contact, wave)
+    last_invited: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    events: dict[tuple[int, str], datetime] = field(default_factory=dict)  # latest per name
+
+    def record(self, program_id: int, contact_id: int, wave_key: str, now: datetime) -> None:
+        self.waves.add((program_id, contact_id, wave_key))
+        self.last_survey_at[contact_id] = now
+        self.last_invited[(program_id, contact_id)] = now
+
+
+def due_surveys(
+    program: ProgramTiming, contact: ContactDates, history: SentHistory, now: datetime
+) -> list[Due]:
+    """The waves this contact is due for in this program, most urgent first."""
+    if program.kind == "nps":
+        last = history.last_invited.get((program.program_id, contact.contact_id))
+        grace = _first_wave_grace(program, contact, history, last, now)
+        if not is_due(
+            contact.contact_id,
+            program.program_id,
+            program.cadence_days,
+            last,
+            now,
+            first_wave_grace_days=grace,
+        ):
+            return []
+        wave = wave_key(program.program_id, contact.contact_id, program.cadence_days, now)
+        return [Due(wave, None, "nps")]
+    today = now.date()
+    due: list[Due] = []
+
+    def invited(wave: str) -> bool:
+        return (program.program_id, contact.contact_id, wave) in history.waves
+
+    by_signup = [t for t in program.triggers if "days_after_signup" in t]
+    if contact.signed_up_on and by_signup:
+        days = onboarding_due(
+            contact.signed_up_on,
+            [t["days_after_signup"] for t in by_signup],
+            {t["days_after_signup"] for t in by_signup if invited(t["milestone"])},
+            today,
+        )
+        for trigger in by_signup:
+            if trigger["days_after_signup"] in days:
+                due.append(
+                    Due(trigger["milestone"], trigger["milestone"], trigger_question(trigger))
+                )
+    for trigger in program.triggers:
+        if "days_before_renewal" in trigger and contact.renewal_date:
+            wave = f"{trigger['milestone']}:{contact.renewal_date.isoformat()}"
+            if not invited(wave) and renewal_due(
+                contact.renewal_date, trigger["days_before_renewal"], today
+            ):
+                due.append(Due(wave, trigger["milestone"], trigger_question(trigger)))
+        elif "event" in trigger:
+            occurred = history.events.get((contact.contact_id, trigger["event"]))
+            if occurred is None:
+                continue
+            start = occurred + timedelta(days=trigger.get("days_after", 0))
+            wave = f"{trigger['milestone']}:{occurred.date().isoformat()}"
+            if start <= now < start + timedelta(days=EVENT_TRIGGER_WINDOW_DAYS) and not invited(
+                wave
+            ):
+                due.append(Due(wave, trigger["milestone"], trigger_question(trigger)))
+    return due
+
+
+def _first_wave_grace(
+    program: ProgramTiming,
+    contact: ContactDates,
+    history: SentHistory,
+    last: datetime | None,
+    now: datetime,
+) -> int:
+    """Days a not-yet-asked contact stays due after their slot.
+
+    When another program's survey puts the contact in their fatigue rest over the slot, the
+    grace counts from the end of that rest: the wait delays this survey instead of losing
+    the whole wave (the rest, 30 days by default, outlasts the slot's grace of 7).
+    """
+    grace = FIRST_WAVE_GRACE_DAYS
+    other = history.last_survey_at.get(contact.contact_id)
+    if other is None or (last is not None and other <= last):
+        return grace
+    start = wave_start(program.program_id, contact.contact_id, program.cadence_days, now)
+    rest_ends = (other + timedelta(days=program.fatigue_days)).astimezone(UTC).date()
+    return grace + max(0, (rest_ends - start).days)
+
+
+def trigger_question(trigger: Mapping[str, Any]) -> str:
+    """The question kind an onboarding trigger's invitation asks."""
+    return questions.kind_for("onboarding", [trigger], trigger.get("milestone")).name

@@ -1,8 +1,10 @@
 """Who may be surveyed, and when: the one place that says yes or no to an invitation.
 
-Jobs, the admin "send now" and the API all ask decide(); none of them re-decide. Every "no"
-carries a reason code for counting, a sentence a person can act on, and, where waiting helps,
-the moment it stops applying (retry_at), so a contact who must wait is not lost.
+Jobs, the admin "send now" and the API all ask decide() (dispatch through choose_program,
+which picks the one program a contact hears from per run); none of them re-decide. Who may
+get no email at all is suppression(), asked by reminders, resolution checks and staff replies.
+Every "no" carries a reason code for counting, a sentence a person can act on, and, where
+waiting helps, the moment it stops applying (retry_at), so a contact who must wait is not lost.
 
 All datetimes are timezone-aware; naive ones are refused, because guessing their zone is how
 surveys land at 3 a.m.
@@ -173,14 +175,40 @@ def _no(reason: Reason, detail: str, retry_at: datetime | None = None) -> Decisi
     return Decision(False, reason, detail, retry_at)
 
 
-def _suppressed(contact: ContactFacts) -> Decision | None:
-    if contact.unsubscribed:
-        return _no(Reason.UNSUBSCRIBED, "The contact unsubscribed from surveys.")
-    if contact.bounced:
-        return _no(Reason.BOUNCED, "Email to this contact bounced; fix the address first.")
-    if contact.spam_reported:
-        return _no(Reason.SPAM_REPORTED, "The contact reported a survey email as spam.")
+_SUPPRESSED_DETAIL = {
+    Reason.UNSUBSCRIBED: "The contact unsubscribed from surveys.",
+    Reason.BOUNCED: "Email to this contact bounced; fix the address first.",
+    Reason.SPAM_REPORTED: "The contact reported a survey email as spam.",
+}
+
+
+def suppression(
+    unsubscribed: bool, bounced: bool, spam_reported: bool, *, personal: bool = False
+) -> Reason | None:
+    """Why no email may go to this contact, or None: the one suppression rule.
+
+    Surveys, reminders and "Did we resolve it?" check all three. A personal email (a person
+    replying to what the customer wrote) is not a survey: unsubscribing from surveys does not
+    stop it, but a bounce or a spam report does.
+    """
+    if unsubscribed and not personal:
+        return Reason.UNSUBSCRIBED
+    if bounced:
+        return Reason.BOUNCED
+    if spam_reported:
+        return Reason.SPAM_REPORTED
     return None
+
+
+def is_suppressed(
+    unsubscribed: bool, bounced: bool, spam_reported: bool, *, personal: bool = False
+) -> bool:
+    return suppression(unsubscribed, bounced, spam_reported, personal=personal) is not None
+
+
+def _suppressed(contact: ContactFacts) -> Decision | None:
+    reason = suppression(contact.unsubscribed, contact.bounced, contact.spam_reported)
+    return None if reason is None else _no(reason, _SUPPRESSED_DETAIL[reason])
 
 
 def _fatigued(history: SurveyHistory, program: ProgramRules, now: datetime) -> Decision | None:

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from feedback.classification import Category
+from feedback import sla
+from feedback.classification import NPS_MAX, NPS_MIN, Category
 
 TASK_TYPES = ("recover", "convert", "advocate", "review")
 ROUTES = ("owner", "team", "theme_team")
@@ -193,9 +194,10 @@ def holds(conditions: Mapping[str, Any], facts: Facts) -> bool:
 
 
 def sla_hours(action: Mapping[str, Any]) -> int:
+    """The action's SLA in business hours: given as hours, or as business days of the SLA clock."""
     if action.get("sla_business_hours") is not None:
         return int(action["sla_business_hours"])
-    return round(float(action.get("sla_business_days", 2)) * 8)
+    return sla.hours_for_days(float(action.get("sla_business_days", 2)))
 
 
 def evaluate(rules: Sequence[Rule], facts: Facts) -> list[Match]:
@@ -320,17 +322,24 @@ def _condition_errors(conditions: Mapping[str, Any]) -> list[str]:
             problems.append(f'"{key}" is a number (0 or more).')
     for key in ("score_min", "score_max"):
         value = _number(conditions.get(key))
-        if value is not None and not 0 <= value <= 10:
-            problems.append(f'"{key}" is a score from 0 to 10.')
+        if value is not None and not NPS_MIN <= value <= NPS_MAX:
+            problems.append(f'"{key}" is a score from {NPS_MIN} to {NPS_MAX}.')
     if "mismatch" in conditions and not isinstance(conditions["mismatch"], bool):
         problems.append('"mismatch" is true or false.')
     if "score_drop" in conditions:
         value = conditions["score_drop"]
         if not (
             value is True
-            or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10)
+            or (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and 1 <= value <= NPS_MAX - NPS_MIN
+            )
         ):
-            problems.append('"score_drop" is the points a score fell by (1 to 10), or true for 3.')
+            problems.append(
+                f'"score_drop" is the points a score fell by (1 to {NPS_MAX - NPS_MIN}), '
+                "or true for 3."
+            )
     return problems
 
 

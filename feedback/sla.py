@@ -108,6 +108,7 @@ def state(created_at: datetime, sla_hours: float, tz: str | tzinfo | None, now: 
 
 
 def hours_for_days(business_days: float) -> int:
+    """Business days as the business hours the SLA clock counts (8 to a working day)."""
     return round(business_days * HOURS_PER_DAY)
 
 

@@ -30,10 +30,10 @@ class Job:
 
 
 def _dispatch_surveys(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import surveys
+    from feedback.services import invitations
 
     with db.transaction() as session:
-        stats = surveys.dispatch_due_surveys(session, app.config, now)
+        stats = invitations.dispatch_due_surveys(session, app.config, now)
         session.execute(
             delete(JobRun).where(JobRun.started_at < now - timedelta(days=KEEP_RUNS_DAYS))
         )
@@ -41,10 +41,10 @@ def _dispatch_surveys(app: Flask, now: datetime) -> dict[str, Any]:
 
 
 def _send_reminders(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import surveys
+    from feedback.services import reminders
 
     with db.transaction() as session:
-        return surveys.release_reminders(session, now)
+        return reminders.release_reminders(session, now)
 
 
 def _deliver_email(app: Flask, now: datetime) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from feedback import db, locales
 from feedback.access import roles
 from feedback.api.common import ApiErrorSchema
 from feedback.roles import STAFF, Role
-from feedback.services import programs, surveys
+from feedback.services import customers, invitations, programs
 
 blp = Blueprint(
     "api_programs", __name__, url_prefix="/api/v1", description="Survey programs and invitations"
@@ -138,7 +138,9 @@ class ProgramInvitations(MethodView):
         """Invite these contacts now: skips the send window and cadence, never suppression or
         fatigue. Answers per contact whether it was invited, or why not."""
         with db.transaction() as session:
-            results = surveys.invite_now(session, current_app.config, program_id, data["emails"])
+            results = invitations.invite_now(
+                session, current_app.config, program_id, data["emails"]
+            )
         return {"results": results}
 
 
@@ -151,4 +153,4 @@ class Events(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Record a lifecycle event for a contact (e.g. onboarding_completed)."""
         with db.transaction() as session:
-            return surveys.record_event(session, data)
+            return customers.record_event(session, data)

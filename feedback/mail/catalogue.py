@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, g, has_request_context
 from flask_babel import Babel, force_locale, format_decimal, gettext
 
-from feedback.locales import DEFAULT, SUPPORTED
+from feedback.locales import DEFAULT, customer_locale
 from feedback.wording import N_, Text  # noqa: F401  (N_ re-exported for pages)
 
 babel = Babel()
@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
 
 def use_customer_locale(locale: str | None) -> str:
     """Answer this request in the customer's language (call before rendering)."""
-    chosen = locale if locale in SUPPORTED else DEFAULT
+    chosen = customer_locale(locale)
     g.customer_locale = chosen
     return chosen
 
@@ -47,7 +47,7 @@ def use_customer_locale(locale: str | None) -> str:
 @contextmanager
 def writing_in(locale: str | None) -> Iterator[None]:
     """Render an email in the recipient's language, outside any request's own language."""
-    with force_locale(locale if locale in SUPPORTED else DEFAULT):
+    with force_locale(customer_locale(locale)):
         yield
 
 

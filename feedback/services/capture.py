@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from feedback import questions, scanners
 from feedback.models import Contact, Invitation, Message, Response, ScoreChange, SurveyProgram
-from feedback.services import analytics, surveys, webhooks_out
+from feedback.services import analytics, reminders, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
 from feedback.tokens import hash_token, looks_like_token
 from feedback.wording import N_, Text
@@ -148,7 +148,7 @@ def _response_row(
     assert response is not None
     if survey.invitation.responded_at is None:
         survey.invitation.responded_at = now
-        surveys.cancel_reminders(session, survey.invitation.id)
+        reminders.cancel_reminders(session, survey.invitation.id)
     return response, inserted_id is not None
 
 

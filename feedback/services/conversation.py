@@ -20,7 +20,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feedback import eligibility
 from feedback.mail import replies
+from feedback.mail.addresses import bare_address
 from feedback.mail.render import REPLY_TOKEN, render
 from feedback.mail.words import words_for
 from feedback.models import (
@@ -360,10 +362,6 @@ def _subject(session: Session, invitation_id: int) -> str:
     return last if last.lower().startswith("re:") else f"Re: {last}"
 
 
-def _address(mail_from: str) -> str:
-    return mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
-
-
 def reply_draft(session: Session, response_id: int, user: User) -> str:
     """What the reply box starts with: the greeting and the signature, with room between.
 
@@ -411,8 +409,11 @@ def reply_as_staff(
         )
     invitation = response.invitation
     contact = response.contact
-    if contact.bounced or contact.spam_reported:
-        why = "bounced" if contact.bounced else "was reported as spam"
+    suppressed = eligibility.suppression(
+        contact.unsubscribed, contact.bounced, contact.spam_reported, personal=True
+    )
+    if suppressed is not None:  # a reply is personal: an unsubscribe from surveys allows it
+        why = "bounced" if suppressed == eligibility.Reason.BOUNCED else "was reported as spam"
         raise InvalidInput(
             f"Email to {contact.email} {why}; contact them another way.",
             {"body": ["This customer cannot be emailed."]},
@@ -430,7 +431,7 @@ def reply_as_staff(
     email = render(
         "reply",
         subject=_subject(session, invitation.id),
-        from_email=_address(str(config["MAIL_FROM"])),
+        from_email=bare_address(str(config["MAIL_FROM"])),
         from_name=f"{user.name} ({invitation.program.sender_name})",
         reply_to=f"reply+{REPLY_TOKEN}@{config['INBOUND_DOMAIN']}",
         locale=locale,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from feedback.locales import is_known_locale
 from feedback.matching import is_free_mail, match_account, normalise_domain
-from feedback.models import Account, AccountDomain, Contact, User
+from feedback.models import Account, AccountDomain, Contact, LifecycleEvent, User
 from feedback.models.customers import ACCOUNT_STATUSES
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.paging import paginate
@@ -570,3 +570,31 @@ def upsert_accounts(
         results.append(AccountRowResult(index, "created" if created else "updated", external_id))
     session.flush()
     return sorted(results, key=lambda r: r.index)
+
+
+def record_event(session: Session, data: Mapping[str, Any]) -> LifecycleEvent:
+    """A lifecycle event of a contact (signed up, upgraded …) that may start a check-in."""
+    try:
+        email = normalise_email(data.get("email"))
+    except ValueError as exc:
+        raise InvalidInput("The event was not recorded.", {"email": [str(exc)]}) from None
+    contact_id = session.scalar(select(Contact.id).where(Contact.email == email))
+    if contact_id is None:
+        raise NotFound(
+            f"No contact has the email {email}; add it first.", {"email": ["Unknown contact."]}
+        )
+    occurred = data.get("occurred_at") or datetime.now(UTC)
+    if occurred.tzinfo is None:
+        raise InvalidInput(
+            "The event was not recorded.",
+            {"occurred_at": ["Include a time zone, e.g. 2026-05-01T10:00:00Z."]},
+        )
+    event = LifecycleEvent(
+        contact_id=contact_id,
+        name=str(data["name"]).strip(),
+        occurred_at=occurred,
+        properties=dict(data.get("properties") or {}),
+    )
+    session.add(event)
+    session.flush()
+    return event

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback import playbooks, sla, task_states
+from feedback import eligibility, playbooks, sla, task_states
 from feedback.mail import catalogue
+from feedback.mail.addresses import bare_address
 from feedback.models import Contact, StaffNotice, Task, TaskEvent, Team, User
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.wording import N_, Text
@@ -47,10 +48,6 @@ def _config(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return current_app.config
 
 
-def _address(mail_from: str) -> str:
-    return mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
-
-
 def task_url(config: Mapping[str, Any], task_id: int) -> str:
     return str(config["PUBLIC_URL"]).rstrip("/") + TASK_PATH.format(id=task_id)
 
@@ -72,7 +69,7 @@ def _staff_email(
     email = render(
         template,
         subject=subject,
-        from_email=_address(str(config["MAIL_FROM"])),
+        from_email=bare_address(str(config["MAIL_FROM"])),
         from_name="Feedback follow-ups",
         reply_to=None,
         recipient=to,
@@ -210,7 +207,9 @@ def send_resolution_checks(
             why = "the task is open again"
         elif contact is None or invitation is None:
             why = "the customer is no longer known"
-        elif contact.unsubscribed or contact.bounced or contact.spam_reported:
+        elif eligibility.is_suppressed(
+            contact.unsubscribed, contact.bounced, contact.spam_reported
+        ):
             why = "the customer cannot be emailed"
         if why is not None:
             if task is not None:
@@ -246,7 +245,7 @@ def send_resolution_checks(
         email = render(
             "resolution_check",
             subject=subject,
-            from_email=_address(str(config["MAIL_FROM"])),
+            from_email=bare_address(str(config["MAIL_FROM"])),
             from_name=f"{owner.name} ({program.sender_name})" if owner else program.sender_name,
             reply_to=f"reply+{REPLY_TOKEN}@{config['INBOUND_DOMAIN']}",
             locale=invitation.locale,

@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from feedback import task_states
+from feedback.mail.addresses import bare_address
 from feedback.mail.render import render
 from feedback.models import (
     Account,
@@ -279,7 +280,7 @@ def send_huddle_packs(
     now = now or datetime.now(UTC)
     stats = {"teams": 0, "emails": 0, "quiet_teams": 0}
     base = str(config.get("PUBLIC_URL", "")).rstrip("/")
-    from_email = str(config["MAIL_FROM"]).rsplit("<", 1)[-1].rstrip(">").strip()
+    from_email = bare_address(str(config["MAIL_FROM"]))
     for team in session.scalars(select(Team).order_by(Team.id)):
         members = list(
             session.scalars(

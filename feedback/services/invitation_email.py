@@ -7,22 +7,48 @@ come from the question kind (feedback/questions.py), the same definition the sur
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from feedback import questions
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from feedback import cadence, locales, questions
 from feedback.mail import catalogue, words
-from feedback.mail.render import REPLY_TOKEN, TOKEN, RenderedEmail, render
-from feedback.models import SurveyProgram
-from feedback.services import programs
+from feedback.mail.addresses import bare_address
+from feedback.mail.render import (
+    GREETING,
+    NAME,
+    REPLY_TOKEN,
+    TOKEN,
+    RenderedEmail,
+    html_key,
+    render,
+)
+from feedback.models import EmailContent, Invitation, Message, SurveyProgram
+from feedback.services import outbox, programs
+from feedback.tokens import hash_token, new_token
 
 #: The customer's own definition of success, substituted per recipient.
 SUCCESS = "%%success%%"
 
 
-def _address(mail_from: str) -> str:
-    """The bare address of 'Name <address>'."""
-    return mail_from.rsplit("<", 1)[-1].rstrip(">").strip()
+class Recipient(Protocol):
+    """Who an invitation goes to: the contact's facts the email needs."""
+
+    @property
+    def contact_id(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def locale(self) -> str | None: ...
+    @property
+    def account_locale(self) -> str | None: ...
 
 
 def render_invitation(
@@ -54,7 +80,7 @@ def render_invitation(
         return render(
             "survey",
             subject=subject.replace("{product}", product),
-            from_email=_address(config["MAIL_FROM"]),
+            from_email=bare_address(config["MAIL_FROM"]),
             from_name=program.sender_name,
             reply_to=f"reply+{REPLY_TOKEN}@{config['INBOUND_DOMAIN']}",
             locale=locale,
@@ -70,3 +96,179 @@ def render_invitation(
             unsubscribe_url=f"{public}/u/{TOKEN}",
             sender_name=program.sender_name,
         )
+
+
+class InvitationComposer:
+    """Renders each distinct email once per run and queues one outbox row per recipient."""
+
+    def __init__(self, session: Session, config: Mapping[str, Any]) -> None:
+        self.session = session
+        self.config = config
+        self.contents: dict[tuple[Any, ...], EmailContent] = {}
+        self.pending: list[QueuedInvitation] = []
+
+    def content(
+        self,
+        program: SurveyProgram,
+        locale: str,
+        question: str,
+        *,
+        reminder: bool,
+        with_success: bool,
+    ) -> EmailContent:
+        key = (program.id, locale, question, reminder, with_success)
+        if key not in self.contents:
+            email = self._render(program, locale, question, reminder, with_success)
+            self.contents[key] = outbox.content_for(self.session, email)
+        return self.contents[key]
+
+    def _render(
+        self, program: SurveyProgram, locale: str, question: str, reminder: bool, with_success: bool
+    ) -> RenderedEmail:
+        return render_invitation(
+            program, locale, question, self.config, reminder=reminder, with_success=with_success
+        )
+
+    def queue(
+        self,
+        program: SurveyProgram,
+        candidate: Recipient,
+        due: cadence.Due,
+        now: datetime,
+        success: str | None = None,
+    ) -> QueuedInvitation:
+        """Note the invitation; finish() writes it and its emails, in bulk."""
+        locale = locales.customer_locale(
+            candidate.locale, candidate.account_locale, program.default_locale
+        )
+        token, reply_token = new_token(), new_token()
+        values = {
+            "program_id": program.id,
+            "contact_id": candidate.contact_id,
+            "wave_key": due.wave_key,
+            "milestone": due.milestone,
+            "token_hash": hash_token(token),
+            "reply_token_hash": hash_token(reply_token),
+            "locale": locale,
+            "created_at": now,
+            "expires_at": now + timedelta(days=program.response_window_days),
+        }
+        item = QueuedInvitation(values, program, candidate, due, token, reply_token, success)
+        self.pending.append(item)
+        return item
+
+    def finish(self, now: datetime) -> None:
+        """Insert the invitations, then their emails and thread openings, in a few statements.
+
+        Plain multi-row INSERTs without RETURNING: the driver's fast path (psycopg pipelines
+        one prepared statement). The ORM's RETURNING path renders 1,000-row statements that
+        psycopg re-parses in Python, 10 of the 17 seconds of 10,000 invitations on PostgreSQL.
+        The ids are read back by the invitations' unique token hashes.
+        """
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        self.session.execute(insert(Invitation), [item.values for item in pending])
+        self._read_ids(pending, now)
+        public = self.config["PUBLIC_URL"]
+        emails: list[dict[str, Any]] = []
+        messages: list[dict[str, Any]] = []
+        for item in pending:
+            program, candidate, token = item.program, item.candidate, item.token
+            first_name = (candidate.name or "").split(" ")[0]
+            with catalogue.writing_in(item.values["locale"]):
+                greeting = (
+                    catalogue.say(words.GREETING_NAMED, name=first_name)
+                    if first_name
+                    else catalogue.say(words.GREETING_UNNAMED)
+                )
+            substitutions = {
+                TOKEN: token,
+                REPLY_TOKEN: item.reply_token,
+                NAME: first_name,
+                html_key(NAME): html.escape(first_name),
+                GREETING: greeting,
+                html_key(GREETING): html.escape(greeting),
+            }
+            if item.success:
+                substitutions[SUCCESS] = item.success[:300]
+                substitutions[html_key(SUCCESS)] = html.escape(item.success[:300])
+            headers = {
+                "List-Unsubscribe": f"<{public}/u/{token}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+            # The invitation goes now; its one reminder waits ("held") for its day.
+            sends = [("invitation", "queued", now)]
+            if program.reminder_after_days:
+                sends.append(
+                    ("reminder", "held", now + timedelta(days=program.reminder_after_days))
+                )
+            for kind, status, due_at in sends:
+                content = self.content(
+                    program,
+                    item.values["locale"],
+                    item.due.question,
+                    reminder=kind == "reminder",
+                    with_success=bool(item.success),
+                )
+                if kind == "invitation":
+                    subject = content.subject
+                emails.append(
+                    {
+                        "kind": kind,
+                        "content_id": content.id,
+                        "to_email": candidate.email,
+                        "to_name": candidate.name,
+                        "substitutions": substitutions,
+                        "headers": headers,
+                        "invitation_id": item.id,
+                        "contact_id": candidate.contact_id,
+                        "status": status,
+                        "next_attempt_at": due_at,
+                    }
+                )
+            messages.append(
+                {
+                    "invitation_id": item.id,
+                    "direction": "outbound",
+                    "kind": "invitation",
+                    "channel": "email",
+                    "body": subject,
+                    "created_at": now,
+                }
+            )
+        outbox.enqueue_many(self.session, emails)
+        self.session.execute(insert(Message), messages)
+
+    def _read_ids(self, pending: list[QueuedInvitation], now: datetime) -> None:
+        by_hash = {item.values["token_hash"]: item for item in pending}
+        program_ids = {item.values["program_id"] for item in pending}
+        found = self.session.execute(
+            select(Invitation.id, Invitation.token_hash).where(
+                Invitation.created_at == now, Invitation.program_id.in_(program_ids)
+            )
+        )
+        for invitation_id, token_hash in found:
+            if token_hash in by_hash:
+                by_hash[token_hash].id = invitation_id
+        missing = [h for h, item in by_hash.items() if item.id is None]
+        for start in range(0, len(missing), 500):  # a clock stored less precisely than ours
+            chunk = missing[start : start + 500]
+            for invitation_id, token_hash in self.session.execute(
+                select(Invitation.id, Invitation.token_hash).where(Invitation.token_hash.in_(chunk))
+            ):
+                by_hash[token_hash].id = invitation_id
+
+
+@dataclass
+class QueuedInvitation:
+    """An invitation noted by InvitationComposer.queue(); `id` is known once finish() has run."""
+
+    values: dict[str, Any]
+    program: SurveyProgram
+    candidate: Recipient
+    due: cadence.Due
+    token: str
+    reply_token: str
+    success: str | None
+    id: int | None = None

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback import nps, questions
+from feedback.classification import Category
 from feedback.models import Account, Contact, Invitation, Response, SurveyProgram, Team, User
 
 
@@ -40,7 +41,11 @@ def _results(rows: list[tuple[str, str, int]]) -> list[NpsRow]:
     return [
         NpsRow(
             label,
-            nps.nps_from_counts(c.get("promoter", 0), c.get("passive", 0), c.get("detractor", 0)),
+            nps.nps_from_counts(
+                c.get(Category.PROMOTER, 0),
+                c.get(Category.PASSIVE, 0),
+                c.get(Category.DETRACTOR, 0),
+            ),
         )
         for label, c in sorted(counts.items())
     ]

@@ -244,7 +244,7 @@ def list_programs(session: Session) -> list[SurveyProgram]:
 def own_words(program: SurveyProgram, locale: str) -> dict[str, str]:
     """The subject and intro the program wrote for this language ({} when it wrote none)."""
     content = program.content or {}
-    for candidate in (locale, (locale or "").split("-")[0].split("_")[0]):
+    for candidate in (locale, locales.base_language(locale)):
         if candidate and isinstance(content.get(candidate), dict):
             return {k: str(v) for k, v in content[candidate].items() if v}
     return {}

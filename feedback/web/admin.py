@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from feedback import db
 from feedback.access import roles
 from feedback.models import EmailContent, OutboxEmail, Role
-from feedback.services import outbox, programs, surveys
+from feedback.services import invitations, outbox, programs
 from feedback.services.errors import ServiceError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -165,7 +165,7 @@ def program_send_now(program_id: int):
     if not emails:
         flash("Enter at least one contact email, one per line.", "error")
         return redirect(url_for("admin.program_edit", program_id=program_id))
-    results = surveys.invite_now(session, current_app.config, program_id, emails)
+    results = invitations.invite_now(session, current_app.config, program_id, emails)
     session.commit()
     return render_template("admin/send_now.html", program=program, results=results)
 

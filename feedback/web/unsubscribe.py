@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 
-from feedback import db
+from feedback import db, eligibility
 from feedback.access import public
 from feedback.extensions import csrf
 from feedback.locales import SUPPORTED
@@ -100,7 +100,10 @@ def _page(template: str, token: str, invitation: Any, **extra: Any) -> Any:
         template,
         token=token,
         email=mask_email(contact.email),
-        still_suppressed=contact.bounced or contact.spam_reported,
+        # Suppressed apart from the unsubscribe this page is about: a bounce or a spam report.
+        still_suppressed=eligibility.is_suppressed(
+            contact.unsubscribed, contact.bounced, contact.spam_reported, personal=True
+        ),
         **extra,
     )
 

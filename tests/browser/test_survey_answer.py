@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from feedback.models import Response
-from feedback.services import programs, surveys
+from feedback.services import invitations, programs
 from tests.browser.conftest import PHONE
 from tests.conftest import PASSWORD
 
@@ -16,7 +16,7 @@ def test_customer_answers_on_a_phone_from_the_dev_mailbox(
         session, {"name": "Relationship NPS", "kind": "nps", "active": True, "product_name": "Acme"}
     )
     contact = make_contact(name="Dana Lee")
-    result = surveys.invite_now(session, app.config, program.id, [contact.email])
+    result = invitations.invite_now(session, app.config, program.id, [contact.email])
     assert result[0]["status"] == "invited"
     session.commit()
     from jobs.registry import run_job

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from feedback.models import Message, OutboxEmail, Response
-from feedback.services import programs, surveys
+from feedback.services import invitations, programs
 from tests.browser.conftest import PHONE
 from tests.http.test_customer_languages import assert_no_english
 
@@ -17,7 +17,7 @@ def test_a_french_customer_answers_on_a_phone_without_meeting_english(
         session, {"name": "Relationnel", "kind": "nps", "active": True, "product_name": "Acme"}
     )
     contact = make_contact(name="Camille Martin", locale="fr-FR")
-    (result,) = surveys.invite_now(session, app.config, program.id, [contact.email])
+    (result,) = invitations.invite_now(session, app.config, program.id, [contact.email])
     session.commit()
     email = session.scalars(
         select(OutboxEmail).where(

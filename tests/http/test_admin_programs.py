@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from feedback.mail.backends import SendGridBackend
 from feedback.models import OutboxEmail, SurveyProgram
-from feedback.services import programs, surveys
+from feedback.services import invitations, programs
 from feedback.services.delivery import deliver_due
 from tests.fakes.sendgrid_server import FakeSendGrid
 
@@ -154,7 +154,7 @@ def test_the_outbox_shows_failed_emails_with_the_providers_message(
         session, {"name": "Bad sender", "kind": "nps", "product_name": "Acme"}
     )
     person = make_contact()
-    surveys.invite_now(session, app.config, program.id, [person.email])
+    invitations.invite_now(session, app.config, program.id, [person.email])
     session.commit()
     with FakeSendGrid(api_key="SG.admin") as fake:
         backend = SendGridBackend("SG.admin", fake.url, timeout=2)

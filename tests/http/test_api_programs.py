@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import Invitation, LifecycleEvent, OutboxEmail
-from feedback.services import surveys
+from feedback.services import invitations
 from tests.http.api_helpers import error
 
 URL = "/api/v1/programs"
@@ -224,7 +224,7 @@ def test_an_event_is_recorded_and_starts_its_check_in(client, admin, session, ap
     event = session.get(LifecycleEvent, body["id"])
     assert event.properties == {"source": "crm"}
 
-    stats = surveys.dispatch_due_surveys(session, app.config, at + timedelta(hours=2))
+    stats = invitations.dispatch_due_surveys(session, app.config, at + timedelta(hours=2))
     assert stats.invited == 1
     [invitation] = session.scalars(select(Invitation)).all()
     assert invitation.milestone == "activated"

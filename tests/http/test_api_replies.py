@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from feedback.models import Message, OutboxEmail
-from feedback.services import capture, programs, surveys
+from feedback.services import capture, invitations, programs
 
 
 def _csm_of(session, response, make_user):
@@ -26,7 +26,7 @@ def _response(app, session, make_contact):
         session, {"name": "API NPS", "kind": "nps", "product_name": "Acme"}
     )  # noqa: E501
     contact = make_contact()
-    invited = surveys.invite_now(session, app.config, program.id, [contact.email])[0]
+    invited = invitations.invite_now(session, app.config, program.id, [contact.email])[0]
     token = (
         session.query(OutboxEmail)
         .filter_by(invitation_id=invited["invitation_id"], kind="invitation")

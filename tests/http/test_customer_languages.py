@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 import tests.service.followup_fixtures as shared
 from feedback import locales
+from feedback.mail import catalogue, words
 from feedback.models import Invitation, OutboxEmail
-from feedback.services import followup, programs, surveys
+from feedback.services import followup, invitations, programs
 from tests.service.followup_fixtures import NOW, tasks_of
 
 world, respond = shared.world, shared.respond
@@ -59,7 +60,7 @@ def customer(app, session, make_contact):
             program = programs.create_program(
                 session, {**data, "active": True, "review_url": "https://example.org/review"}
             )
-            (result,) = surveys.invite_now(session, app.config, program.id, [contact.email])
+            (result,) = invitations.invite_now(session, app.config, program.id, [contact.email])
             assert result["status"] == "invited", result
             email = session.scalars(
                 select(OutboxEmail).where(
@@ -224,7 +225,7 @@ def test_the_language_comes_from_contact_then_account_then_program(
     own = make_contact(email="own@dutch.example", locale="de-CH")
     from_account = make_contact(email="acct@dutch.example")
     from_program = make_contact(email="prog@nowhere.example")
-    results = surveys.invite_now(
+    results = invitations.invite_now(
         session, app.config, program.id, [own.email, from_account.email, from_program.email]
     )
     chosen = {}
@@ -259,3 +260,12 @@ def test_a_program_default_language_is_checked_and_kept(client, api_headers):
     good = client.post("/api/v1/programs", json={**body, "default_locale": "es"}, headers=headers)
     assert good.status_code == 201, good.get_json()
     assert good.get_json()["default_locale"] == "es"
+
+
+@pytest.mark.parametrize("given", ["fr", "fr-CA", "fr_FR", "FR"])
+def test_pages_and_emails_fall_back_by_the_one_locale_rule(app, given):
+    """catalogue asks locales.customer_locale: a regional code writes in its base language."""
+    with app.test_request_context():
+        assert catalogue.use_customer_locale(given) == locales.customer_locale(given) == "fr"
+        with catalogue.writing_in(given):
+            assert catalogue.say(words.GREETING_UNNAMED) == "Bonjour,"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from feedback.mail.backends import ConsoleBackend
 from feedback.models import OutboxEmail, ScoreChange
-from feedback.services import programs, surveys
+from feedback.services import invitations, programs
 from feedback.services.delivery import deliver_due
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
@@ -23,7 +23,7 @@ def sent(app, session, make_contact) -> OutboxEmail:
         session, {"name": "Mailbox NPS", "kind": "nps", "product_name": "Acme", "active": True}
     )
     person = make_contact(name="Grace Hopper", timezone="UTC")
-    [result] = surveys.invite_now(session, app.config, program.id, [person.email])
+    [result] = invitations.invite_now(session, app.config, program.id, [person.email])
     session.commit()
     stats = deliver_due(app.extensions["feedback.db"].sessionmaker, ConsoleBackend(),
                         worker_id="t")  # fmt: skip
@@ -112,7 +112,7 @@ class TestWithSendGrid:
             session, {"name": "SG NPS", "kind": "nps", "product_name": "Acme"}
         )
         person = make_contact()
-        surveys.invite_now(session, app.config, program.id, [person.email])
+        invitations.invite_now(session, app.config, program.id, [person.email])
         session.commit()
         queued = session.scalars(select(OutboxEmail)).first()
         for url in ("/dev/mailbox", f"/dev/mailbox/{queued.id}", f"/dev/mailbox/{queued.id}/html"):

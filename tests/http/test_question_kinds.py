@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from feedback import cadence
 from feedback.models import OutboxEmail, Response
-from feedback.services import capture, huddle, overview, programs, surveys
+from feedback.services import capture, huddle, invitation_email, invitations, overview, programs
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
 
@@ -42,16 +43,16 @@ def invite(app, session, make_contact):
         contact = make_contact(**contact_fields)
         if milestone:
             trigger = next(t for t in program.triggers if t["milestone"] == milestone)
-            due = surveys.Due(milestone, milestone, surveys._question(trigger))
-            candidate = surveys._candidates(session, [contact.id])[0]
-            composer = surveys._Composer(session, app.config)
+            due = cadence.Due(milestone, milestone, cadence.trigger_question(trigger))
+            candidate = invitations._candidates(session, [contact.id])[0]
+            composer = invitation_email.InvitationComposer(session, app.config)
             item = composer.queue(program, candidate, due, datetime.now(UTC))
             composer.finish(datetime.now(UTC))
             invitation_id = item.id
         else:
-            invitation_id = surveys.invite_now(session, app.config, program.id, [contact.email])[0][
-                "invitation_id"
-            ]
+            invitation_id = invitations.invite_now(
+                session, app.config, program.id, [contact.email]
+            )[0]["invitation_id"]
         email = (
             session.query(OutboxEmail)
             .filter_by(invitation_id=invitation_id, kind="invitation")

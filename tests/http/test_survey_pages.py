@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from feedback import cadence
 from feedback.models import Message, OutboxEmail, Response
-from feedback.services import programs, surveys
+from feedback.services import invitation_email, invitations, programs
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
 
@@ -28,17 +29,17 @@ def survey_link(app, session, make_contact):
             ]
         program = programs.create_program(session, data)
         contact = make_contact()
-        due = surveys.Due("week1", "week1", "effort") if kind == "onboarding" else None
+        due = cadence.Due("week1", "week1", "effort") if kind == "onboarding" else None
         if due:
-            candidate = surveys._candidates(session, [contact.id])[0]
-            composer = surveys._Composer(session, app.config)
+            candidate = invitations._candidates(session, [contact.id])[0]
+            composer = invitation_email.InvitationComposer(session, app.config)
             invitation = composer.queue(program, candidate, due, datetime.now(UTC))
             composer.finish(datetime.now(UTC))
             invitation_id = invitation.id
         else:
-            invitation_id = surveys.invite_now(session, app.config, program.id, [contact.email])[0][
-                "invitation_id"
-            ]  # noqa: E501
+            invitation_id = invitations.invite_now(
+                session, app.config, program.id, [contact.email]
+            )[0]["invitation_id"]
         email = (
             session.query(OutboxEmail)
             .filter_by(invitation_id=invitation_id, kind="invitation")

@@ -165,6 +165,27 @@ def test_a_bounced_contact_cannot_be_emailed(client, session, make_contact, make
     assert page.count("bounced; contact them another way") == 1 and "Hello</textarea>" in page
 
 
+def test_a_reply_reaches_a_contact_who_unsubscribed_from_surveys_but_not_a_spam_reporter(
+    client, session, make_contact, make_user, login
+):
+    """A personal reply is not a survey: the one suppression rule lets it through an
+    unsubscribe, never through a spam report."""
+    invitation, response, _ = start_conversation(session, make_contact)
+    invitation.contact.unsubscribed = True
+    session.commit()
+    login(make_user("csm"))
+    client.post(f"/responses/{response.id}/thread", data={"body": "Sorted, thank you."})
+    assert [m.kind for m in _thread(session, invitation.id)][-1] == "reply"
+    assert session.query(OutboxEmail).filter_by(kind="reply").count() == 1
+
+    invitation.contact.spam_reported = True
+    session.commit()
+    answer = client.post(f"/responses/{response.id}/thread", data={"body": "One more thing."})
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert page.count("was reported as spam; contact them another way") == 1
+    assert session.query(OutboxEmail).filter_by(kind="reply").count() == 1
+
+
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_the_reply_form_needs_its_csrf_token(client, session, make_contact, make_user, login):
     _, response, _ = start_conversation(session, make_contact)
@@ -183,7 +204,7 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
     client, session, app, make_user, login
 ):  # noqa: E501
     from feedback.models import OutboxEmail
-    from feedback.services import analytics, capture, programs, surveys
+    from feedback.services import analytics, capture, invitations, programs
 
     analytics.seed_taxonomy(session)
     program = programs.create_program(
@@ -194,7 +215,7 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
     contact = Contact(email="ana@customer.example", attributes={})
     session.add(contact)
     session.flush()
-    invited = surveys.invite_now(session, app.config, program.id, [contact.email])[0]
+    invited = invitations.invite_now(session, app.config, program.id, [contact.email])[0]
     token = (
         session.query(OutboxEmail)
         .filter_by(invitation_id=invited["invitation_id"], kind="invitation")
@@ -268,7 +289,8 @@ def test_sending_the_untouched_draft_is_refused(client, session, make_contact, m
     login(make_user("csm", name="Clara Schmidt"))
     page = client.get(f"/responses/{response.id}/thread").get_data(as_text=True)
     answer = client.post(f"/responses/{response.id}/thread", data={"body": _textarea(page)})
-    assert answer.status_code == 422
-    assert "between the greeting and the signature" in answer.get_data(as_text=True)
+    assert answer.status_code == 303  # post/redirect/get: a reload sends nothing again
+    again = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "between the greeting and the signature" in again
     assert session.query(OutboxEmail).count() == 0
     assert [m.kind for m in _thread(session, invitation.id)] == ["invitation"]

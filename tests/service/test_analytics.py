@@ -12,13 +12,14 @@ from sqlalchemy import select
 from feedback import db
 from feedback.models import (
     AnalysisProgress,
+    OutboxEmail,
     Response,
     ResponseAnalysis,
     ResponseTheme,
     Theme,
     ThemeProposal,
 )
-from feedback.services import analytics, capture, programs, surveys
+from feedback.services import analytics, capture, invitations, programs
 from jobs.registry import run_job
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
@@ -34,12 +35,12 @@ def answer(session, app, make_contact):
 
     def make(score: int, comment: str | None, at: datetime = NOW) -> Response:
         person = make_contact()
-        results = surveys.invite_now(
+        results = invitations.invite_now(
             session, app.config, program.id, [person.email], now=at - timedelta(days=1)
         )
         assert results[0]["status"] == "invited", results
         email = (
-            session.query(surveys.OutboxEmail)
+            session.query(OutboxEmail)
             .filter_by(invitation_id=results[0]["invitation_id"], kind="invitation")
             .one()
         )
@@ -243,11 +244,11 @@ def test_the_mismatch_is_decided_again_when_only_the_score_changes(session, app,
         session, {"name": "Rescored", "kind": "nps", "active": True, "product_name": "Acme"}
     )
     person = make_contact()
-    results = surveys.invite_now(
+    results = invitations.invite_now(
         session, app.config, program.id, [person.email], now=NOW - timedelta(days=1)
     )
     email = (
-        session.query(surveys.OutboxEmail)
+        session.query(OutboxEmail)
         .filter_by(invitation_id=results[0]["invitation_id"], kind="invitation")
         .one()
     )

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feedback.models import Message, Response, ScoreChange
-from feedback.services import capture, programs, surveys
+from feedback.models import Message, OutboxEmail, Response, ScoreChange
+from feedback.services import capture, invitations, programs
 from feedback.services.errors import InvalidInput
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
@@ -29,12 +29,12 @@ def invite(session, app, make_contact):
             },
         )
         person = make_contact(**contact)
-        results = surveys.invite_now(
+        results = invitations.invite_now(
             session, app.config, program.id, [person.email], now=NOW - timedelta(days=1)
         )
         assert results[0]["status"] == "invited", results
         email = (
-            session.query(surveys.OutboxEmail)
+            session.query(OutboxEmail)
             .filter_by(invitation_id=results[0]["invitation_id"], kind="invitation")
             .one()
         )
@@ -141,9 +141,7 @@ def test_a_response_cancels_the_reminder(session, invite):
     token, invitation_id = invite()
     _click(session, token, 9)
     reminder = (
-        session.query(surveys.OutboxEmail)
-        .filter_by(invitation_id=invitation_id, kind="reminder")
-        .one()
+        session.query(OutboxEmail).filter_by(invitation_id=invitation_id, kind="reminder").one()
     )  # noqa: E501
     assert reminder.status == "cancelled"
 

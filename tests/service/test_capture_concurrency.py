@@ -19,7 +19,7 @@ from feedback.models import (
     ScoreChange,
     SurveyProgram,
 )
-from feedback.services import capture, programs, surveys
+from feedback.services import capture, invitations, programs
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("FEEDBACK_TEST_DATABASE_URL"),
@@ -40,7 +40,7 @@ def test_fifty_concurrent_clicks_make_one_response(engine, database_url):
         contact = Contact(email="race@customer.example", attributes={})
         session.add(contact)
         session.flush()
-        result = surveys.invite_now(session, app.config, program.id, [contact.email])[0]
+        result = invitations.invite_now(session, app.config, program.id, [contact.email])[0]
         invitation_id = result["invitation_id"]
         token = (
             session.scalars(select(OutboxEmail).where(OutboxEmail.invitation_id == invitation_id))

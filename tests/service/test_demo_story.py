@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Contact, Invitation, Message, OutboxEmail, Response, Task, User
-from feedback.services import demo, huddle, metrics, overview, queue, surveys
+from feedback.services import demo, escalation, huddle, invitations, metrics, overview, queue
 from feedback.services import followup_notices as notices
 
 NOW = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # a Tuesday afternoon
@@ -105,8 +105,8 @@ def test_every_persona_the_readme_names_sees_a_non_empty_view(session, seeded):
 def test_starting_the_worker_beside_the_demo_sends_no_wave(app, session, seeded):
     """The jobs that run right after the demo starts: a few emails at most, not 100."""
     before = set(session.scalars(select(OutboxEmail.id)))
-    invited = surveys.dispatch_due_surveys(session, app.config, NOW).invited
-    escalations = notices.escalate_tasks(session, NOW, config=app.config)
+    invited = invitations.dispatch_due_surveys(session, app.config, NOW).invited
+    escalations = escalation.escalate_tasks(session, NOW, config=app.config)
     checks = notices.send_resolution_checks(session, NOW, config=app.config)
     session.flush()
     queued = Counter(
@@ -115,4 +115,4 @@ def test_starting_the_worker_beside_the_demo_sends_no_wave(app, session, seeded)
     # Only the few contacts really due today (of 300); no escalation backlog, no checks.
     assert invited <= 15 and queued["invitation"] == invited
     assert escalations["emails"] <= 3 and checks["sent"] == 0
-    assert set(queued) <= {"invitation", "reminder", "overdue", "escalated"}
+    assert set(queued) <= {"invitation", "reminder", "task_notices"}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from feedback import cadence
 from feedback.models import Invitation, Message, OutboxEmail, SurveyProgram
-from feedback.services import capture, programs, surveys
+from feedback.services import capture, customers, invitations, programs
 from feedback.services.outbox import apply_substitutions
 from feedback.tokens import hash_token
 
@@ -46,13 +46,13 @@ def make_program(session: Session) -> Callable[..., SurveyProgram]:
     return make
 
 
-def dispatch(session: Session, app, now: datetime) -> surveys.DispatchStats:
-    stats = surveys.dispatch_due_surveys(session, app.config, now)
+def dispatch(session: Session, app, now: datetime) -> invitations.DispatchStats:
+    stats = invitations.dispatch_due_surveys(session, app.config, now)
     session.commit()
     return stats
 
 
-def invitations(session: Session, **where: Any) -> list[Invitation]:
+def stored_invitations(session: Session, **where: Any) -> list[Invitation]:
     session.expire_all()
     return list(session.scalars(select(Invitation).filter_by(**where).order_by(Invitation.id)))
 
@@ -85,7 +85,7 @@ def test_a_due_contact_gets_one_invitation_its_email_a_held_reminder_and_a_messa
     stats = dispatch(session, app, TUESDAY)
 
     assert stats.invited == 1
-    [invitation] = invitations(session)
+    [invitation] = stored_invitations(session)
     assert (invitation.program_id, invitation.contact_id) == (program.id, person.id)
     assert invitation.wave_key == cadence.wave_key(program.id, person.id, 1, TUESDAY)
     mail = emails_of(session, invitation)
@@ -131,12 +131,12 @@ def test_dispatch_twice_never_invites_twice_in_a_wave(session, app, make_program
     assert dispatch(session, app, slot + timedelta(hours=2)).invited == 0
     for days in (1, 20, 45, 85):  # the rest of the wave, past the fatigue window too
         assert dispatch(session, app, weekday_noon(slot.date() + timedelta(days))).invited == 0
-    assert len(invitations(session)) == 1
+    assert len(stored_invitations(session)) == 1
     assert session.scalar(select(func.count()).select_from(OutboxEmail)) == 2
     # the next wave asks again
     later = weekday_noon(slot.date() + timedelta(days=90))
     assert dispatch(session, app, later).invited == 1
-    assert len({i.wave_key for i in invitations(session)}) == 2
+    assert len({i.wave_key for i in stored_invitations(session)}) == 2
 
 
 def test_outside_the_send_window_nobody_is_invited(session, app, make_program, make_contact):
@@ -146,7 +146,7 @@ def test_outside_the_send_window_nobody_is_invited(session, app, make_program, m
 
     stats = dispatch(session, app, SATURDAY)
     assert stats.invited == 0 and stats.skipped == {"outside_send_window": 2}
-    assert invitations(session) == []
+    assert stored_invitations(session) == []
 
     stats = dispatch(session, app, TUESDAY)
     assert stats.invited == 1 and stats.skipped == {"outside_send_window": 1}
@@ -171,7 +171,7 @@ def test_fatigue_spans_programs(session, app, make_program, make_contact):
     other = make_program(cadence_days=1, fatigue_days=30)
     stats = dispatch(session, app, TUESDAY + timedelta(days=1))
     assert stats.invited == 0 and stats.skipped["fatigue"] >= 1
-    assert invitations(session, program_id=other.id) == []
+    assert stored_invitations(session, program_id=other.id) == []
     assert dispatch(session, app, weekday_noon(date(2026, 4, 9))).invited == 1  # 30 days on
 
 
@@ -191,7 +191,7 @@ def test_two_programs_due_the_important_one_goes_the_other_waits_and_is_not_lost
 
     stats = dispatch(session, app, day)
     assert stats.invited == 1 and stats.skipped == {"fatigue": 1}
-    [first] = invitations(session)
+    [first] = stored_invitations(session)
     assert (first.program_id, first.milestone) == (onboarding.id, "week1")
 
     # Still waiting while the rest lasts ...
@@ -199,8 +199,32 @@ def test_two_programs_due_the_important_one_goes_the_other_waits_and_is_not_lost
     # ... and asked once it is over: late, not lost.
     after = weekday_noon(day.date() + timedelta(days=30))
     assert dispatch(session, app, after).invited == 1
-    [second] = invitations(session, program_id=nps.id)
+    [second] = stored_invitations(session, program_id=nps.id)
     assert second.wave_key == cadence.wave_key(nps.id, person.id, 90, day)
+
+
+def test_one_survey_per_contact_per_run_even_when_the_other_program_has_no_rest(
+    session, app, make_program, make_contact
+):
+    """The program choice is eligibility.choose_program's: a program without a fatigue rest
+    of its own still waits its turn instead of landing in the same inbox the same minute."""
+    restless = make_program(cadence_days=90, priority=100, fatigue_days=0)
+    onboarding = make_program(
+        kind="onboarding",
+        priority=10,
+        triggers=[{"milestone": "week1", "days_after_signup": 7, "question": "effort"}],
+    )
+    person = make_contact(timezone="UTC")
+    day = weekday_noon(cadence.wave_start(restless.id, person.id, 90, date(2026, 6, 1)))
+    person.signed_up_on = day.date() - timedelta(days=7)
+    session.commit()
+
+    stats = dispatch(session, app, day)
+    assert stats.invited == 1 and stats.skipped == {"fatigue": 1}
+    assert [i.program_id for i in stored_invitations(session)] == [onboarding.id]
+    # Its turn comes on the next working day: late, not lost.
+    assert dispatch(session, app, weekday_noon(day.date() + timedelta(days=1))).invited == 1
+    assert len(stored_invitations(session, program_id=restless.id)) == 1
 
 
 # ---------------------------------------------------------------- onboarding
@@ -217,7 +241,7 @@ def test_week_one_asks_the_effort_question_on_a_1_to_7_scale(
     make_contact(timezone="UTC", signed_up_on=date(2026, 3, 3))
     assert dispatch(session, app, TUESDAY - timedelta(days=1)).invited == 0  # day 6
     assert dispatch(session, app, TUESDAY).invited == 1  # day 7
-    [invitation] = invitations(session)
+    [invitation] = stored_invitations(session)
     assert (invitation.milestone, invitation.wave_key) == ("week1", "week1")
     email = emails_of(session, invitation)["invitation"]
     assert score_links(email) == list(range(1, 8))
@@ -230,7 +254,7 @@ def test_day_30_quotes_the_contacts_own_success_definition(session, app, onboard
     programs.update_program(session, onboarding.id, {"fatigue_days": 14})
     person = make_contact(timezone="UTC", signed_up_on=date(2026, 3, 3))
     dispatch(session, app, TUESDAY)
-    [week1] = invitations(session)
+    [week1] = stored_invitations(session)
     token = emails_of(session, week1)["invitation"].substitutions["%%token%%"]
     capture.submit_answer(
         session, token, score=6, comment="", now=TUESDAY + timedelta(hours=1),
@@ -241,8 +265,8 @@ def test_day_30_quotes_the_contacts_own_success_definition(session, app, onboard
 
     day30 = datetime(2026, 4, 2, 12, tzinfo=UTC)  # a Thursday, 30 days after sign-up
     assert dispatch(session, app, day30).invited == 2
-    mine = invitations(session, contact_id=person.id, milestone="day30")[0]
-    theirs = invitations(session, contact_id=other.id, milestone="day30")[0]
+    mine = stored_invitations(session, contact_id=person.id, milestone="day30")[0]
+    theirs = stored_invitations(session, contact_id=other.id, milestone="day30")[0]
     email = emails_of(session, mine)["invitation"]
     assert "Weekly reports in 10 minutes &amp; no spreadsheets" in seen(email, "html")
     assert "You told us success means" in seen(email, "html")
@@ -263,7 +287,7 @@ def test_renewal_check_goes_n_days_before_the_renewal(
     make_contact(timezone="UTC", account_external_id="R-1")
     assert dispatch(session, app, datetime(2026, 3, 9, 12, tzinfo=UTC)).invited == 0  # 31 days
     assert dispatch(session, app, TUESDAY).invited == 1  # 30 days before
-    [invitation] = invitations(session)
+    [invitation] = stored_invitations(session)
     assert invitation.wave_key == "renewal:2026-04-09"
     assert dispatch(session, app, TUESDAY + timedelta(days=35)).invited == 0  # once a renewal
 
@@ -275,14 +299,14 @@ def test_an_event_starts_its_check_in(session, app, make_program, make_contact):
     )
     person = make_contact(timezone="UTC")
     assert dispatch(session, app, TUESDAY).invited == 0  # no event yet
-    surveys.record_event(
+    customers.record_event(
         session, {"email": person.email.upper(), "name": "onboarding_completed",
                   "occurred_at": TUESDAY - timedelta(hours=1)},
     )  # fmt: skip
     session.commit()
     assert dispatch(session, app, TUESDAY + timedelta(days=1)).invited == 0  # too soon
     assert dispatch(session, app, TUESDAY + timedelta(days=2)).invited == 1
-    [invitation] = invitations(session)
+    [invitation] = stored_invitations(session)
     assert (invitation.milestone, invitation.wave_key) == ("activated", "activated:2026-03-10")
     assert dispatch(session, app, TUESDAY + timedelta(days=3)).invited == 0
 
@@ -291,13 +315,13 @@ def test_record_event_checks_its_input(session, make_contact):
     from feedback.services.errors import InvalidInput, NotFound
 
     with pytest.raises(NotFound):
-        surveys.record_event(session, {"email": "nobody@example.org", "name": "signed_up"})
+        customers.record_event(session, {"email": "nobody@example.org", "name": "signed_up"})
     with pytest.raises(InvalidInput) as excinfo:
-        surveys.record_event(session, {"email": "not an email", "name": "signed_up"})
+        customers.record_event(session, {"email": "not an email", "name": "signed_up"})
     assert "email" in excinfo.value.fields
     person = make_contact()
     with pytest.raises(InvalidInput) as excinfo:
-        surveys.record_event(
+        customers.record_event(
             session, {"email": person.email, "name": "x", "occurred_at": datetime(2026, 3, 1)}
         )
     assert "occurred_at" in excinfo.value.fields
@@ -319,7 +343,7 @@ def test_audience_filters_choose_whom(session, app, make_program, make_account, 
     make_contact(timezone="UTC", attributes={"role": "admin"})  # no account, no plan
 
     assert dispatch(session, app, TUESDAY).invited == 1
-    assert [i.contact_id for i in invitations(session)] == [wanted.id]
+    assert [i.contact_id for i in stored_invitations(session)] == [wanted.id]
 
 
 def test_churned_accounts_are_not_surveyed(session, app, make_program, make_account, make_contact):
@@ -340,7 +364,7 @@ def test_a_daily_cap_trickles_the_sends_over_days(session, app, make_program, ma
         if day == 0:
             assert stats.skipped == {"daily_cap": 3}
     assert sent == [2, 2, 1, 0]
-    assert len({i.contact_id for i in invitations(session, program_id=program.id)}) == 5
+    assert len({i.contact_id for i in stored_invitations(session, program_id=program.id)}) == 5
 
 
 def test_suppressed_contacts_are_never_invited(session, app, make_program, make_contact):
@@ -354,7 +378,7 @@ def test_suppressed_contacts_are_never_invited(session, app, make_program, make_
         stats = dispatch(session, app, TUESDAY + timedelta(days=day))
         assert stats.invited == 0
     assert stats.skipped == {"unsubscribed": 1, "bounced": 1, "spam_reported": 1}
-    assert invitations(session) == []
+    assert stored_invitations(session) == []
 
 
 # ---------------------------------------------------------------- send now
@@ -368,12 +392,12 @@ def test_invite_now_answers_per_contact_and_skips_the_window(
     second = make_contact(timezone="UTC")
     gone = make_contact(unsubscribed=True)
     tired = make_contact()
-    surveys.invite_now(session, app.config, make_program().id, [tired.email], now=SATURDAY)
+    invitations.invite_now(session, app.config, make_program().id, [tired.email], now=SATURDAY)
     session.commit()
 
     emails = [fresh.email.upper(), second.email, "nobody@example.org", "not-an-email",
               gone.email, tired.email]  # fmt: skip
-    results = surveys.invite_now(session, app.config, program.id, emails, now=SATURDAY)
+    results = invitations.invite_now(session, app.config, program.id, emails, now=SATURDAY)
     session.commit()
 
     by_email = {r["email"]: r for r in results}
@@ -396,7 +420,7 @@ def test_invite_now_answers_per_contact_and_skips_the_window(
         assert by_email[email]["invitation_id"] is None
         assert by_email[email]["detail"]
 
-    again = surveys.invite_now(session, app.config, program.id, [fresh.email], now=SATURDAY)
+    again = invitations.invite_now(session, app.config, program.id, [fresh.email], now=SATURDAY)
     assert again[0]["reason"] in ("already_invited", "fatigue")
 
 
@@ -404,4 +428,4 @@ def test_invite_now_for_an_unknown_program_is_not_found(session, app):
     from feedback.services.errors import NotFound
 
     with pytest.raises(NotFound):
-        surveys.invite_now(session, app.config, 999_999, ["a@example.org"], now=SATURDAY)
+        invitations.invite_now(session, app.config, 999_999, ["a@example.org"], now=SATURDAY)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from feedback.models import OutboxEmail
-from feedback.services import outbox, programs, surveys
+from feedback.services import invitations, outbox, programs
 
 
 def test_names_are_plain_in_text_and_escaped_in_html(app, session, make_contact):
@@ -11,7 +11,7 @@ def test_names_are_plain_in_text_and_escaped_in_html(app, session, make_contact)
         session, {"name": "NPS", "kind": "nps", "product_name": "Acme"}
     )
     contact = make_contact(name="Zoë&<b>Co</b> Smith")
-    invited = surveys.invite_now(session, app.config, program.id, [contact.email])[0]
+    invited = invitations.invite_now(session, app.config, program.id, [contact.email])[0]
     email = (
         session.query(OutboxEmail)
         .filter_by(invitation_id=invited["invitation_id"], kind="invitation")

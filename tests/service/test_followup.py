@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from feedback.mail import replies
 from feedback.models import PlaybookSet, Task, TaskEvent, WebhookDelivery
-from feedback.services import conversation, followup, surveys, webhooks_out
+from feedback.services import conversation, followup, invitations, webhooks_out
 from feedback.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
 
@@ -278,14 +278,14 @@ def test_no_new_survey_while_a_recover_task_is_open(session, app, world, task):
     from feedback.models import Contact
 
     contact = session.get(Contact, task.contact_id)
-    results = surveys.invite_now(
+    results = invitations.invite_now(
         session, app.config, world.program.id, [contact.email], now=NOW + timedelta(days=120)
     )
     assert results[0]["status"] == "not_invited"
     assert results[0]["reason"] == "in_conversation"
     followup.transition(session, task.id, world.ann, "closed", resolution_code="no_action", now=NOW)
     session.commit()
-    results = surveys.invite_now(
+    results = invitations.invite_now(
         session, app.config, world.program.id, [contact.email], now=NOW + timedelta(days=120)
     )
     assert results[0]["status"] == "invited", results

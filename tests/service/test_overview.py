@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from feedback.models import OutboxEmail
-from feedback.services import capture, overview, programs, surveys
+from feedback.services import capture, invitations, overview, programs
 
 
 def test_nps_by_program_and_region(
@@ -16,7 +16,7 @@ def test_nps_by_program_and_region(
     scores = [10, 10, 9, 8, 3]
     for i, score in enumerate(scores):
         contact = make_contact(email=f"p{i}@emea.example")
-        result = surveys.invite_now(session, app.config, program.id, [contact.email])[0]
+        result = invitations.invite_now(session, app.config, program.id, [contact.email])[0]
         token = (
             session.query(OutboxEmail)
             .filter_by(invitation_id=result["invitation_id"], kind="invitation")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from feedback.mail.backends import ConsoleBackend
 from feedback.models import Invitation, OutboxEmail
-from feedback.services import capture, programs, surveys
+from feedback.services import capture, invitations, programs, reminders
 from feedback.services.delivery import deliver_due
 from feedback.services.outbox import apply_substitutions
 
@@ -28,7 +28,7 @@ def invited(session, app, make_contact):
             "response_window_days": response_window_days,
         })  # fmt: skip
         person = make_contact(timezone="UTC", **contact)
-        [result] = surveys.invite_now(session, app.config, program.id, [person.email], now=SENT)
+        [result] = invitations.invite_now(session, app.config, program.id, [person.email], now=SENT)
         session.commit()
         deliver(app, SENT)
         invitation = session.get(Invitation, result["invitation_id"])
@@ -60,7 +60,7 @@ def reminder_of(session, invitation: Invitation) -> OutboxEmail | None:
 
 
 def release(session, now: datetime) -> dict[str, int]:
-    counts = surveys.release_reminders(session, now)
+    counts = reminders.release_reminders(session, now)
     session.commit()
     return counts
 
@@ -128,7 +128,7 @@ def test_a_reminder_waits_for_its_invitation_to_be_sent(session, app, make_conta
         session, {"name": "Unsent", "kind": "nps", "active": True, "product_name": "Acme"}
     )
     person = make_contact(timezone="UTC")
-    [result] = surveys.invite_now(session, app.config, program.id, [person.email], now=SENT)
+    [result] = invitations.invite_now(session, app.config, program.id, [person.email], now=SENT)
     session.commit()  # not delivered
     invitation = session.get(Invitation, result["invitation_id"])
     assert release(session, SENT + timedelta(days=3)) == {"waiting": 1}

@@ -10,7 +10,6 @@ import pytest
 from feedback.cadence import (
     FIRST_WAVE_GRACE_DAYS,
     is_due,
-    next_wave_start,
     offset_days,
     onboarding_due,
     renewal_due,
@@ -37,7 +36,7 @@ def slot(contact_id: int, day: date = DAY0) -> date:
 def test_ten_thousand_contacts_spread_evenly_over_the_days_of_a_period():
     day_before = DAY0 - timedelta(days=1)
     per_day = Counter(
-        (next_wave_start(PROGRAM, contact, PERIOD, day_before) - DAY0).days  # slot in 0 … 89
+        (wave_start(PROGRAM, contact, PERIOD, day_before) + timedelta(PERIOD) - DAY0).days  # 0 … 89
         for contact in range(1, 10_001)
     )
     assert sorted(per_day) == list(range(PERIOD))
@@ -136,7 +135,8 @@ def test_wave_start_is_never_in_the_future_and_within_a_period():
             today = DAY0 + timedelta(days=n)
             start = wave_start(PROGRAM, contact, PERIOD, today)
             assert start <= today < start + timedelta(days=PERIOD)
-            assert next_wave_start(PROGRAM, contact, PERIOD, today) == start + timedelta(PERIOD)
+            following = start + timedelta(PERIOD)  # the next wave starts a period later
+            assert wave_start(PROGRAM, contact, PERIOD, following) == following
 
 
 S = slot(42)

@@ -16,9 +16,11 @@ from feedback.eligibility import (
     decide,
     in_send_window,
     is_sampled,
+    is_suppressed,
     next_send_window_start,
     resolve_timezone,
     sample_bucket,
+    suppression,
 )
 
 
@@ -472,3 +474,27 @@ def test_reasons_are_plain_strings():
     decision = decide(replace(CONTACT, bounced=True), HISTORY, PROGRAM, WAVE, MONDAY_NOON)
     assert decision.reason == "bounced"
     assert {decision.reason: 1} == {"bounced": 1}
+
+
+@pytest.mark.parametrize(
+    "unsubscribed, bounced, spam_reported, survey, personal",
+    [
+        (False, False, False, None, None),
+        (True, False, False, Reason.UNSUBSCRIBED, None),  # a person may still answer them
+        (False, True, False, Reason.BOUNCED, Reason.BOUNCED),
+        (False, False, True, Reason.SPAM_REPORTED, Reason.SPAM_REPORTED),
+        (True, True, False, Reason.UNSUBSCRIBED, Reason.BOUNCED),
+        (True, False, True, Reason.UNSUBSCRIBED, Reason.SPAM_REPORTED),
+    ],
+)
+def test_one_suppression_rule_for_surveys_and_personal_emails(
+    unsubscribed, bounced, spam_reported, survey, personal
+):
+    assert suppression(unsubscribed, bounced, spam_reported) == survey
+    assert suppression(unsubscribed, bounced, spam_reported, personal=True) == personal
+    assert is_suppressed(unsubscribed, bounced, spam_reported) is (survey is not None)
+    facts = ContactFacts(
+        42, unsubscribed=unsubscribed, bounced=bounced, spam_reported=spam_reported
+    )
+    decision = decide(facts, SurveyHistory(), ProgramRules(program_id=1), "w", MONDAY_NOON)
+    assert decision.reason == (survey or Reason.OK)

@@ -1,0 +1,359 @@
+"""Invitations: who is due, whether they may be asked, and queueing the emails.
+
+The decisions live in pure modules (cadence: when; eligibility: whether and which program
+first; audience: whom); this module gathers the facts for them in a few set-based queries and
+writes invitations and their outbox emails in the caller's transaction (through the
+invitation composer), so both exist or neither does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from feedback import audience as audiences
+from feedback import cadence, eligibility
+from feedback.models import (
+    Account,
+    Contact,
+    Invitation,
+    LifecycleEvent,
+    Response,
+    SurveyProgram,
+    Task,
+)
+from feedback.services import programs
+from feedback.services.customers import normalise_email
+from feedback.services.invitation_email import InvitationComposer
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The facts about one contact that the pure modules need."""
+
+    contact_id: int
+    email: str
+    name: str | None
+    locale: str | None
+    timezone: str | None
+    signed_up_on: date | None
+    attributes: Mapping[str, Any]
+    unsubscribed: bool
+    bounced: bool
+    spam_reported: bool
+    account_timezone: str | None
+    account_locale: str | None
+    plan: str | None
+    region: str | None
+    lifecycle_stage: str | None
+    renewal_date: date | None
+
+    @property
+    def dates(self) -> cadence.ContactDates:
+        return cadence.ContactDates(self.contact_id, self.signed_up_on, self.renewal_date)
+
+    def facts(self, in_conversation: bool) -> eligibility.ContactFacts:
+        return eligibility.ContactFacts(
+            contact_id=self.contact_id,
+            unsubscribed=self.unsubscribed,
+            bounced=self.bounced,
+            spam_reported=self.spam_reported,
+            timezone=self.timezone,
+            account_timezone=self.account_timezone,
+            has_open_recover_task=in_conversation,
+        )
+
+
+@dataclass
+class DispatchStats:
+    invited: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"invited": self.invited, "skipped": {str(k): v for k, v in self.skipped.items()}}
+
+
+def _candidates(session: Session, contact_ids: Iterable[int] | None = None) -> list[Candidate]:
+    query = (
+        select(
+            Contact.id,
+            Contact.email,
+            Contact.name,
+            Contact.locale,
+            Contact.timezone,
+            Contact.signed_up_on,
+            Contact.attributes,
+            Contact.unsubscribed,
+            Contact.bounced,
+            Contact.spam_reported,
+            Account.timezone,
+            Account.locale,
+            Account.plan,
+            Account.region,
+            Account.lifecycle_stage,
+            Account.renewal_date,
+        )
+        .outerjoin(Account, Contact.account_id == Account.id)
+        .where((Account.id.is_(None)) | (Account.status == "active"))
+        .order_by(Contact.id)
+    )
+    if contact_ids is not None:
+        query = query.where(Contact.id.in_(list(contact_ids)))
+    return [Candidate(*row) for row in session.execute(query)]
+
+
+@dataclass
+class History:
+    """What was already sent (cadence's view) plus today's counts and open conversations."""
+
+    sent: cadence.SentHistory
+    sent_today: Counter[int]
+    in_conversation: set[int]  # contacts with an open recover task
+
+    def record(self, program_id: int, contact_id: int, wave_key: str, now: datetime) -> None:
+        self.sent.record(program_id, contact_id, wave_key, now)
+        self.sent_today[program_id] += 1
+
+
+def _load_history(session: Session, now: datetime) -> History:
+    sent = cadence.SentHistory()
+    earliest = datetime.min.replace(tzinfo=UTC)
+    for program_id, contact_id, wave_key, created_at in session.execute(
+        select(
+            Invitation.program_id, Invitation.contact_id, Invitation.wave_key, Invitation.created_at
+        )
+    ):
+        sent.waves.add((program_id, contact_id, wave_key))
+        if created_at > sent.last_survey_at.get(contact_id, earliest):
+            sent.last_survey_at[contact_id] = created_at
+        key = (program_id, contact_id)
+        if created_at > sent.last_invited.get(key, earliest):
+            sent.last_invited[key] = created_at
+    sent.events = {
+        (contact_id, name): occurred
+        for contact_id, name, occurred in session.execute(
+            select(
+                LifecycleEvent.contact_id,
+                LifecycleEvent.name,
+                func.max(LifecycleEvent.occurred_at),
+            ).group_by(LifecycleEvent.contact_id, LifecycleEvent.name)
+        )
+    }
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent_today = Counter(
+        dict(
+            session.execute(
+                select(Invitation.program_id, func.count())
+                .where(Invitation.created_at >= day_start)
+                .group_by(Invitation.program_id)
+            ).all()
+        )
+    )
+    in_conversation = set(
+        session.scalars(
+            select(Task.contact_id).where(
+                Task.type == "recover", Task.status != "closed", Task.contact_id.is_not(None)
+            )
+        )
+    )
+    return History(sent, sent_today, in_conversation)
+
+
+def timing(program: SurveyProgram) -> cadence.ProgramTiming:
+    """The program's schedule as the pure cadence module takes it."""
+    return cadence.ProgramTiming(
+        program_id=program.id,
+        kind=program.kind,
+        cadence_days=program.cadence_days,
+        fatigue_days=program.fatigue_days,
+        triggers=tuple(program.triggers or ()),
+    )
+
+
+def _rules(program: SurveyProgram, history: History, *, send_now: bool) -> eligibility.ProgramRules:
+    return eligibility.ProgramRules(
+        program_id=program.id,
+        priority=program.priority,
+        fatigue_days=program.fatigue_days,
+        sample_percent=program.sample_percent,
+        daily_cap=None if send_now else program.daily_cap,
+        sent_today=history.sent_today[program.id],
+    )
+
+
+def _past(
+    history: History, contact_id: int, waves: Iterable[tuple[int, str]]
+) -> eligibility.SurveyHistory:
+    return eligibility.SurveyHistory(
+        last_sent_at=history.sent.last_survey_at.get(contact_id),
+        invited_waves=frozenset(
+            (program_id, wave)
+            for program_id, wave in waves
+            if (program_id, contact_id, wave) in history.sent.waves
+        ),
+    )
+
+
+def _success_definitions(session: Session, contact_ids: Iterable[int]) -> dict[int, str]:
+    """Each contact's own words for success, from their first-week answer, to quote back."""
+    rows = session.execute(
+        select(Response.contact_id, Response.success_definition, Response.answered_at)
+        .where(Response.success_definition.is_not(None))
+        .where(Response.contact_id.in_(list(contact_ids)))
+        .order_by(Response.answered_at)
+    )
+    return {contact_id: text for contact_id, text, _ in rows if text and text.strip()}
+
+
+def dispatch_due_surveys(
+    session: Session, config: Mapping[str, Any], now: datetime | None = None
+) -> DispatchStats:
+    """Invite every contact who is due and eligible, most important program first.
+
+    One survey per contact per run, chosen by eligibility.choose_program: when two programs
+    are due, the more important one goes and the other stays due, so it waits for the fatigue
+    window instead of being lost.
+    """
+    now = now or datetime.now(UTC)
+    stats = DispatchStats()
+    history = _load_history(session, now)
+    candidates = _candidates(session)
+    composer = InvitationComposer(session, config)
+    successes: dict[int, str] | None = None
+    active = list(
+        session.scalars(
+            select(SurveyProgram)
+            .where(SurveyProgram.active.is_(True))
+            .order_by(SurveyProgram.priority, SurveyProgram.id)
+        )
+    )
+    timings = {program.id: timing(program) for program in active}
+    for candidate in candidates:
+        due: dict[int, tuple[SurveyProgram, cadence.Due]] = {}
+        for program in active:
+            if not audiences.in_audience(
+                program.audience,
+                plan=candidate.plan,
+                region=candidate.region,
+                lifecycle_stage=candidate.lifecycle_stage,
+                contact_attributes=candidate.attributes or {},
+            ):
+                continue
+            for wave in cadence.due_surveys(
+                timings[program.id], candidate.dates, history.sent, now
+            )[:1]:
+                due[program.id] = (program, wave)
+        if not due:
+            continue
+        waves = [(program_id, wave.wave_key) for program_id, (_, wave) in due.items()]
+        decisions = eligibility.choose_program(
+            candidate.facts(candidate.contact_id in history.in_conversation),
+            _past(history, candidate.contact_id, waves),
+            [
+                (_rules(program, history, send_now=False), wave.wave_key)
+                for program, wave in due.values()
+            ],
+            now,
+        )
+        for rules, decision in decisions:
+            if not decision.eligible:
+                stats.skipped[decision.reason] += 1
+                continue
+            program, wave = due[rules.program_id]
+            success = None
+            if wave.question == "closeness":
+                if successes is None:
+                    successes = _success_definitions(session, [c.contact_id for c in candidates])
+                success = successes.get(candidate.contact_id)
+            composer.queue(program, candidate, wave, now, success)
+            history.record(program.id, candidate.contact_id, wave.wave_key, now)
+            stats.invited += 1
+    composer.finish(now)
+    return stats
+
+
+def _not_invited(email: str, reason: str, detail: str) -> dict[str, Any]:
+    return {
+        "email": email,
+        "status": "not_invited",
+        "reason": str(reason),
+        "detail": detail,
+        "invitation_id": None,
+    }
+
+
+def invite_now(
+    session: Session,
+    config: Mapping[str, Any],
+    program_id: int,
+    emails: list[str],
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """An admin's "send now": skips the send window and cadence, never suppression or fatigue.
+
+    Answers one result per email given, in the order given.
+    """
+    now = now or datetime.now(UTC)
+    program = programs.get_program(session, program_id)
+    results: dict[str, dict[str, Any]] = {}
+    wanted: dict[str, str] = {}
+    for raw in emails:
+        try:
+            wanted[raw] = normalise_email(raw)
+        except ValueError as exc:
+            results[raw] = _not_invited(raw, "invalid_email", str(exc))
+    ids = dict(
+        session.execute(
+            select(Contact.email, Contact.id).where(Contact.email.in_(list(wanted.values())))
+        ).all()
+    )
+    candidates = {c.email: c for c in _candidates(session, ids.values())}
+    history = _load_history(session, now)
+    composer = InvitationComposer(session, config)
+    schedule = timing(program)
+    queued: dict[str, Any] = {}
+    for raw, email in wanted.items():
+        candidate = candidates.get(email)
+        if candidate is None:
+            results[raw] = _not_invited(
+                raw, "unknown_contact", f"No contact has the email {email}; add it first."
+            )
+            continue
+        due = (cadence.due_surveys(schedule, candidate.dates, history.sent, now) or [None])[0]
+        if program.kind == "nps" or due is None:
+            wave = cadence.wave_key(program.id, candidate.contact_id, program.cadence_days, now)
+            due = cadence.Due(
+                wave if program.kind == "nps" else f"manual:{now.date().isoformat()}",
+                None,
+                "nps" if program.kind == "nps" else "closeness",
+            )
+        decision = eligibility.decide(
+            candidate.facts(candidate.contact_id in history.in_conversation),
+            _past(history, candidate.contact_id, [(program.id, due.wave_key)]),
+            _rules(program, history, send_now=True),
+            due.wave_key,
+            now,
+            ignore_send_window=True,
+            ignore_cadence=True,
+        )
+        if not decision.eligible:
+            results[raw] = _not_invited(raw, decision.reason, decision.detail)
+            continue
+        queued[raw] = composer.queue(program, candidate, due, now)
+        history.record(program.id, candidate.contact_id, due.wave_key, now)
+    composer.finish(now)
+    for raw, invitation in queued.items():
+        results[raw] = {
+            "email": raw,
+            "status": "invited",
+            "reason": "ok",
+            "detail": "Queued for sending now.",
+            "invitation_id": invitation.id,
+        }
+    return [results[raw] for raw in dict.fromkeys(emails)]
