@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from feedback import db
-from feedback.services import analytics, conversation
+from feedback import db, response_analysis
+from feedback.services import conversation
 from feedback.services.errors import InvalidInput
 from feedback.themes import highlight
 from feedback.web import carry
@@ -24,7 +24,7 @@ def _page(response_id: int, draft: str | None = None,
     thread = conversation.get_thread(db.session(), response_id)
     if draft is None:  # the composer shows the greeting and signature the email will carry
         draft = conversation.reply_draft(db.session(), response_id, current_user)
-    shown = analytics.exposure(thread.response)
+    shown = response_analysis.exposure(thread.response)
     spans = [
         (span["start"], span["end"], theme["name"])
         for theme in shown["themes"]

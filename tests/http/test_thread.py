@@ -169,9 +169,9 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
     client, session, app, make_user, login
 ):  # noqa: E501
     from feedback.models import OutboxEmail
-    from feedback.services import analytics, capture, programs, surveys
+    from feedback.services import capture, programs, surveys, taxonomy
 
-    analytics.seed_taxonomy(session)
+    taxonomy.seed_taxonomy(session)
     program = programs.create_program(
         session, {"name": "Analysed", "kind": "nps", "product_name": "Acme"}
     )  # noqa: E501
