@@ -61,7 +61,7 @@ from feedback.models import (
     Team,
     User,
 )
-from feedback.services import customers, org
+from feedback.services import accounts, contacts, org
 from feedback.services.errors import Conflict
 
 
@@ -137,27 +137,27 @@ def seed(session: Session, *, seed: int, now: datetime, reset: bool = False) -> 
         user = org.create_user(session, {"email": email, "name": name, "role": role, "team": team})
         user.password_hash = password_hash
         result.user_emails.append(email)
-    accounts = _account_rows(rng, today)
-    customers.upsert_accounts(session, accounts, all_or_nothing=True)
-    contacts = _contact_rows(rng, accounts, today)
+    account_rows = _account_rows(rng, today)
+    accounts.upsert_accounts(session, account_rows, all_or_nothing=True)
+    contact_rows = _contact_rows(rng, account_rows, today)
     # One customer is never surveyed, so "Send now" in the quick start always finds them willing.
     # Their account is EMEA's, so the follow-up of their answer lands in csm1's queue.
-    contacts[0].update(
+    contact_rows[0].update(
         email=TRY_ME, name="Dana Demo", locale="en", unsubscribed=False, bounced=False
     )
-    customers.upsert_contacts(session, contacts, all_or_nothing=True)
+    contacts.upsert_contacts(session, contact_rows, all_or_nothing=True)
     programs = _programs(session)
 
     by_email = {
         c.email: c
         for c in session.scalars(
-            select(Contact).where(Contact.email.in_([row["email"] for row in contacts]))
+            select(Contact).where(Contact.email.in_([row["email"] for row in contact_rows]))
         )
     }
-    account_of = {row["external_id"]: row for row in accounts}
+    account_of = {row["external_id"]: row for row in account_rows}
     people = [
         Person(by_email[row["email"]], account_of[row["account_external_id"]], row)
-        for row in contacts
+        for row in contact_rows
     ]
     history = History(rng, end, programs, people)
     history.build()
@@ -167,8 +167,8 @@ def seed(session: Session, *, seed: int, now: datetime, reset: bool = False) -> 
     result.counts.update(
         teams=len(teams),
         users=len(STAFF),
-        accounts=len(accounts),
-        contacts=len(contacts),
+        accounts=len(account_rows),
+        contacts=len(contact_rows),
         programs=len(programs),
         invitations=len(history.invitations),
         responses=len(history.responses),

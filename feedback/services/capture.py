@@ -399,7 +399,7 @@ def refer_peer(
     now: datetime | None = None,
 ) -> Survey:
     """A promoter named a peer who would benefit: kept in the thread for the CSM."""
-    from feedback.services.customers import normalise_email
+    from feedback.customer_fields import normalise_email
 
     now = now or datetime.now(UTC)
     survey = open_survey(session, token, now)

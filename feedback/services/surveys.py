@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from feedback import audience as audiences
 from feedback import cadence, eligibility, locales, questions
+from feedback.customer_fields import normalise_email
 from feedback.mail import catalogue, words
 from feedback.mail.render import GREETING, NAME, REPLY_TOKEN, TOKEN, RenderedEmail, html_key
 from feedback.models import (
@@ -32,7 +33,6 @@ from feedback.models import (
     Task,
 )
 from feedback.services import invitation_email, outbox, programs
-from feedback.services.customers import normalise_email
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
 
