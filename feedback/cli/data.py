@@ -17,16 +17,12 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedback import db
+from feedback.cli.common import fail
 from feedback.demo import data as demo_data
 from feedback.demo import seed as demo_seed
 from feedback.services import imports
 
 contacts_cli = AppGroup("contacts", help="Customer contacts.")
-
-
-def fail(message: str) -> None:
-    """Stop a command with one line a person can act on, and exit status 1."""
-    raise click.ClickException(message)
 
 
 def _read_text(path: Path) -> str:

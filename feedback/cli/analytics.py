@@ -13,13 +13,9 @@ import click
 from flask.cli import with_appcontext
 
 from feedback import db, response_analysis
+from feedback.cli.common import fail
 from feedback.services import analytics
 from feedback.services.errors import ServiceError
-
-
-def fail(message: str) -> None:
-    """Stop a command with one line a person can act on, and exit status 1."""
-    raise click.ClickException(message)
 
 
 @click.command("analyze")
