@@ -1,7 +1,8 @@
 """Admin pages for the theme taxonomy: list, edit, and the emerging-theme proposals.
 
-Thin views over services.analytics; an edit of keywords marks a re-tag pending, which the
-retag-responses job (or `flask --app wsgi analyze --all`) carries out.
+Thin views over services.taxonomy and services.theme_proposals; an edit of keywords marks a
+re-tag pending, which the retag-responses job (or `flask --app wsgi analyze --all`) carries
+out.
 """
 
 from __future__ import annotations
