@@ -74,10 +74,10 @@ def _retag_responses(app: Flask, now: datetime) -> dict[str, Any]:
 
 
 def _propose_themes(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import analytics
+    from feedback.services import theme_proposals
 
     with db.transaction() as session:
-        return analytics.propose_themes(session, now)
+        return theme_proposals.propose_themes(session, now)
 
 
 def _send_huddle_packs(app: Flask, now: datetime) -> dict[str, Any]:

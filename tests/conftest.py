@@ -143,13 +143,13 @@ def make_user(session: Session) -> Callable[..., User]:
 
 @pytest.fixture
 def make_account(session: Session) -> Callable[..., Account]:
-    from feedback.services import customers
+    from feedback.services import accounts
 
     counter = iter(range(1, 100_000))
 
     def make(**fields: Any) -> Account:
         n = next(counter)
-        account = customers.create_account(session, {"name": f"Account {n}", **fields})
+        account = accounts.create_account(session, {"name": f"Account {n}", **fields})
         session.commit()
         return account
 
@@ -158,13 +158,13 @@ def make_account(session: Session) -> Callable[..., Account]:
 
 @pytest.fixture
 def make_contact(session: Session) -> Callable[..., Contact]:
-    from feedback.services import customers
+    from feedback.services import contacts
 
     counter = iter(range(1, 100_000))
 
     def make(**fields: Any) -> Contact:
         n = next(counter)
-        contact = customers.create_contact(
+        contact = contacts.create_contact(
             session, {"email": f"person{n}@customer.example.org", **fields}
         )
         session.commit()

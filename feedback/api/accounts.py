@@ -4,45 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, pre_load
 
 from feedback import db
 from feedback.access import roles
-from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.models.customers import ACCOUNT_STATUSES
+from feedback.api.common import (
+    ApiErrorSchema,
+    PageArgs,
+    check_bulk_size,
+    page_body,
+    page_schema,
+    prefix_fields,
+)
+from feedback.customer_fields import ACCOUNT_STATUSES
 from feedback.roles import STAFF, Role
-from feedback.services import customers
-from feedback.services.errors import InvalidInput, ServiceError
+from feedback.services import accounts
+from feedback.services.errors import InvalidInput
 
 blp = Blueprint("api_accounts", __name__, url_prefix="/api/v1/accounts", description="Accounts")
 
 DATE_DOC = {"format": "date", "description": "YYYY-MM-DD"}
-
-
-class TooManyRows(ServiceError):
-    code = "too_large"
-    status = 413
-
-
-def check_bulk_size(data: Any, key: str) -> None:
-    """Refuse an oversized batch before its rows are read, naming the limit."""
-    limit = current_app.config["API_MAX_BULK"]
-    rows = data.get(key) if isinstance(data, dict) else None
-    if isinstance(rows, list) and len(rows) > limit:
-        raise TooManyRows(
-            f"{len(rows)} {key} sent; a batch may hold at most {limit}. "
-            "Split it into several calls; nothing was saved.",
-            {key: [f"At most {limit} rows per call."]},
-        )
-
-
-def prefix_fields(exc: InvalidInput, key: str) -> InvalidInput:
-    """A service's row errors ("3.name") under the body's list ("accounts.3.name")."""
-    fields_ = {f"{key}.{name}" if name else key: msgs for name, msgs in exc.fields.items()}
-    return InvalidInput(exc.message, fields_)
 
 
 class SortedList(fields.List):
@@ -126,7 +109,7 @@ class AccountsBulkSchema(Schema):
 
 class AccountRowResultSchema(Schema):
     index = fields.Integer()
-    external_id = fields.String()
+    external_id = fields.String(attribute="key")
     status = fields.String(metadata={"enum": ["created", "updated"]})
 
 
@@ -149,7 +132,7 @@ class Accounts(MethodView):
     @blp.response(200, page_schema(AccountSchema))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List accounts, optionally only one plan, region or status."""
-        items, total = customers.list_accounts(db.session(), args["page"], args["per_page"], args)
+        items, total = accounts.list_accounts(db.session(), args["page"], args["per_page"], args)
         return page_body(items, total, args)
 
     @roles(Role.ADMIN)
@@ -160,7 +143,7 @@ class Accounts(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create an account."""
         with db.transaction() as session:
-            return customers.create_account(session, data)
+            return accounts.create_account(session, data)
 
 
 @blp.route("/<int:account_id>")
@@ -170,7 +153,7 @@ class AccountById(MethodView):
     @blp.alt_response(404, schema=ApiErrorSchema)
     def get(self, account_id: int) -> Any:
         """Get one account."""
-        return customers.get_account(db.session(), account_id)
+        return accounts.get_account(db.session(), account_id)
 
     @roles(Role.ADMIN)
     @blp.arguments(AccountUpdateSchema)
@@ -181,7 +164,7 @@ class AccountById(MethodView):
     def patch(self, data: dict[str, Any], account_id: int) -> Any:
         """Change some of an account's fields; `domains` replaces the whole list."""
         with db.transaction() as session:
-            account = customers.update_account(session, account_id, data)
+            account = accounts.update_account(session, account_id, data)
         # The service sets the foreign key; reload so the related owner shown follows it.
         session.expire(account)
         return account
@@ -192,7 +175,7 @@ class AccountById(MethodView):
     def delete(self, account_id: int) -> None:
         """Delete an account; its contacts stay, without an account."""
         with db.transaction() as session:
-            customers.delete_account(session, account_id)
+            accounts.delete_account(session, account_id)
 
 
 @blp.route("/by-external-id/<external_id>")
@@ -206,7 +189,7 @@ class AccountByExternalId(MethodView):
     def put(self, data: dict[str, Any], external_id: str) -> Any:
         """Create or update the account with this CRM id (201 created, 200 updated)."""
         with db.transaction() as session:
-            account, created = customers.upsert_account(session, external_id, data)
+            account, created = accounts.upsert_account(session, external_id, data)
         session.expire(account)  # as in patch: `owner` follows owner_id
         return account, 201 if created else 200
 
@@ -226,7 +209,7 @@ class AccountsBulk(MethodView):
         """
         try:
             with db.transaction() as session:
-                results = customers.upsert_accounts(session, data["accounts"], all_or_nothing=True)
+                results = accounts.upsert_accounts(session, data["accounts"], all_or_nothing=True)
         except InvalidInput as exc:
             raise prefix_fields(exc, "accounts") from None
         return {

@@ -1,4 +1,4 @@
-"""What every API resource shares: the Api object, pagination and the error shape.
+"""What every API resource shares: the Api object, pagination, bulk limits and the error shape.
 
 Errors are always `{"error": {"code", "message", "fields"}}` with a 4xx status, whether they
 come from marshmallow (shape), a service (meaning) or Flask (routing).
@@ -8,13 +8,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 
 from feedback.access import api_error
+from feedback.services.errors import InvalidInput, ServiceError
 
 MAX_PAGE = 100_000
+
+
+class TooManyRows(ServiceError):
+    code = "too_large"
+    status = 413
+
+
+def check_bulk_size(data: Any, key: str) -> None:
+    """Refuse an oversized batch before its rows are read, naming the limit."""
+    limit = current_app.config["API_MAX_BULK"]
+    rows = data.get(key) if isinstance(data, dict) else None
+    if isinstance(rows, list) and len(rows) > limit:
+        raise TooManyRows(
+            f"{len(rows)} {key} sent; a batch may hold at most {limit}. "
+            "Split it into several calls; nothing was saved.",
+            {key: [f"At most {limit} rows per call."]},
+        )
+
+
+def prefix_fields(exc: InvalidInput, key: str) -> InvalidInput:
+    """A service's row errors ("3.name") under the body's list ("accounts.3.name")."""
+    fields_ = {f"{key}.{name}" if name else key: msgs for name, msgs in exc.fields.items()}
+    return InvalidInput(exc.message, fields_)
 
 
 class PageArgs(Schema):

@@ -10,10 +10,16 @@ from marshmallow import Schema, fields, pre_load
 
 from feedback import db
 from feedback.access import roles
-from feedback.api.accounts import check_bulk_size, prefix_fields
-from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
+from feedback.api.common import (
+    ApiErrorSchema,
+    PageArgs,
+    check_bulk_size,
+    page_body,
+    page_schema,
+    prefix_fields,
+)
 from feedback.roles import STAFF, Role
-from feedback.services import customers
+from feedback.services import contacts
 from feedback.services.errors import InvalidInput
 
 blp = Blueprint("api_contacts", __name__, url_prefix="/api/v1/contacts", description="Contacts")
@@ -76,7 +82,7 @@ class ContactsBulkSchema(Schema):
 
 class ContactRowResultSchema(Schema):
     index = fields.Integer()
-    email = fields.String()
+    email = fields.String(attribute="key")
     status = fields.String(metadata={"enum": ["created", "updated"]})
 
 
@@ -97,7 +103,7 @@ class Contacts(MethodView):
     @blp.response(200, page_schema(ContactSchema))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List contacts, optionally only one account's."""
-        items, total = customers.list_contacts(
+        items, total = contacts.list_contacts(
             db.session(), args["page"], args["per_page"], args.get("account_id")
         )
         return page_body(items, total, args)
@@ -110,7 +116,7 @@ class Contacts(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create a contact; 409 if one has this email (use the upsert call to update)."""
         with db.transaction() as session:
-            return customers.create_contact(session, data)
+            return contacts.create_contact(session, data)
 
 
 @blp.route("/<int:contact_id>")
@@ -120,7 +126,7 @@ class ContactById(MethodView):
     @blp.alt_response(404, schema=ApiErrorSchema)
     def get(self, contact_id: int) -> Any:
         """Get one contact."""
-        return customers.get_contact(db.session(), contact_id)
+        return contacts.get_contact(db.session(), contact_id)
 
     @roles(Role.ADMIN)
     @blp.arguments(ContactUpdateSchema)
@@ -131,7 +137,7 @@ class ContactById(MethodView):
     def patch(self, data: dict[str, Any], contact_id: int) -> Any:
         """Change some of a contact's fields."""
         with db.transaction() as session:
-            contact = customers.update_contact(session, contact_id, data)
+            contact = contacts.update_contact(session, contact_id, data)
         # The service sets the foreign key; reload so the related account shown follows it.
         session.expire(contact)
         return contact
@@ -142,7 +148,7 @@ class ContactById(MethodView):
     def delete(self, contact_id: int) -> None:
         """Delete a contact."""
         with db.transaction() as session:
-            customers.delete_contact(session, contact_id)
+            contacts.delete_contact(session, contact_id)
 
 
 @blp.route("/by-email/<email>")
@@ -156,7 +162,7 @@ class ContactByEmail(MethodView):
         """Create or update the contact with this email (201 created, 200 updated)."""
         try:
             with db.transaction() as session:
-                contact, created = customers.upsert_contact(session, {**data, "email": email})
+                contact, created = contacts.upsert_contact(session, {**data, "email": email})
         except InvalidInput as exc:
             # upsert_contact runs a batch of one: its fields come as "0.email"; name them plainly.
             raise InvalidInput(
@@ -182,7 +188,7 @@ class ContactsBulk(MethodView):
         """
         try:
             with db.transaction() as session:
-                results = customers.upsert_contacts(session, data["contacts"], all_or_nothing=True)
+                results = contacts.upsert_contacts(session, data["contacts"], all_or_nothing=True)
         except InvalidInput as exc:
             raise prefix_fields(exc, "contacts") from None
         return {

@@ -13,7 +13,7 @@ from feedback import db, locales
 from feedback.access import roles
 from feedback.api.common import ApiErrorSchema
 from feedback.roles import STAFF, Role
-from feedback.services import customers, invitations, programs
+from feedback.services import contacts, invitations, programs
 
 blp = Blueprint(
     "api_programs", __name__, url_prefix="/api/v1", description="Survey programs and invitations"
@@ -153,4 +153,4 @@ class Events(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Record a lifecycle event for a contact (e.g. onboarding_completed)."""
         with db.transaction() as session:
-            return customers.record_event(session, data)
+            return contacts.record_event(session, data)

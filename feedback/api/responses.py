@@ -14,7 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from feedback import db, questions
+from feedback import db, questions, response_analysis
 from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
 from feedback.roles import STAFF
@@ -50,21 +50,21 @@ class ResponseSchema(Schema):
     updated_at = fields.DateTime()
     # Comment analytics (feedback.services.analytics): null sentiment for non-English comments.
     sentiment = fields.Function(
-        lambda r: analytics.exposure(r)["sentiment"],
+        lambda r: response_analysis.exposure(r)["sentiment"],
         allow_none=True,
         metadata={"description": "{polarity (-1..1), label, drivers [{phrase, contribution}]}"},
     )
     language = fields.Function(
-        lambda r: analytics.exposure(r)["language"],
+        lambda r: response_analysis.exposure(r)["language"],
         allow_none=True,
         metadata={"description": "ISO 639-1 code of the comment; null when unknown"},
     )
     themes = fields.Function(
-        lambda r: analytics.exposure(r)["themes"],
+        lambda r: response_analysis.exposure(r)["themes"],
         metadata={"description": "[{key, name, spans [{start, end, keyword}], sentiment}]"},
     )
     mismatch = fields.Function(
-        lambda r: analytics.exposure(r)["mismatch"],
+        lambda r: response_analysis.exposure(r)["mismatch"],
         metadata={"description": "{flag, reason}: score and comment clearly disagree"},
     )
 

@@ -30,19 +30,15 @@ from feedback.models.followup import (
 from feedback.models.jobs import JobRun, WorkerHeartbeat
 from feedback.models.org import ApiToken, Role, Team, User
 from feedback.models.programs import SurveyProgram
-from feedback.models.replies import (  # noqa: E501, F401
-    InboundEmail,
-    ReplyToken,
-    UnmatchedReply,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from feedback.models.replies import InboundEmail, ReplyToken, UnmatchedReply
+from feedback.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "EmailEvent", "Invitation",
     "JobRun", "LifecycleEvent", "Message", "OutboxEmail", "Response", "Role", "ScoreChange",
     "SurveyProgram", "Team", "User", "OuterLoopCandidate", "PlaybookRule", "PlaybookSet",
     "ResolutionCheck", "StaffNotice", "Task", "TaskEvent", "AnalysisProgress", "ResponseAnalysis",
-    "ResponseTheme", "Theme", "ThemeProposal", "WorkerHeartbeat",
+    "ResponseTheme", "Theme", "ThemeProposal", "WorkerHeartbeat", "InboundEmail", "ReplyToken",
+    "UnmatchedReply", "WebhookDelivery", "WebhookEndpoint",
     "BacklogEvent", "BacklogItem", "BacklogNotice", "BacklogResponse", "BacklogTask",
 ]  # fmt: skip

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from feedback.db import Base, utcnow
 from feedback.models.org import User
 
-ACCOUNT_STATUSES = ("active", "churned")
 LIFECYCLE_STAGES = ("onboarding", "adoption", "growth", "renewal", "at_risk")
 
 

@@ -1,11 +1,10 @@
-"""Email replies around a conversation, and the webhooks that tell other systems about them.
+"""Email replies around a conversation.
 
 reply_tokens: extra reply addresses (one per staff reply) that thread back to an invitation,
 stored as SHA-256 like the invitation's own reply token.
 inbound_emails: the email behind each inbound reply message, in full: the message keeps only
 the customer's new words, so nothing quoted-away is ever lost.
 unmatched_replies: replies we could not attach to a conversation, kept for an admin.
-webhook_endpoints / webhook_deliveries: the outgoing-webhook outbox.
 """
 
 from __future__ import annotations
@@ -14,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from feedback.db import Base, JSONType, utcnow
+from feedback.db import Base, utcnow
 
 
 class ReplyToken(Base):
@@ -98,46 +97,3 @@ class UnmatchedReply(Base):
     resolved_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-
-
-class WebhookEndpoint(Base):
-    __tablename__ = "webhook_endpoints"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2000))
-    # Kept in clear: we must sign with it. Shown once, when the endpoint is created.
-    secret: Mapped[str] = mapped_column(String(200))
-    event_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    description: Mapped[str] = mapped_column(String(200), default="")
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    disabled_at: Mapped[datetime | None]
-
-
-class WebhookDelivery(Base):
-    """One event for one endpoint: written with the change, sent by the deliver-webhooks job."""
-
-    __tablename__ = "webhook_deliveries"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
-        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    endpoint_id: Mapped[int] = mapped_column(
-        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True
-    )
-    event_type: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(120))
-    claimed_until: Mapped[datetime | None]
-    last_status: Mapped[int | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    last_response: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    delivered_at: Mapped[datetime | None]
-
-    endpoint: Mapped[WebhookEndpoint] = relationship()

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from feedback import questions, scanners
+from feedback.customer_fields import normalise_email
 from feedback.models import Contact, Invitation, Message, Response, ScoreChange, SurveyProgram
 from feedback.services import analytics, reminders, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
@@ -399,8 +400,6 @@ def refer_peer(
     now: datetime | None = None,
 ) -> Survey:
     """A promoter named a peer who would benefit: kept in the thread for the CSM."""
-    from feedback.services.customers import normalise_email
-
     now = now or datetime.now(UTC)
     survey = open_survey(session, token, now)
     fields: dict[str, list[str]] = {}

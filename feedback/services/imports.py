@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feedback.customer_fields import normalise_email
 from feedback.models import Contact
-from feedback.services.customers import normalise_email, upsert_contacts
+from feedback.services.contacts import upsert_contacts
 from feedback.services.errors import InvalidInput
 
 CHUNK_SIZE = 1000

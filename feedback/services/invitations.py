@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from feedback import audience as audiences
 from feedback import cadence, eligibility
+from feedback.customer_fields import normalise_email
 from feedback.models import (
     Account,
     Contact,
@@ -29,7 +30,6 @@ from feedback.models import (
     Task,
 )
 from feedback.services import programs
-from feedback.services.customers import normalise_email
 from feedback.services.invitation_email import InvitationComposer
 
 

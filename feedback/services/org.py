@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from feedback import display
+from feedback.customer_fields import normalise_email
 from feedback.db import utcnow
 from feedback.models import ApiToken, OutboxEmail, Team, User
 from feedback.roles import ROLE_VALUES
-from feedback.services.customers import normalise_email
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.paging import paginate
 from feedback.tokens import hash_token, new_token

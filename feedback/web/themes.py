@@ -1,7 +1,8 @@
 """Admin pages for the theme taxonomy: list, edit, and the emerging-theme proposals.
 
-Thin views over services.analytics; an edit of keywords marks a re-tag pending, which the
-retag-responses job (or `flask --app wsgi analyze --all`) carries out.
+Thin views over services.taxonomy and services.theme_proposals; an edit of keywords marks a
+re-tag pending, which the retag-responses job (or `flask --app wsgi analyze --all`) carries
+out.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask_wtf import FlaskForm
 from feedback import db
 from feedback.access import roles
 from feedback.roles import Role
-from feedback.services import analytics, org
+from feedback.services import org, taxonomy, theme_proposals
 from feedback.services.errors import ServiceError
 
 bp = Blueprint("themes", __name__, url_prefix="/admin/themes")
@@ -38,14 +39,14 @@ def _check_csrf() -> None:
 @roles(Role.ADMIN)
 def theme_list():
     session = db.session()
-    themes = analytics.list_themes(session)
-    progress = analytics.retag_status(session)
+    themes = taxonomy.list_themes(session)
+    progress = taxonomy.retag_status(session)
     session.commit()  # the default taxonomy, seeded on first view
     return render_template(
         "themes/list.html",
         themes=themes,
         progress=progress,
-        proposals=len(analytics.list_proposals(session)),
+        proposals=len(theme_proposals.list_proposals(session)),
     )
 
 
@@ -54,7 +55,7 @@ def theme_list():
 @roles(Role.ADMIN)
 def theme_edit(theme_id: int | None = None):
     session = db.session()
-    theme = analytics.get_theme(session, theme_id) if theme_id else None
+    theme = taxonomy.get_theme(session, theme_id) if theme_id else None
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         _check_csrf()
@@ -67,9 +68,9 @@ def theme_edit(theme_id: int | None = None):
         }
         try:
             if theme is None:
-                theme = analytics.create_theme(session, data)
+                theme = taxonomy.create_theme(session, data)
             else:
-                analytics.update_theme(session, theme.id, data)
+                taxonomy.update_theme(session, theme.id, data)
             session.commit()
             flash(f"Saved “{theme.name}”. Responses are re-tagged in the background.", "info")
             return redirect(url_for("themes.theme_edit", theme_id=theme.id))
@@ -102,9 +103,9 @@ def _proposals_page(errors: dict[int, dict[str, list[str]]], values: dict[int, A
     session = db.session()
     return render_template(
         "themes/proposals.html",
-        proposals=analytics.list_proposals(session),
-        dismissed=analytics.list_proposals(session, "dismissed"),
-        themes=analytics.list_themes(session),
+        proposals=theme_proposals.list_proposals(session),
+        dismissed=theme_proposals.list_proposals(session, "dismissed"),
+        themes=taxonomy.list_themes(session),
         teams=_teams(),
         errors=errors,
         values=values,
@@ -123,7 +124,7 @@ def proposal_accept(proposal_id: int):
         "theme_id": values.get("theme_id") or None,
     }
     try:
-        theme = analytics.accept_proposal(session, proposal_id, data)
+        theme = theme_proposals.accept_proposal(session, proposal_id, data)
         session.commit()
     except ServiceError as exc:
         session.rollback()
@@ -141,7 +142,7 @@ def proposal_dismiss(proposal_id: int):
     _check_csrf()
     session = db.session()
     try:
-        analytics.dismiss_proposal(session, proposal_id)
+        theme_proposals.dismiss_proposal(session, proposal_id)
         session.commit()
     except ServiceError as exc:
         session.rollback()

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from feedback import db
+from feedback import db, response_analysis
 from feedback.access import roles
 from feedback.roles import STAFF
-from feedback.services import analytics, conversation, visibility
+from feedback.services import conversation, visibility
 from feedback.services.errors import InvalidInput
 from feedback.themes import highlight
 from feedback.web import carry
@@ -26,7 +26,7 @@ def _page(response_id: int, draft: str | None = None,
     thread = conversation.get_thread(session, response_id)
     if draft is None:  # the composer shows the greeting and signature the email will carry
         draft = conversation.reply_draft(session, response_id, current_user)
-    shown = analytics.exposure(thread.response)
+    shown = response_analysis.exposure(thread.response)
     spans = [
         (span["start"], span["end"], theme["name"])
         for theme in shown["themes"]

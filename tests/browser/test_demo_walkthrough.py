@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from feedback.demo import data as demo_data
+from feedback.demo import seed as demo_seed
 from feedback.models import Contact, Response, Task
-from feedback.services import demo
 from jobs.registry import run_job
 
 LAPTOP = {"width": 1280, "height": 800}
@@ -22,7 +23,7 @@ def sign_in(browser, base: str, email: str):
     page = browser.new_context(viewport=LAPTOP).new_page()
     page.goto(f"{base}/login")
     page.fill("#email", email)
-    page.fill("#password", demo.PASSWORD)
+    page.fill("#password", demo_data.PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert "/login" not in page.url, f"{email} could not sign in"
@@ -30,23 +31,23 @@ def sign_in(browser, base: str, email: str):
 
 
 def test_the_readme_walk_through(app, session, live_server, browser):
-    demo.seed(session, seed=1, now=datetime.now(UTC))
+    demo_seed.seed(session, seed=1, now=datetime.now(UTC))
     session.commit()
-    dana = session.scalar(select(Contact).where(Contact.email == demo.TRY_ME))
+    dana = session.scalar(select(Contact).where(Contact.email == demo_data.TRY_ME))
     assert dana.account.owner.email == "csm1@demo.example"
 
     # Sign in as the admin, open Programs → Relationship NPS, Send now to Dana.
-    admin = sign_in(browser, live_server, demo.ADMIN_EMAIL)
+    admin = sign_in(browser, live_server, demo_data.ADMIN_EMAIL)
     admin.get_by_role("navigation").get_by_role("link", name="Programs").click()
     admin.get_by_role("link", name="Relationship NPS").click()
-    admin.get_by_label("Contact emails, one per line").fill(demo.TRY_ME)
+    admin.get_by_label("Contact emails, one per line").fill(demo_data.TRY_ME)
     admin.get_by_role("button", name="Send now").click()
-    assert admin.locator("tbody tr").inner_text().split("\t")[:2] == [demo.TRY_ME, "Invited"]
+    assert admin.locator("tbody tr").inner_text().split("\t")[:2] == [demo_data.TRY_ME, "Invited"]
     run_job(app, "deliver-email", manual=True)  # the demo's scheduler: within seconds
 
     # Open Dev mailbox and click a score, as the customer.
     admin.get_by_role("navigation").get_by_role("link", name="Dev mailbox").click()
-    row = admin.locator("tbody tr", has_text=demo.TRY_ME)
+    row = admin.locator("tbody tr", has_text=demo_data.TRY_ME)
     assert row.count() == 1  # one email to Dana: Send now invites once
     row.get_by_role("link").click()
     link = admin.frame_locator("iframe.mail-frame").get_by_role("link", name="3", exact=True)

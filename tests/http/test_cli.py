@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from feedback.demo import data as demo_data
 from feedback.models import Account, Contact, Response, Team, User
-from feedback.services import demo
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -176,12 +176,17 @@ def test_seed_demo_builds_the_tenant_and_prints_how_to_sign_in(run, session, cli
     result = run("seed-demo", "--seed", "5")
     assert result.exit_code == 0, result.output
     assert "3 teams, 6 staff users, 40 accounts, 300 contacts, 2 survey programs" in result.stdout
-    assert f"as {demo.ADMIN_EMAIL} / {demo.PASSWORD} (also csm1@demo.example" in result.stdout
+    assert (
+        f"as {demo_data.ADMIN_EMAIL} / {demo_data.PASSWORD} (also csm1@demo.example"
+        in result.stdout
+    )
     assert (count(session, Team), count(session, User), count(session, Account)) == (3, 6, 40)
     assert count(session, Contact) == 300
     assert count(session, Response) > 300
 
-    response = client.post("/login", data={"email": demo.ADMIN_EMAIL, "password": demo.PASSWORD})
+    response = client.post(
+        "/login", data={"email": demo_data.ADMIN_EMAIL, "password": demo_data.PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import AnalysisProgress, Theme, ThemeProposal
-from feedback.services import analytics
+from feedback.services import taxonomy
 
 PAGES = ["/admin/themes", "/admin/themes/new", "/admin/themes/proposals"]
 
@@ -25,13 +25,13 @@ def _theme(session, key: str) -> Theme:
 
 def _pending(session) -> bool:
     session.expire_all()
-    progress = session.get(AnalysisProgress, analytics.RETAG)
+    progress = session.get(AnalysisProgress, taxonomy.RETAG)
     return bool(progress and progress.pending)
 
 
 @pytest.mark.parametrize("role", ["csm", "team_lead", "department_head"])
 def test_only_admins_may_see_or_change_themes(client, make_user, login, session, role):
-    analytics.load_taxonomy(session)
+    taxonomy.load_taxonomy(session)
     session.commit()
     theme = _theme(session, "billing")
     login(make_user(role))
@@ -59,7 +59,7 @@ def test_the_list_shows_the_seeded_taxonomy_with_owners(admin, session, make_tea
 
 def test_editing_keywords_saves_them_and_marks_a_retag_pending(admin, session, make_team):
     team = make_team(name="Platform", department="Engineering")
-    analytics.load_taxonomy(session)
+    taxonomy.load_taxonomy(session)
     session.commit()
     theme = _theme(session, "reliability")
     form = admin.get(f"/admin/themes/{theme.id}").get_data(as_text=True)
@@ -79,7 +79,7 @@ def test_editing_keywords_saves_them_and_marks_a_retag_pending(admin, session, m
 
 
 def test_invalid_input_gets_a_message_and_keeps_what_was_typed(admin, session):
-    analytics.load_taxonomy(session)
+    taxonomy.load_taxonomy(session)
     session.commit()
     theme = _theme(session, "billing")
     typed = "invoice\n" + "x" * 150 + "\n"
@@ -100,7 +100,7 @@ def test_invalid_input_gets_a_message_and_keeps_what_was_typed(admin, session):
 
 
 def test_no_keywords_and_a_taken_name_are_refused(admin, session):
-    analytics.load_taxonomy(session)
+    taxonomy.load_taxonomy(session)
     session.commit()
     response = admin.post(
         "/admin/themes/new", data={"name": "support", "keywords": "  \n \n", "active": "on"}
@@ -121,7 +121,7 @@ def test_a_new_theme_is_created(admin, session):
     theme = _theme(session, "mobile_app")
     assert theme.keywords == ["ios", "android", "mobile app"] and theme.owner_team_id is None
     assert _pending(session)
-    assert len(analytics.load_taxonomy(session).themes) == 11  # the defaults were kept
+    assert len(taxonomy.load_taxonomy(session).themes) == 11  # the defaults were kept
 
 
 def test_an_unknown_theme_is_not_found(admin):

@@ -204,9 +204,9 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
     client, session, app, make_user, login
 ):  # noqa: E501
     from feedback.models import OutboxEmail
-    from feedback.services import analytics, capture, invitations, programs
+    from feedback.services import capture, invitations, programs, taxonomy
 
-    analytics.seed_taxonomy(session)
+    taxonomy.seed_taxonomy(session)
     program = programs.create_program(
         session, {"name": "Analysed", "kind": "nps", "product_name": "Acme"}
     )  # noqa: E501

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from feedback import db
+from feedback import db, response_analysis
 from feedback.models import (
     AnalysisProgress,
     OutboxEmail,
@@ -19,7 +19,7 @@ from feedback.models import (
     Theme,
     ThemeProposal,
 )
-from feedback.services import analytics, capture, invitations, programs
+from feedback.services import analytics, capture, invitations, programs, taxonomy, theme_proposals
 from jobs.registry import run_job
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
@@ -129,7 +129,7 @@ def test_german_and_french_comments_are_scored_from_their_lexicons(
     assert analysis.analyzer_version.startswith(f"textblob-{language}")
     assert analysis.sentiment_drivers  # the lexicon words that decided it
     assert tags == {}  # the theme keywords are English
-    assert analytics.exposure(response)["state"] == "analysed"
+    assert response_analysis.exposure(response)["state"] == "analysed"
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_a_comment_in_a_language_without_a_lexicon_is_not_analysed_language(
     assert analysis.sentiment_drivers is None and analysis.sentiment_subjectivity is None
     assert analysis.mismatch is False
     assert tags == {}
-    shown = analytics.exposure(response)
+    shown = response_analysis.exposure(response)
     assert shown["sentiment"] is None
     assert shown["state"] == "not analysed: language"
 
@@ -163,7 +163,7 @@ def test_a_score_without_a_comment_has_no_analysis(session, answer):
 def test_a_changed_comment_is_analysed_again(session, answer, app):
     response = answer(9, "Love it, works great.")
     _, tags = _stored(session, response)
-    assert analytics.exposure(response)["sentiment"]["label"] == "positive"
+    assert response_analysis.exposure(response)["sentiment"]["label"] == "positive"
     response.comment = "Invoices are wrong every month."
     analytics.analyze_response(session, response)
     session.commit()
@@ -196,19 +196,19 @@ def test_the_default_taxonomy_is_seeded_lazily_with_owners(session, make_team):
     engineering = make_team(name="Engineering", department="Engineering")
     finance = make_team(name="Billing desk", department="Finance")
     assert session.scalar(select(Theme).limit(1)) is None
-    taxonomy = analytics.load_taxonomy(session)
-    assert len(taxonomy.themes) == 10
+    loaded = taxonomy.load_taxonomy(session)
+    assert len(loaded.themes) == 10
     rows = {t.key: t for t in session.scalars(select(Theme))}
     assert rows["reliability"].owner_team_id == engineering.id  # by team name
     assert rows["billing"].owner_team_id == finance.id  # by department
     assert rows["support"].owner_team_id is None  # no such team
-    assert analytics.seed_taxonomy(session) == 0  # seeding again adds nothing
+    assert taxonomy.seed_taxonomy(session) == 0  # seeding again adds nothing
 
 
 def test_inactive_themes_do_not_tag(session, answer):
-    analytics.load_taxonomy(session)
+    taxonomy.load_taxonomy(session)
     billing = session.scalar(select(Theme).where(Theme.key == "billing"))
-    analytics.update_theme(
+    taxonomy.update_theme(
         session, billing.id, {"name": billing.name, "keywords": billing.keywords, "active": False}
     )
     session.commit()
@@ -273,7 +273,7 @@ def test_the_mismatch_is_decided_again_when_only_the_score_changes(session, app,
 
 def _add_keyword(session, key: str, keyword: str) -> Theme:
     theme = session.scalar(select(Theme).where(Theme.key == key))
-    analytics.update_theme(
+    taxonomy.update_theme(
         session,
         theme.id,
         {"name": theme.name, "owner_team_id": theme.owner_team_id,
@@ -285,7 +285,7 @@ def _add_keyword(session, key: str, keyword: str) -> Theme:
 
 def _progress(session) -> AnalysisProgress:
     session.expire_all()
-    return session.get(AnalysisProgress, analytics.RETAG)
+    return session.get(AnalysisProgress, taxonomy.RETAG)
 
 
 def test_a_keyword_edit_resets_progress_and_analyze_all_retags_old_responses(session, answer, app):
@@ -293,7 +293,7 @@ def test_a_keyword_edit_resets_progress_and_analyze_all_retags_old_responses(ses
     other = answer(9, "Great service.")
     assert all(_stored(session, r)[1] == {} for r in old)
     name_only = session.scalar(select(Theme).where(Theme.key == "documentation"))
-    analytics.update_theme(  # a rename alone changes no tag: no re-tag needed
+    taxonomy.update_theme(  # a rename alone changes no tag: no re-tag needed
         session, name_only.id,
         {"name": "Docs", "keywords": name_only.keywords, "active": True},
     )  # fmt: skip
@@ -353,7 +353,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(session, answer, app, monke
 
 def test_an_edit_during_a_run_sends_it_back_to_the_start(session, answer):
     responses = [answer(6, f"Sluggish reports, the audit trail is thin ({n}).") for n in range(4)]
-    analytics.load_taxonomy(session)
+    taxonomy.load_taxonomy(session)
     session.commit()
     factory = db.database().sessionmaker
     edited: list[bool] = []
@@ -372,7 +372,7 @@ def test_an_edit_during_a_run_sends_it_back_to_the_start(session, answer):
 
 def test_the_retag_job_runs_only_when_pending(session, answer, app):
     response = answer(5, "The audit trail is useless.")
-    analytics.load_taxonomy(session)
+    taxonomy.load_taxonomy(session)
     session.commit()
     assert run_job(app, "retag-responses", manual=True) == {
         "analyzed": 0, "total": 0, "chunks": 0, "restarted": 0, "ran": False,
@@ -413,7 +413,7 @@ def test_proposals_come_from_recent_unhappy_comments_only(session, answer):
     old = answer(2, AUDIT[3])
     old.answered_at = NOW - timedelta(days=120)  # outside the 90 days
     session.commit()
-    stats = analytics.propose_themes(session, NOW + timedelta(days=1))
+    stats = theme_proposals.propose_themes(session, NOW + timedelta(days=1))
     session.commit()
     assert stats["comments"] == 3
     proposal = session.scalar(select(ThemeProposal))
@@ -426,7 +426,7 @@ def test_dismissed_proposals_stay_dismissed(session, answer, app):
         answer(4, comment)
     run_job(app, "propose-themes", manual=True, now=NOW + timedelta(hours=1))
     proposal = session.scalar(select(ThemeProposal))
-    analytics.dismiss_proposal(session, proposal.id)
+    theme_proposals.dismiss_proposal(session, proposal.id)
     session.commit()
     answer(5, AUDIT[3])
     summary = run_job(app, "propose-themes", manual=True, now=NOW + timedelta(hours=2))
@@ -434,16 +434,16 @@ def test_dismissed_proposals_stay_dismissed(session, answer, app):
     session.expire_all()
     proposal = session.scalar(select(ThemeProposal))
     assert proposal.status == "dismissed" and proposal.count == 4
-    assert analytics.list_proposals(session) == []
+    assert theme_proposals.list_proposals(session) == []
 
 
 def test_accepting_a_proposal_creates_an_owned_theme_and_retags(session, answer, make_team):
     team = make_team(name="Platform", department="Engineering")
     responses = [answer(4, comment) for comment in AUDIT[:3]]
-    analytics.propose_themes(session, NOW + timedelta(hours=1))
+    theme_proposals.propose_themes(session, NOW + timedelta(hours=1))
     session.commit()
     proposal = session.scalar(select(ThemeProposal))
-    theme = analytics.accept_proposal(
+    theme = theme_proposals.accept_proposal(
         session, proposal.id, {"name": "Audit & compliance", "owner_team_id": team.id}
     )
     session.commit()
@@ -458,20 +458,20 @@ def test_accepting_a_proposal_creates_an_owned_theme_and_retags(session, answer,
     for response in responses:
         assert "audit_compliance" in _stored(session, response)[1]
     # covered now: the job does not propose it again, and withdraws nothing decided
-    stats = analytics.propose_themes(session, NOW + timedelta(hours=2))
+    stats = theme_proposals.propose_themes(session, NOW + timedelta(hours=2))
     assert stats["proposed"] == 0
 
 
 def test_accepting_into_an_existing_theme_adds_the_keyword(session, answer):
     for comment in AUDIT[:3]:
         answer(4, comment)
-    analytics.propose_themes(session, NOW + timedelta(hours=1))
+    theme_proposals.propose_themes(session, NOW + timedelta(hours=1))
     proposal = session.scalar(select(ThemeProposal))
     usability = session.scalar(select(Theme).where(Theme.key == "usability"))
-    theme = analytics.accept_proposal(session, proposal.id, {"theme_id": usability.id})
+    theme = theme_proposals.accept_proposal(session, proposal.id, {"theme_id": usability.id})
     assert theme.id == usability.id and theme.keywords[-1] == "audit log"
-    with pytest.raises(analytics.InvalidInput):
-        analytics.accept_proposal(session, proposal.id, {})  # already decided
+    with pytest.raises(taxonomy.InvalidInput):
+        theme_proposals.accept_proposal(session, proposal.id, {})  # already decided
 
 
 # ---------------------------------------------------------------- outer loop and API

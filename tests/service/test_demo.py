@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from feedback.demo import data as demo_data
+from feedback.demo import seed as demo_seed
 from feedback.models import (
     Account,
     AccountDomain,
@@ -19,7 +21,7 @@ from feedback.models import (
     Team,
     User,
 )
-from feedback.services import demo, org
+from feedback.services import org
 
 NOW = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # a Tuesday afternoon
 TODAY = NOW.date()
@@ -31,7 +33,7 @@ def count(session, model) -> int:
 
 @pytest.fixture
 def seeded(session):
-    result = demo.seed(session, seed=11, now=NOW)
+    result = demo_seed.seed(session, seed=11, now=NOW)
     session.commit()
     return result
 
@@ -135,7 +137,7 @@ def test_a_year_of_answers(session, seeded):
     commented = [r for r in responses if r.comment]
     assert 0.5 < len(commented) / len(responses) < 0.7
     assert len({r.comment for r in commented}) > 80
-    assert any(r.comment in {c[3] for c in demo.COMMENTS if c[2] != "en"} for r in commented)
+    assert any(r.comment in {c[3] for c in demo_data.COMMENTS if c[2] != "en"} for r in commented)
 
     week1 = [r for r in responses if r.invitation.milestone == "week1"]
     assert week1 and all(r.scale == "effort" and 1 <= r.score <= 7 for r in week1)
@@ -164,9 +166,11 @@ def test_segments_differ_and_one_region_dips(session, seeded):
     dip = [
         r
         for r in rows
-        if r[1] == demo.DIP_REGION and (2025, 10) <= (r[3].year, r[3].month) <= (2025, 12)
+        if r[1] == demo_data.DIP_REGION and (2025, 10) <= (r[3].year, r[3].month) <= (2025, 12)
     ]
-    before = [r for r in rows if r[1] == demo.DIP_REGION and r[3].year == 2025 and r[3].month < 10]
+    before = [
+        r for r in rows if r[1] == demo_data.DIP_REGION and r[3].year == 2025 and r[3].month < 10
+    ]
     assert nps(dip) < nps(before) - 30
 
 
@@ -186,17 +190,17 @@ def test_conversations_hold_the_invitation_the_score_and_the_comment(session, se
     ]
     assert thread[1].body == str(response.score)
     assert thread[2].body == response.comment
-    assert "{product}" not in thread[0].body and demo.PRODUCT in thread[0].body
+    assert "{product}" not in thread[0].body and demo_data.PRODUCT in thread[0].body
 
 
 def test_same_seed_same_data(session):
-    demo.seed(session, seed=3, now=NOW)
+    demo_seed.seed(session, seed=3, now=NOW)
     session.commit()
     first = snapshot(session)
-    demo.seed(session, seed=3, now=NOW, reset=True)
+    demo_seed.seed(session, seed=3, now=NOW, reset=True)
     session.commit()
     assert snapshot(session) == first
-    demo.seed(session, seed=4, now=NOW, reset=True)
+    demo_seed.seed(session, seed=4, now=NOW, reset=True)
     session.commit()
     other = snapshot(session)
     assert other["counts"]["Contact"] == 300
@@ -204,23 +208,23 @@ def test_same_seed_same_data(session):
 
 
 def test_demo_admin_can_sign_in(session, seeded):
-    user = org.authenticate(session, demo.ADMIN_EMAIL, demo.PASSWORD)
+    user = org.authenticate(session, demo_data.ADMIN_EMAIL, demo_data.PASSWORD)
     assert user is not None and user.role == "admin"
     for email in seeded.user_emails:
-        assert org.authenticate(session, email, demo.PASSWORD) is not None
+        assert org.authenticate(session, email, demo_data.PASSWORD) is not None
 
 
 def test_refuses_to_write_beside_existing_data(session, make_contact):
     make_contact()
-    with pytest.raises(demo.DatabaseNotEmpty) as caught:
-        demo.seed(session, seed=1, now=NOW)
+    with pytest.raises(demo_seed.DatabaseNotEmpty) as caught:
+        demo_seed.seed(session, seed=1, now=NOW)
     assert "1 contacts" in caught.value.message
 
 
 def test_reset_deletes_only_the_demo(session, seeded, make_contact, make_account):
     other_account = make_account(external_id="REAL-1")
     other = make_contact(email="someone@real-customer.org")
-    deleted = demo.delete_demo(session)
+    deleted = demo_seed.delete_demo(session)
     session.commit()
     assert deleted["contacts"] == 300 and deleted["accounts"] == 40
     assert count(session, Response) == 0 and count(session, Invitation) == 0
@@ -230,9 +234,8 @@ def test_reset_deletes_only_the_demo(session, seeded, make_contact, make_account
 
 def test_one_customer_was_never_surveyed_for_the_quick_start(session, seeded):
     from feedback.models import Invitation
-    from feedback.services import demo
 
-    contact = session.scalar(select(Contact).where(Contact.email == demo.TRY_ME))
+    contact = session.scalar(select(Contact).where(Contact.email == demo_data.TRY_ME))
     assert contact is not None and contact.account_id is not None
     assert not (contact.unsubscribed or contact.bounced)
     assert (

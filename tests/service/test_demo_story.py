@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from feedback.demo import data as demo_data
+from feedback.demo import seed as demo_seed
 from feedback.models import Contact, Invitation, Message, OutboxEmail, Response, Task, User
-from feedback.services import demo, escalation, huddle, invitations, metrics, overview, queue
+from feedback.services import escalation, huddle, invitations, metrics, overview, queue
 from feedback.services import followup_notices as notices
 
 NOW = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # a Tuesday afternoon
@@ -19,7 +21,7 @@ NOW = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # a Tuesday afternoon
 
 @pytest.fixture
 def seeded(session):
-    demo.seed(session, seed=11, now=NOW)
+    demo_seed.seed(session, seed=11, now=NOW)
     session.commit()
 
 
@@ -68,14 +70,14 @@ def test_most_open_tasks_are_due_in_the_coming_days_and_a_few_are_overdue(sessio
 
 
 def test_the_quick_start_customer_belongs_to_the_csm_the_readme_names(session, seeded):
-    dana = session.scalar(select(Contact).where(Contact.email == demo.TRY_ME))
+    dana = session.scalar(select(Contact).where(Contact.email == demo_data.TRY_ME))
     assert dana.account.owner.email == "csm1@demo.example"
     assert dana.locale == "en" and not (dana.unsubscribed or dana.bounced)
 
 
 def test_every_persona_the_readme_names_sees_a_non_empty_view(session, seeded):
     csm1, lead = user(session, "csm1@demo.example"), user(session, "lead@demo.example")
-    head, admin = user(session, "head@demo.example"), user(session, demo.ADMIN_EMAIL)
+    head, admin = user(session, "head@demo.example"), user(session, demo_data.ADMIN_EMAIL)
     assert (lead.role, head.role, admin.role) == ("team_lead", "department_head", "admin")
 
     mine, total = queue.queue(session, user=csm1, view="mine", now=NOW)

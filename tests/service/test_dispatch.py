@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from feedback import cadence
 from feedback.models import Invitation, Message, OutboxEmail, SurveyProgram
-from feedback.services import capture, customers, invitations, programs
+from feedback.services import capture, contacts, invitations, programs
 from feedback.services.outbox import apply_substitutions
 from feedback.tokens import hash_token
 
@@ -299,7 +299,7 @@ def test_an_event_starts_its_check_in(session, app, make_program, make_contact):
     )
     person = make_contact(timezone="UTC")
     assert dispatch(session, app, TUESDAY).invited == 0  # no event yet
-    customers.record_event(
+    contacts.record_event(
         session, {"email": person.email.upper(), "name": "onboarding_completed",
                   "occurred_at": TUESDAY - timedelta(hours=1)},
     )  # fmt: skip
@@ -315,13 +315,13 @@ def test_record_event_checks_its_input(session, make_contact):
     from feedback.services.errors import InvalidInput, NotFound
 
     with pytest.raises(NotFound):
-        customers.record_event(session, {"email": "nobody@example.org", "name": "signed_up"})
+        contacts.record_event(session, {"email": "nobody@example.org", "name": "signed_up"})
     with pytest.raises(InvalidInput) as excinfo:
-        customers.record_event(session, {"email": "not an email", "name": "signed_up"})
+        contacts.record_event(session, {"email": "not an email", "name": "signed_up"})
     assert "email" in excinfo.value.fields
     person = make_contact()
     with pytest.raises(InvalidInput) as excinfo:
-        customers.record_event(
+        contacts.record_event(
             session, {"email": person.email, "name": "x", "occurred_at": datetime(2026, 3, 1)}
         )
     assert "occurred_at" in excinfo.value.fields

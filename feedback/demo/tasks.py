@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from feedback import sla, task_states
 from feedback.models import Response, Task, TaskEvent, Team
-from feedback.services import analytics, followup
+from feedback.services import analytics, followup, taxonomy
 
 FOLLOW_UP_DAYS = 30  # answers this recent have tasks: the metrics page's default range
 JOB_DELAY_MINUTES = (1, 5)  # create-followups runs every five minutes
@@ -36,10 +36,10 @@ RESOLUTIONS = ("resolved", "resolved", "contacted", "contacted", "no_action", "p
 def follow_up(session: Session, rng: random.Random, now: datetime) -> int:
     """Tag the comments, create the last month's tasks at their answers' time, then walk them
     forward to `now`. Returns how many tasks exist."""
-    analytics.seed_taxonomy(session)
-    taxonomy = analytics.load_taxonomy(session)
+    taxonomy.seed_taxonomy(session)
+    themes = taxonomy.load_taxonomy(session)
     for response in session.scalars(select(Response).where(Response.comment.is_not(None))):
-        analytics.analyze_response(session, response, taxonomy)
+        analytics.analyze_response(session, response, themes)
     since = now - timedelta(days=FOLLOW_UP_DAYS)
     recent = session.execute(
         select(Response.answered_at, Response.confirmed_at)

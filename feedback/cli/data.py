@@ -1,7 +1,7 @@
 """Data commands: `contacts import FILE.csv` and `seed-demo`.
 
 The commands do the I/O (reading the file, the progress bar, printing); parsing, checking and
-writing are in services.imports and services.demo.
+writing are in services.imports and feedback.demo.
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedback import db
-from feedback.services import demo, imports
+from feedback.cli.common import fail
+from feedback.demo import data as demo_data
+from feedback.demo import seed as demo_seed
+from feedback.services import imports
 
 contacts_cli = AppGroup("contacts", help="Customer contacts.")
-
-
-def fail(message: str) -> None:
-    """Stop a command with one line a person can act on, and exit status 1."""
-    raise click.ClickException(message)
 
 
 def _read_text(path: Path) -> str:
@@ -121,21 +119,22 @@ def seed_demo(seed: int, reset: bool, if_empty: bool) -> None:
     started = time.perf_counter()
     try:
         with db.transaction() as session:
-            result = demo.seed(session, seed=seed, now=datetime.now(UTC), reset=reset)
-    except demo.DatabaseNotEmpty as exc:
+            result = demo_seed.seed(session, seed=seed, now=datetime.now(UTC), reset=reset)
+    except demo_seed.DatabaseNotEmpty as exc:
         if if_empty:
             click.echo("The database already has data; demo data not loaded again.")
-            click.echo(f"Demo sign-in (if this is the demo): {demo.ADMIN_EMAIL} / {demo.PASSWORD}")
+            sign_in = f"{demo_data.ADMIN_EMAIL} / {demo_data.PASSWORD}"
+            click.echo(f"Demo sign-in (if this is the demo): {sign_in}")
             return
         fail(exc.message)
     elapsed = time.perf_counter() - started
     for line in result.describe():
         click.echo(line)
     click.echo(f"Done in {elapsed:.1f} s (seed {seed}).")
-    others = ", ".join(u for u in result.user_emails if u != demo.ADMIN_EMAIL)
+    others = ", ".join(u for u in result.user_emails if u != demo_data.ADMIN_EMAIL)
     click.echo(
         f"Sign in at {current_app.config['PUBLIC_URL'].rstrip('/')}/login as "
-        f"{demo.ADMIN_EMAIL} / {demo.PASSWORD} (also {others}, same password)."
+        f"{demo_data.ADMIN_EMAIL} / {demo_data.PASSWORD} (also {others}, same password)."
     )
 
 

@@ -12,14 +12,10 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from feedback import db
+from feedback import db, response_analysis
+from feedback.cli.common import fail
 from feedback.services import analytics
 from feedback.services.errors import ServiceError
-
-
-def fail(message: str) -> None:
-    """Stop a command with one line a person can act on, and exit status 1."""
-    raise click.ClickException(message)
 
 
 @click.command("analyze")
@@ -40,7 +36,7 @@ def analyze(all_: bool, response_id: int | None, restart: bool, chunk: int) -> N
         try:
             with db.transaction() as session:
                 analysis = analytics.analyze_by_id(session, response_id)
-                body = analytics.exposure(analysis.response) if analysis else None
+                body = response_analysis.exposure(analysis.response) if analysis else None
         except ServiceError as exc:
             fail(exc.message)
         if body is None:
