@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from feedback.demo import tasks
+from feedback.demo import backlog, tasks
 from feedback.demo.data import (
     ACCOUNT_PREFIX,
     ARR_RANGE,
@@ -54,6 +54,7 @@ from feedback.demo.data import (
 from feedback.demo.history import History, Person, anniversary
 from feedback.models import (
     Account,
+    BacklogItem,
     Contact,
     OutboxEmail,
     SurveyProgram,
@@ -80,6 +81,7 @@ class SeedResult:
     dip: str = ""
     user_emails: list[str] = field(default_factory=list)
     tasks: int = 0
+    backlog: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> list[str]:
         c = self.counts
@@ -115,11 +117,19 @@ class SeedResult:
 # ---------------------------------------------------------------- the entry point
 
 
-def seed(session: Session, *, seed: int, now: datetime, reset: bool = False) -> SeedResult:
+def seed(
+    session: Session,
+    *,
+    seed: int,
+    now: datetime,
+    reset: bool = False,
+    config: Mapping[str, Any] | None = None,
+) -> SeedResult:
     """Build the demo tenant in the caller's transaction; the caller commits.
 
     `now` is the demo's present: nothing in it happens later, and the same seed and `now`
-    give the same data."""
+    give the same data. With `config` (the app's), the shipped backlog item's customers are
+    told through the outbox, as the job would."""
     rng = random.Random(seed)
     result = SeedResult(seed=seed)
     if reset:
@@ -163,6 +173,7 @@ def seed(session: Session, *, seed: int, now: datetime, reset: bool = False) -> 
     history.build()
     history.write(session)
     result.tasks = tasks.follow_up(session, rng, end)
+    result.backlog = backlog.seed_backlog(session, end, config=config, password=PASSWORD)
 
     result.counts.update(
         teams=len(teams),
@@ -228,6 +239,10 @@ def delete_demo(session: Session) -> Counter[str]:
             execution_options=opts,
         )
         for label, statement in (
+            (
+                "backlog items",
+                delete(BacklogItem).where(BacklogItem.department.in_({t[1] for t in TEAMS})),
+            ),
             ("contacts", delete(Contact).where(Contact.id.in_(demo_contacts))),
             ("survey programs", delete(SurveyProgram).where(SurveyProgram.name.in_(PROGRAM_NAMES))),
             ("accounts", delete(Account).where(Account.external_id.like(f"{ACCOUNT_PREFIX}%"))),

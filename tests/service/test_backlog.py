@@ -302,7 +302,7 @@ def test_the_migration_turns_existing_huddle_candidates_into_proposals(session, 
 
 
 def test_the_demo_backlog_has_ranked_items_with_quotes(session, world, said):
-    from feedback.services import backlog_demo
+    from feedback.demo import backlog as backlog_demo
 
     result = backlog_demo.seed_backlog(session, NOW)
     assert result == {"items": 1, "department_head": world.dee.email, "skipped": False, "told": 0}
@@ -326,8 +326,8 @@ def test_a_bad_threshold_setting_names_the_variable(bad):
 
 
 def test_the_demo_ships_one_item_and_tells_its_customers(session, world, said, respond):
+    from feedback.demo import backlog as backlog_demo
     from feedback.models import OutboxEmail, Theme
-    from feedback.services import backlog_demo
 
     slow, login = Theme(key="slow", name="Speed"), Theme(key="login", name="Login")
     session.add_all([slow, login])

@@ -1,8 +1,8 @@
 """The demo's outer loop: a department head whose backlog holds a handful of ranked items,
 each with customers' quotes, at different steps of the workflow (one shipped).
 
-Kept apart from services.demo so the demo can call it as one more step:
-`backlog_demo.seed_backlog(session, now)` after the answers are analysed.
+The demo's last step (`feedback.demo.seed.seed`), after the answers are analysed; it can also
+run on its own: `seed_backlog(session, now)`.
 """
 
 from __future__ import annotations
