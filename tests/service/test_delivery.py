@@ -416,12 +416,10 @@ def test_per_personalization_subjects_replace_the_top_level_one():
 # -- volume ----------------------------------------------------------------------------------
 
 
-def test_10000_emails_go_in_ten_requests_quickly(session, factory, backend, fake):
+def test_10000_emails_go_in_ten_requests(session, factory, backend, fake):
+    """How fast is bench/dispatch.py's business (no timed assertions on a shared machine)."""
     ids = queue(session, 10_000)
-    started = time.monotonic()
     stats = deliver_due(factory, backend, worker_id="w1")
-    elapsed = time.monotonic() - started
     assert (stats.sent, stats.http_requests) == (10_000, 10)
-    assert elapsed < 15, f"{elapsed:.1f} s"
     assert statuses(session, ids) == {"sent": 10_000}
     assert sent_once(fake, ids)
