@@ -11,8 +11,8 @@ from marshmallow import Schema, fields, pre_load
 
 from feedback import db
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.models import Role
 from feedback.models.customers import ACCOUNT_STATUSES
+from feedback.roles import Role
 from feedback.services import customers
 from feedback.services.errors import InvalidInput, ServiceError
 from feedback.web.access import STAFF, roles

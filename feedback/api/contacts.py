@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, pre_load
 from feedback import db
 from feedback.api.accounts import check_bulk_size, prefix_fields
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.models import Role
+from feedback.roles import Role
 from feedback.services import customers
 from feedback.services.errors import InvalidInput
 from feedback.web.access import STAFF, roles

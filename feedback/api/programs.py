@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from feedback import db, locales
 from feedback.api.common import ApiErrorSchema
-from feedback.models import Role
+from feedback.roles import Role
 from feedback.services import programs, surveys
 from feedback.web.access import STAFF, roles
 

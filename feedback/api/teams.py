@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 
 from feedback import db
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.models import Role
+from feedback.roles import Role
 from feedback.services import org
 from feedback.web.access import STAFF, roles
 

@@ -10,8 +10,7 @@ from marshmallow import Schema, fields
 
 from feedback import db
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.models import Role
-from feedback.models.org import ROLE_VALUES
+from feedback.roles import ROLE_VALUES, Role
 from feedback.services import org
 from feedback.web.access import STAFF, roles
 

@@ -21,7 +21,7 @@ from feedback.models.followup import (
     TaskEvent,
 )
 from feedback.models.jobs import JobRun, WorkerHeartbeat
-from feedback.models.org import ApiToken, Role, Team, User
+from feedback.models.org import ApiToken, Team, User
 from feedback.models.programs import SurveyProgram
 from feedback.models.replies import (  # noqa: E501, F401
     InboundEmail,
@@ -30,6 +30,7 @@ from feedback.models.replies import (  # noqa: E501, F401
     WebhookDelivery,
     WebhookEndpoint,
 )
+from feedback.roles import Role
 
 __all__ = [
     "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "EmailEvent", "Invitation",

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.db import Base, utcnow
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    CSM = "csm"
-    TEAM_LEAD = "team_lead"
-    DEPARTMENT_HEAD = "department_head"
-
-
-ROLE_VALUES = tuple(r.value for r in Role)
+from feedback.roles import ROLE_VALUES
 
 
 class Team(Base):

@@ -53,14 +53,30 @@ class Forbidden(ServiceError):
 # ---------------------------------------------------------------- playbook sets
 
 
-def active_set(session: Session, now: datetime | None = None) -> PlaybookSet:
-    """The active playbook set; the defaults are seeded (active) when there is none."""
-    current = session.scalar(
+def current_set(session: Session) -> PlaybookSet | None:
+    """The active playbook set, or None before the defaults are seeded (reads never seed)."""
+    return session.scalar(
         select(PlaybookSet).where(PlaybookSet.status == "active").order_by(PlaybookSet.id.desc())
     )
+
+
+def active_set(session: Session, now: datetime | None = None) -> PlaybookSet:
+    """The active playbook set; the defaults are seeded (active) when there is none.
+
+    Only write paths (routing a response, `flask seed-defaults`) call this; pages read
+    `current_set` so that a GET never writes.
+    """
+    current = current_set(session)
     if current is not None:
         return current
-    now = now or datetime.now(UTC)
+    current = default_set(now or datetime.now(UTC))
+    session.add(current)
+    session.flush()
+    return current
+
+
+def default_set(now: datetime) -> PlaybookSet:
+    """The default rules as an active set, not saved: the caller adds it, or only reads it."""
     current = PlaybookSet(
         name="Default playbooks", status="active", created_at=now, activated_at=now
     )
@@ -75,8 +91,6 @@ def active_set(session: Session, now: datetime | None = None) -> PlaybookSet:
                 active=True,
             )
         )
-    session.add(current)
-    session.flush()
     return current
 
 

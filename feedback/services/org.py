@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from feedback import display
 from feedback.db import utcnow
 from feedback.models import ApiToken, Team, User
-from feedback.models.org import ROLE_VALUES
+from feedback.roles import ROLE_VALUES
 from feedback.services.customers import normalise_email
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.paging import paginate
@@ -224,6 +224,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+def load_active_user(session: Session, user_id: str) -> User | None:
+    """The user a signed session names, if it still may sign in (a deactivated user is out)."""
+    user = session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
 
 
 # ---------------------------------------------------------------- API tokens

@@ -14,7 +14,7 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_
 from flask_login import current_user
 
 from feedback import db
-from feedback.models import Role
+from feedback.roles import Role
 from feedback.services import org
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -114,9 +114,9 @@ def _authenticate() -> Any:
     if is_api_request():
         if not header.lower().startswith("bearer "):
             return None
-        user = org.user_for_token(db.session(), header[7:].strip())
+        with db.transaction() as session:  # the token's last_used_at
+            user = org.user_for_token(session, header[7:].strip())
         if user is not None:
-            db.session().commit()  # last_used_at
             g.api_user = user
         return user
     return current_user if current_user.is_authenticated else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from feedback import db
 from feedback.extensions import limiter
-from feedback.models import User
+from feedback.services import org
 from feedback.web.access import STAFF, public, roles
 
 bp = Blueprint("auth", __name__)
@@ -21,9 +22,8 @@ login_manager.login_view = "auth.login"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(user_id: str) -> Any:
+    return org.load_active_user(db.session(), user_id)
 
 
 class LoginForm(FlaskForm):
@@ -44,8 +44,6 @@ def _safe_next(target: str | None) -> str:
 @limiter.limit(lambda: _login_limit(), methods=["POST"])
 @public
 def login():
-    from feedback.services import org
-
     form = LoginForm()
     if form.validate_on_submit():
         user = org.authenticate(db.session(), form.email.data or "", form.password.data or "")
