@@ -11,7 +11,6 @@ from marshmallow import Schema, fields, pre_load
 
 from feedback import db
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
-from feedback.models.customers import ACCOUNT_STATUSES
 from feedback.roles import Role
 from feedback.services import customers
 from feedback.services.errors import InvalidInput, ServiceError
@@ -66,7 +65,7 @@ class AccountSchema(Schema):
     lifecycle_stage = fields.String(allow_none=True)
     customer_since = fields.Date(allow_none=True)
     renewal_date = fields.Date(allow_none=True)
-    status = fields.String(metadata={"enum": list(ACCOUNT_STATUSES)})
+    status = fields.String(metadata={"enum": list(customers.ACCOUNT_STATUSES)})
     timezone = fields.String(allow_none=True)
     owner_id = fields.Integer(allow_none=True)
     owner_email = fields.String(attribute="owner.email", dump_default=None, allow_none=True)
@@ -93,7 +92,7 @@ class AccountUpsertSchema(Schema):
     lifecycle_stage = fields.String(allow_none=True)
     customer_since = fields.String(allow_none=True, metadata=DATE_DOC)
     renewal_date = fields.String(allow_none=True, metadata=DATE_DOC)
-    status = fields.String(allow_none=True, metadata={"enum": list(ACCOUNT_STATUSES)})
+    status = fields.String(allow_none=True, metadata={"enum": list(customers.ACCOUNT_STATUSES)})
     timezone = fields.String(allow_none=True, metadata={"description": "IANA zone name"})
     owner_email = fields.String(allow_none=True, metadata={"description": "A staff user's email"})
     attributes = fields.Dict(keys=fields.String(), allow_none=True)
@@ -136,7 +135,7 @@ class AccountsBulkResultSchema(Schema):
 class AccountListArgs(PageArgs):
     plan = fields.String()
     region = fields.String()
-    status = fields.String(metadata={"enum": list(ACCOUNT_STATUSES)})
+    status = fields.String(metadata={"enum": list(customers.ACCOUNT_STATUSES)})
 
 
 @blp.route("")
@@ -179,8 +178,6 @@ class AccountById(MethodView):
         """Change some of an account's fields; `domains` replaces the whole list."""
         with db.transaction() as session:
             account = customers.update_account(session, account_id, data)
-        # The service sets the foreign key; reload so the related owner shown follows it.
-        session.expire(account)
         return account
 
     @roles(Role.ADMIN)
@@ -204,7 +201,6 @@ class AccountByExternalId(MethodView):
         """Create or update the account with this CRM id (201 created, 200 updated)."""
         with db.transaction() as session:
             account, created = customers.upsert_account(session, external_id, data)
-        session.expire(account)  # as in patch: `owner` follows owner_id
         return account, 201 if created else 200
 
 

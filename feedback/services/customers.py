@@ -235,6 +235,7 @@ def update_account(session: Session, account_id: int, data: Mapping[str, Any]) -
     account = get_account(session, account_id)
     _apply_account(session, account, _clean_account(session, data, partial=True))
     session.flush()
+    session.refresh(account)  # the related owner follows the owner_id just set
     return account
 
 
@@ -245,10 +246,13 @@ def upsert_account(
     data = {**data, "external_id": external_id}
     account = session.scalar(select(Account).where(Account.external_id == external_id))
     if account is None:
-        return create_account(session, data), True
-    _apply_account(session, account, _clean_account(session, data, partial=True))
-    session.flush()
-    return account, False
+        account, created = create_account(session, data), True
+    else:
+        _apply_account(session, account, _clean_account(session, data, partial=True))
+        session.flush()
+        created = False
+    session.refresh(account)  # the related owner follows the owner_id just set
+    return account, created
 
 
 def delete_account(session: Session, account_id: int) -> None:
@@ -371,6 +375,7 @@ def update_contact(session: Session, contact_id: int, data: Mapping[str, Any]) -
     for key, value in clean.items():
         setattr(contact, key, value)
     session.flush()
+    session.refresh(contact)  # the related account follows the account_id just set
     return contact
 
 
@@ -457,6 +462,7 @@ def upsert_contact(session: Session, data: Mapping[str, Any]) -> tuple[Contact, 
     result = upsert_contacts(session, [data], all_or_nothing=True)[0]
     contact = session.scalar(select(Contact).where(Contact.email == result.email))
     assert contact is not None
+    session.refresh(contact)  # the bulk upsert wrote past the identity map; the account follows
     return contact, result.status == "created"
 
 

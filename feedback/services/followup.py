@@ -649,6 +649,31 @@ def staff_replied(session: Session, invitation_id: int, now: datetime | None = N
         )
 
 
+def change_task(session: Session, task_id: int, actor: Any, changes: Mapping[str, Any]) -> Task:
+    """Reassign, comment on and/or move a task in one unit of work (the API's PATCH).
+
+    Returns the task as the database now has it, its events and comments included, so the
+    caller shows what was saved without reloading anything itself.
+    """
+    if "owner_id" in changes:
+        reassign(session, task_id, actor, changes["owner_id"], changes.get("note"))
+    if "comment" in changes:
+        add_comment(session, task_id, actor, changes["comment"])
+    if "status" in changes:
+        transition(
+            session,
+            task_id,
+            actor,
+            changes["status"],
+            resolution_code=changes.get("resolution_code"),
+            root_cause=changes.get("root_cause"),
+            note=changes.get("note"),
+        )
+    task = get_task(session, task_id)
+    session.refresh(task)
+    return task
+
+
 # ---------------------------------------------------------------- reading (API)
 
 

@@ -190,6 +190,7 @@ def update_user(session: Session, user_id: int, data: Mapping[str, Any]) -> User
     for key, value in clean.items():
         setattr(user, key, value)
     session.flush()
+    session.refresh(user)  # the related team follows the team_id just set
     return user
 
 
