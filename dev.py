@@ -75,6 +75,8 @@ def demo() -> None:
     flask("db", "upgrade", env=env)
     say("loading demo data (skipped when the database already has data)")
     flask("seed-demo", "--if-empty", env=env)
+    say("adding the default themes and playbook set where missing (pages never seed them)")
+    flask("seed-defaults", env=env)
     say("serving on http://127.0.0.1:5000 with the scheduler in-process (Ctrl+C stops)")
     os.execve(BIN / "flask", [str(BIN / "flask"), "--app", "wsgi", *DEMO_SERVE], env)
 

@@ -127,9 +127,9 @@ def _authenticate() -> Any:
     if is_api_request():
         if not header.lower().startswith("bearer "):
             return None
-        user = org.user_for_token(db.session(), header[7:].strip())
+        with db.transaction() as session:  # the token's last_used_at
+            user = org.user_for_token(session, header[7:].strip())
         if user is not None:
-            db.session().commit()  # last_used_at
             g.api_user = user
         return user
     return current_user if current_user.is_authenticated else None

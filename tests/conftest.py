@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from feedback import create_app, db, migrate
 from feedback.models import Account, Contact, Team, User
-from feedback.services import org
+from feedback.services import defaults, org
 
 PASSWORD = "correct horse battery"
 
@@ -105,6 +105,19 @@ def app(engine: Engine, database_url: str, app_config: dict[str, Any]) -> Iterat
 @pytest.fixture
 def session(app: Flask) -> Session:
     return db.session()
+
+
+@pytest.fixture
+def seed_defaults(session: Session) -> Callable[[], defaults.Seeded]:
+    """Seed the default taxonomy and playbook set as `flask seed-defaults` does after a deploy
+    (pages never seed them); call it after making the teams the default themes are owned by."""
+
+    def seed() -> defaults.Seeded:
+        seeded = defaults.seed_defaults(session)
+        session.commit()
+        return seeded
+
+    return seed
 
 
 @pytest.fixture

@@ -165,8 +165,6 @@ class AccountById(MethodView):
         """Change some of an account's fields; `domains` replaces the whole list."""
         with db.transaction() as session:
             account = accounts.update_account(session, account_id, data)
-        # The service sets the foreign key; reload so the related owner shown follows it.
-        session.expire(account)
         return account
 
     @roles(Role.ADMIN)
@@ -190,7 +188,6 @@ class AccountByExternalId(MethodView):
         """Create or update the account with this CRM id (201 created, 200 updated)."""
         with db.transaction() as session:
             account, created = accounts.upsert_account(session, external_id, data)
-        session.expire(account)  # as in patch: `owner` follows owner_id
         return account, 201 if created else 200
 
 

@@ -138,8 +138,6 @@ class ContactById(MethodView):
         """Change some of a contact's fields."""
         with db.transaction() as session:
             contact = contacts.update_contact(session, contact_id, data)
-        # The service sets the foreign key; reload so the related account shown follows it.
-        session.expire(contact)
         return contact
 
     @roles(Role.ADMIN)
@@ -169,7 +167,6 @@ class ContactByEmail(MethodView):
                 "The contact was not saved: some fields are invalid.",
                 {name.removeprefix("0."): msgs for name, msgs in exc.fields.items()},
             ) from None
-        session.expire(contact)  # as in patch: `account` follows account_id
         return contact, 201 if created else 200
 
 

@@ -134,20 +134,4 @@ class TaskById(MethodView):
         """Reassign, comment on, or move a task (closing needs a resolution_code)."""
         actor = current_staff()
         with db.transaction() as session:
-            if "owner_id" in data:
-                followup.reassign(session, task_id, actor, data["owner_id"], data.get("note"))
-            if "comment" in data:
-                followup.add_comment(session, task_id, actor, data["comment"])
-            if "status" in data:
-                followup.transition(
-                    session,
-                    task_id,
-                    actor,
-                    data["status"],
-                    resolution_code=data.get("resolution_code"),
-                    root_cause=data.get("root_cause"),
-                    note=data.get("note"),
-                )
-            task = followup.get_task(session, task_id, actor)
-            session.refresh(task)
-            return task
+            return followup.change_task(session, task_id, actor, data)

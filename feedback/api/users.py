@@ -103,8 +103,6 @@ class UserById(MethodView):
         """Change a user's email, name, role, team, password or active flag."""
         with db.transaction() as session:
             user = org.update_user(session, user_id, data)
-        # The service sets the foreign key; reload so the related team shown follows it.
-        session.expire(user)
         return user
 
     @roles(Role.ADMIN)

@@ -1,4 +1,4 @@
-"""Data commands: `contacts import FILE.csv` and `seed-demo`.
+"""Data commands: `contacts import FILE.csv`, `seed-defaults` and `seed-demo`.
 
 The commands do the I/O (reading the file, the progress bar, printing); parsing, checking and
 writing are in services.imports and feedback.demo.
@@ -20,7 +20,7 @@ from feedback import db
 from feedback.cli.common import fail
 from feedback.demo import data as demo_data
 from feedback.demo import seed as demo_seed
-from feedback.services import imports
+from feedback.services import defaults, imports
 
 contacts_cli = AppGroup("contacts", help="Customer contacts.")
 
@@ -105,6 +105,23 @@ def contacts_import(path: Path) -> None:
         )
 
 
+@click.command("seed-defaults")
+@with_appcontext
+def seed_defaults() -> None:
+    """Add the default theme taxonomy and playbook set where they are missing (safe to repeat).
+
+    Run it after `flask db upgrade`; pages and reads never seed (a GET does not write).
+    """
+    with db.transaction() as session:
+        seeded = defaults.seed_defaults(session)
+    click.echo(f"Default themes added: {seeded.themes}.")
+    click.echo(
+        "Default playbook set added and active."
+        if seeded.playbook_set
+        else "A playbook set was already active; left as it is."
+    )
+
+
 @click.command("seed-demo")
 @click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
 @click.option("--reset", is_flag=True, help="Delete the demo data from an earlier run first.")
@@ -138,4 +155,4 @@ def seed_demo(seed: int, reset: bool, if_empty: bool) -> None:
     )
 
 
-COMMANDS: list[click.Command] = [contacts_cli, seed_demo]
+COMMANDS: list[click.Command] = [contacts_cli, seed_defaults, seed_demo]

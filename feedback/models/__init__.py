@@ -28,7 +28,7 @@ from feedback.models.followup import (
     TaskEvent,
 )
 from feedback.models.jobs import JobRun, WorkerHeartbeat
-from feedback.models.org import ApiToken, Role, Team, User
+from feedback.models.org import ApiToken, Team, User
 from feedback.models.programs import SurveyProgram
 from feedback.models.replies import InboundEmail, ReplyToken, UnmatchedReply
 from feedback.models.webhooks import WebhookDelivery, WebhookEndpoint

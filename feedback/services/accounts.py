@@ -146,6 +146,7 @@ def update_account(session: Session, account_id: int, data: Mapping[str, Any]) -
     account = get_account(session, account_id)
     _apply_account(session, account, _clean_account(session, data, partial=True))
     session.flush()
+    session.refresh(account)  # the related owner follows the owner_id just set
     return account
 
 
@@ -156,10 +157,13 @@ def upsert_account(
     data = {**data, "external_id": external_id}
     account = session.scalar(select(Account).where(Account.external_id == external_id))
     if account is None:
-        return create_account(session, data), True
-    _apply_account(session, account, _clean_account(session, data, partial=True))
-    session.flush()
-    return account, False
+        account, created = create_account(session, data), True
+    else:
+        _apply_account(session, account, _clean_account(session, data, partial=True))
+        session.flush()
+        created = False
+    session.refresh(account)  # the related owner follows the owner_id just set
+    return account, created
 
 
 def delete_account(session: Session, account_id: int) -> None:

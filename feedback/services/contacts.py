@@ -135,6 +135,7 @@ def update_contact(session: Session, contact_id: int, data: Mapping[str, Any]) -
     for key, value in clean.items():
         setattr(contact, key, value)
     session.flush()
+    session.refresh(contact)  # the related account follows the account_id just set
     return contact
 
 
@@ -204,6 +205,7 @@ def upsert_contact(session: Session, data: Mapping[str, Any]) -> tuple[Contact, 
     result = upsert_contacts(session, [data], all_or_nothing=True)[0]
     contact = session.scalar(select(Contact).where(Contact.email == result.key))
     assert contact is not None
+    session.refresh(contact)  # the bulk upsert wrote past the identity map; the account follows
     return contact, result.status == "created"
 
 

@@ -47,14 +47,30 @@ TYPE_LABELS = {
 # ---------------------------------------------------------------- playbook sets
 
 
-def active_set(session: Session, now: datetime | None = None) -> PlaybookSet:
-    """The active playbook set; the defaults are seeded (active) when there is none."""
-    current = session.scalar(
+def current_set(session: Session) -> PlaybookSet | None:
+    """The active playbook set, or None before the defaults are seeded (reads never seed)."""
+    return session.scalar(
         select(PlaybookSet).where(PlaybookSet.status == "active").order_by(PlaybookSet.id.desc())
     )
+
+
+def active_set(session: Session, now: datetime | None = None) -> PlaybookSet:
+    """The active playbook set; the defaults are seeded (active) when there is none.
+
+    Only write paths (routing a response, `flask seed-defaults`) call this; pages read
+    `current_set` so that a GET never writes.
+    """
+    current = current_set(session)
     if current is not None:
         return current
-    now = now or datetime.now(UTC)
+    current = default_set(now or datetime.now(UTC))
+    session.add(current)
+    session.flush()
+    return current
+
+
+def default_set(now: datetime) -> PlaybookSet:
+    """The default rules as an active set, not saved: the caller adds it, or only reads it."""
     current = PlaybookSet(
         name="Default playbooks", status="active", created_at=now, activated_at=now
     )
@@ -69,8 +85,6 @@ def active_set(session: Session, now: datetime | None = None) -> PlaybookSet:
                 active=True,
             )
         )
-    session.add(current)
-    session.flush()
     return current
 
 
@@ -622,6 +636,31 @@ def staff_replied(session: Session, invitation_id: int, now: datetime | None = N
         task.events.append(
             TaskEvent(kind="contacted", body="Replied to the customer by email.", created_at=now)
         )
+
+
+def change_task(session: Session, task_id: int, actor: Any, changes: Mapping[str, Any]) -> Task:
+    """Reassign, comment on and/or move a task in one unit of work (the API's PATCH).
+
+    Returns the task as the database now has it, its events and comments included, so the
+    caller shows what was saved without reloading anything itself.
+    """
+    if "owner_id" in changes:
+        reassign(session, task_id, actor, changes["owner_id"], changes.get("note"))
+    if "comment" in changes:
+        add_comment(session, task_id, actor, changes["comment"])
+    if "status" in changes:
+        transition(
+            session,
+            task_id,
+            actor,
+            changes["status"],
+            resolution_code=changes.get("resolution_code"),
+            root_cause=changes.get("root_cause"),
+            note=changes.get("note"),
+        )
+    task = get_task(session, task_id, actor)
+    session.refresh(task)
+    return task
 
 
 # ---------------------------------------------------------------- reading (API)

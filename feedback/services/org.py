@@ -192,6 +192,7 @@ def update_user(session: Session, user_id: int, data: Mapping[str, Any]) -> User
     if "password_hash" in clean:
         _raise_epoch(user)  # a new password ends every session signed in with the old one
     session.flush()
+    session.refresh(user)  # the related team follows the team_id just set
     return user
 
 
@@ -253,6 +254,18 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def load_active_user(session: Session, session_id: str) -> User | None:
+    """The user a signed session names ("<id>.<epoch>"), if they still may sign in: a
+    deactivated user is out, and so is a session from before a logout or password change."""
+    user_id, _, epoch = session_id.partition(".")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or int(epoch) != (user.session_epoch or 0):
         return None
     return user
 

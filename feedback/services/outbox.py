@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from feedback.mail.render import RenderedEmail
 from feedback.models import EmailContent, OutboxEmail
+from feedback.services.errors import NotFound
 
 
 def content_for(session: Session, email: RenderedEmail) -> EmailContent:
@@ -106,6 +107,14 @@ def failed_emails(session: Session, limit: int = 200) -> list[OutboxEmail]:
             .limit(limit)
         )
     )
+
+
+def get_email(session: Session, outbox_id: int) -> OutboxEmail:
+    """One email of the outbox, for the dev mailbox's message pages."""
+    row = session.get(OutboxEmail, outbox_id)
+    if row is None:
+        raise NotFound(f"There is no email with id {outbox_id} in the outbox.")
+    return row
 
 
 def mailbox(session: Session, limit: int = 200) -> list[tuple[OutboxEmail, str]]:

@@ -23,7 +23,7 @@ DRY_RUN_DAYS = 30
 
 
 def list_sets(session: Session) -> list[PlaybookSet]:
-    followup.active_set(session)
+    """Every set, newest first; the defaults come from `flask seed-defaults`, not from here."""
     return list(session.scalars(select(PlaybookSet).order_by(PlaybookSet.id.desc())))
 
 
@@ -222,7 +222,8 @@ def dry_run(session: Session, playbook_set_id: int, now: datetime | None = None)
     """
     now = now or datetime.now(UTC)
     candidate = get_set(session, playbook_set_id)
-    active = followup.active_set(session, now)
+    # Before the defaults are seeded, the active set is the default rules, read, not saved.
+    active = followup.current_set(session) or followup.default_set(now)
     since = now - timedelta(days=DRY_RUN_DAYS)
     result = DryRun(candidate, active, since)
     responses = session.scalars(

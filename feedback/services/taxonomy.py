@@ -101,7 +101,7 @@ def load_taxonomy(session: Session) -> Taxonomy:
 
 
 def list_themes(session: Session) -> list[Theme]:
-    load_taxonomy(session)  # seeds an empty table
+    """Every theme, active first; the defaults come from `flask seed-defaults`, not from here."""
     return list(session.scalars(select(Theme).order_by(Theme.active.desc(), Theme.name)))
 
 
@@ -240,7 +240,12 @@ def retag_progress(session: Session, *, lock: bool = False) -> AnalysisProgress:
 
 
 def retag_status(session: Session) -> AnalysisProgress:
-    return retag_progress(session)
+    """The re-tagging pass for the themes page; before the first pass, an idle one not saved
+    (a read never writes: the row is created by the first request for a re-tag)."""
+    row = session.scalar(select(AnalysisProgress).where(AnalysisProgress.name == RETAG))
+    if row is not None:
+        return row
+    return AnalysisProgress(name=RETAG, pending=False, generation=0, last_response_id=0, done=0)
 
 
 def request_retag(session: Session, reason: str, now: datetime | None = None) -> None:

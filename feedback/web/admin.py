@@ -6,13 +6,12 @@ import json
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 
 from feedback import db
 from feedback.access import roles
-from feedback.models import EmailContent, OutboxEmail, Role
+from feedback.roles import Role
 from feedback.services import invitations, outbox, programs
-from feedback.services.errors import ServiceError
+from feedback.services.errors import NotFound, ServiceError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 dev = Blueprint("dev", __name__, url_prefix="/dev")
@@ -27,10 +26,6 @@ INT_INPUTS = (
     "response_window_days",
 )
 LIST_INPUTS = ("plan", "region", "lifecycle_stage")
-
-
-class CsrfOnlyForm(FlaskForm):
-    """Our forms are plain HTML; this carries and checks the CSRF token."""
 
 
 def _form_to_program(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -82,26 +77,21 @@ def program_list():
 @bp.route("/programs/<int:program_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def program_edit(program_id: int | None = None):
-    session = db.session()
-    program = programs.get_program(session, program_id) if program_id else None
-    csrf_form = CsrfOnlyForm()
+    program = programs.get_program(db.session(), program_id) if program_id else None
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = request.form.to_dict() if request.method == "POST" else {}
     if request.method == "POST":
-        if not csrf_form.validate_on_submit():
-            abort(400)
         data, errors = _form_to_program(request.form)
         if not errors:
             try:
-                if program is None:
-                    program = programs.create_program(session, data)
-                else:
-                    programs.update_program(session, program.id, data)
-                session.commit()
+                with db.transaction() as session:
+                    if program is None:
+                        program = programs.create_program(session, data)
+                    else:
+                        programs.update_program(session, program.id, data)
                 flash(f"Saved “{program.name}”.", "info")
                 return redirect(url_for("admin.program_edit", program_id=program.id))
             except ServiceError as exc:
-                session.rollback()
                 errors = exc.fields or {"": [exc.message]}
         status = 422
     else:
@@ -112,7 +102,6 @@ def program_edit(program_id: int | None = None):
         program=program,
         values=values,
         errors=errors,
-        csrf_form=csrf_form,
     ), status
 
 
@@ -156,17 +145,14 @@ def _program_values(program: Any) -> dict[str, Any]:
 @bp.route("/programs/<int:program_id>/send-now", methods=["POST"])
 @roles(Role.ADMIN)
 def program_send_now(program_id: int):
-    if not CsrfOnlyForm().validate_on_submit():
-        abort(400)
-    session = db.session()
-    program = programs.get_program(session, program_id)
+    program = programs.get_program(db.session(), program_id)
     raw = request.form.get("emails", "")
     emails = [e.strip() for e in raw.replace(",", "\n").splitlines() if e.strip()]
     if not emails:
         flash("Enter at least one contact email, one per line.", "error")
         return redirect(url_for("admin.program_edit", program_id=program_id))
-    results = invitations.invite_now(session, current_app.config, program_id, emails)
-    session.commit()
+    with db.transaction() as session:
+        results = invitations.invite_now(session, current_app.config, program_id, emails)
     return render_template("admin/send_now.html", program=program, results=results)
 
 
@@ -197,10 +183,12 @@ def mailbox():
     return render_template("admin/mailbox.html", messages=messages)
 
 
-def _message(outbox_id: int) -> tuple[OutboxEmail, EmailContent]:
+def _message(outbox_id: int) -> tuple[Any, Any]:
+    """The outbox row and its shared content (the mailbox shows both)."""
     _console_only()
-    row = db.session().get(OutboxEmail, outbox_id)
-    if row is None:
+    try:
+        row = outbox.get_email(db.session(), outbox_id)
+    except NotFound:
         abort(404)
     return row, row.content
 

@@ -8,6 +8,7 @@ address (`signin_guard`); a locked account's owner gets an unlock link through t
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -19,8 +20,8 @@ from wtforms.validators import DataRequired, Length
 
 from feedback import db
 from feedback.access import public, roles
-from feedback.models import User
 from feedback.roles import STAFF
+from feedback.services import org
 from feedback.web import signin_guard
 
 bp = Blueprint("auth", __name__)
@@ -39,15 +40,9 @@ ADDRESS_LIMITED = (
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
+def load_user(session_id: str) -> Any:
     """The user of a session cookie, only while its epoch is the user's current one."""
-    user_id, _, epoch = session_id.partition(".")
-    if not (user_id.isdigit() and epoch.isdigit()):
-        return None
-    user = db.session().get(User, int(user_id))
-    if user is None or not user.active or int(epoch) != (user.session_epoch or 0):
-        return None
-    return user
+    return org.load_active_user(db.session(), session_id)
 
 
 class LoginForm(FlaskForm):
@@ -71,8 +66,6 @@ def _unlock_serializer() -> URLSafeTimedSerializer:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    from feedback.services import org
-
     form = LoginForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from feedback import db, playbooks
 from feedback.access import roles
@@ -20,15 +19,6 @@ from feedback.services import playbook_admin
 from feedback.services.errors import ServiceError
 
 bp = Blueprint("playbooks", __name__, url_prefix="/admin/playbooks")
-
-
-class CsrfOnlyForm(FlaskForm):
-    """Our forms are plain HTML; this carries and checks the CSRF token."""
-
-
-def _check_csrf() -> None:
-    if not CsrfOnlyForm().validate_on_submit():
-        abort(400)
 
 
 def _get(set_id: int) -> Any:
@@ -86,25 +76,20 @@ def _rows_from_form() -> list[dict[str, str]]:
 @bp.route("")
 @roles(Role.ADMIN)
 def set_list():
-    session = db.session()
-    sets = playbook_admin.list_sets(session)
-    session.commit()  # the default set, seeded on first view
+    sets = playbook_admin.list_sets(db.session())
     return render_template("playbooks/list.html", sets=sets)
 
 
 @bp.route("/new", methods=["POST"])
 @roles(Role.ADMIN)
 def set_new():
-    _check_csrf()
-    session = db.session()
     from_id = request.form.get("from_set_id", type=int)
     try:
-        draft = playbook_admin.create_draft(session, current_user, from_set_id=from_id)
+        with db.transaction() as session:
+            draft = playbook_admin.create_draft(session, current_user, from_set_id=from_id)
     except ServiceError as exc:
-        session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("playbooks.set_list"))
-    session.commit()
     flash(
         f"Draft “{draft.name}” created from the rules it copies. Edit, dry-run, then activate.",
         "info",
@@ -115,21 +100,18 @@ def set_new():
 @bp.route("/<int:set_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def set_edit(set_id: int):
-    session = db.session()
     playbook_set = _get(set_id)
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        _check_csrf()
         name = request.form.get("name", "")
         rows = _rows_from_form()
         try:
-            playbook_admin.update_rules(session, set_id, name, rows)
-            session.commit()
+            with db.transaction() as session:
+                playbook_admin.update_rules(session, set_id, name, rows)
             flash("Saved. Dry-run the draft to see what it would change before activating.", "info")
             return redirect(url_for("playbooks.set_edit", set_id=set_id))
         except ServiceError as exc:
-            session.rollback()
             errors = exc.fields or {"": [exc.message]}
             if not exc.fields:
                 errors[""] = [exc.message]
@@ -151,10 +133,8 @@ def set_edit(set_id: int):
 @bp.route("/<int:set_id>/dry-run")
 @roles(Role.ADMIN)
 def set_dry_run(set_id: int):
-    session = db.session()
     _get(set_id)
-    result = playbook_admin.dry_run(session, set_id)
-    session.commit()  # the default active set, if it was only now seeded
+    result = playbook_admin.dry_run(db.session(), set_id)
     show_all = request.args.get("all") == "1"
     return render_template("playbooks/dry_run.html", result=result, show_all=show_all)
 
@@ -162,16 +142,13 @@ def set_dry_run(set_id: int):
 @bp.route("/<int:set_id>/activate", methods=["POST"])
 @roles(Role.ADMIN)
 def set_activate(set_id: int):
-    _check_csrf()
-    session = db.session()
     _get(set_id)
     try:
-        playbook_set = playbook_admin.activate(session, set_id, current_user)
+        with db.transaction() as session:
+            playbook_set = playbook_admin.activate(session, set_id, current_user)
     except ServiceError as exc:
-        session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("playbooks.set_edit", set_id=set_id))
-    session.commit()
     flash(f"“{playbook_set.name}” is now the active playbook set; new responses follow it.", "info")
     return redirect(url_for("playbooks.set_list"))
 
@@ -179,15 +156,12 @@ def set_activate(set_id: int):
 @bp.route("/<int:set_id>/delete", methods=["POST"])
 @roles(Role.ADMIN)
 def set_delete(set_id: int):
-    _check_csrf()
-    session = db.session()
     _get(set_id)
     try:
-        playbook_admin.delete_draft(session, set_id)
+        with db.transaction() as session:
+            playbook_admin.delete_draft(session, set_id)
     except ServiceError as exc:
-        session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("playbooks.set_edit", set_id=set_id))
-    session.commit()
     flash("Draft deleted.", "info")
     return redirect(url_for("playbooks.set_list"))

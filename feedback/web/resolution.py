@@ -58,17 +58,15 @@ def show(token: str):
 @csrf.exempt
 @public
 def answer(token: str):
-    session = db.session()
     chosen = request.form.get("answer") or None
     comment = request.form.get("comment", "")
     try:
-        page = followup.answer_resolution_check(session, token, chosen, comment)
+        with db.transaction() as session:
+            page = followup.answer_resolution_check(session, token, chosen, comment)
     except NotFound as exc:
-        session.rollback()
         return _missing(exc)
     except InvalidInput as exc:
-        session.rollback()
-        page = followup.open_resolution_check(session, token)
+        page = followup.open_resolution_check(db.session(), token)
         return (
             _render(
                 page,
@@ -80,7 +78,6 @@ def answer(token: str):
             422,
             HEADERS,
         )
-    session.commit()
     return (
         _render(
             page,

@@ -66,23 +66,20 @@ def _page(
 @bp.route("/<token>/<int:score>")
 @public
 def click(token: str, score: int):
-    session = db.session()
     try:
-        survey, _counted = capture.record_click(
-            session,
-            token,
-            score,
-            user_agent=request.headers.get("User-Agent"),
-            headers=dict(request.headers),
-        )
+        with db.transaction() as session:
+            survey, _counted = capture.record_click(
+                session,
+                token,
+                score,
+                user_agent=request.headers.get("User-Agent"),
+                headers=dict(request.headers),
+            )
     except capture.ScoreNotOnScale as exc:
-        session.rollback()
-        _open(session, token)  # the message is in the language of the survey it came from
+        _open(db.session(), token)  # the message is in the language of the survey it came from
         return _link_error(exc)
     except (capture.LinkNotFound, capture.LinkExpired) as exc:
-        session.rollback()
         return _link_error(exc)
-    session.commit()
     # Show the score that was clicked even when the hit did not count (it may have been a
     # person misjudged as a scanner): any choice on this page confirms it.
     response = _page(
@@ -95,10 +92,9 @@ def click(token: str, score: int):
 @csrf.exempt
 @public
 def answer(token: str):
-    session = db.session()
     try:
         if request.method == "GET":
-            survey = _open(session, token)
+            survey = _open(db.session(), token)
             score = survey.response.score if survey.response else None
             return _page(
                 survey,
@@ -113,12 +109,12 @@ def answer(token: str):
         except ValueError:
             score = -1
         try:
-            capture.submit_answer(
-                session, token, score=score, comment=comment, success_definition=success
-            )
+            with db.transaction() as session:
+                capture.submit_answer(
+                    session, token, score=score, comment=comment, success_definition=success
+                )
         except InvalidInput as exc:
-            session.rollback()
-            survey = _open(session, token)
+            survey = _open(db.session(), token)
             return _page(
                 survey,
                 score=score if score is not None and score >= 0 else None,
@@ -127,10 +123,8 @@ def answer(token: str):
                 errors=exc.fields,
                 status=422,
             )
-        session.commit()
         return redirect(url_for("survey.thanks", token=token), code=303)
     except (capture.LinkNotFound, capture.LinkExpired) as exc:
-        session.rollback()
         return _link_error(exc)
 
 
@@ -170,17 +164,15 @@ def _thanks_page(
 
 def _follow_up_form(token: str, sent: str, record) -> object:  # type: ignore[no-untyped-def]
     """A form on the thank-you page: record it, or show it again with its errors and text."""
-    session = db.session()
     form = request.form.to_dict()
     try:
-        survey = record(session, token, form)
+        with db.transaction() as session:
+            survey = record(session, token, form)
     except InvalidInput as exc:
-        session.rollback()
-        survey = _open(session, token)
+        survey = _open(db.session(), token)
         return _thanks_page(survey, errors=exc.fields, form=form, status=422)
     except (capture.LinkNotFound, capture.LinkExpired) as exc:
         return _link_error(exc)
-    session.commit()
     return _thanks_page(survey, sent=sent)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 
 from feedback import db
 from feedback.access import roles
@@ -21,18 +20,9 @@ from feedback.services.errors import ServiceError
 bp = Blueprint("themes", __name__, url_prefix="/admin/themes")
 
 
-class CsrfOnlyForm(FlaskForm):
-    """Our forms are plain HTML; this carries and checks the CSRF token."""
-
-
 def _teams() -> list[Any]:
     teams, _ = org.list_teams(db.session(), 1, 1000)
     return teams
-
-
-def _check_csrf() -> None:
-    if not CsrfOnlyForm().validate_on_submit():
-        abort(400)
 
 
 @bp.route("")
@@ -41,7 +31,6 @@ def theme_list():
     session = db.session()
     themes = taxonomy.list_themes(session)
     progress = taxonomy.retag_status(session)
-    session.commit()  # the default taxonomy, seeded on first view
     return render_template(
         "themes/list.html",
         themes=themes,
@@ -54,11 +43,9 @@ def theme_list():
 @bp.route("/<int:theme_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def theme_edit(theme_id: int | None = None):
-    session = db.session()
-    theme = taxonomy.get_theme(session, theme_id) if theme_id else None
+    theme = taxonomy.get_theme(db.session(), theme_id) if theme_id else None
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        _check_csrf()
         values = request.form.to_dict()
         data = {
             "name": values.get("name", ""),
@@ -67,15 +54,14 @@ def theme_edit(theme_id: int | None = None):
             "active": values.get("active") == "on",
         }
         try:
-            if theme is None:
-                theme = taxonomy.create_theme(session, data)
-            else:
-                taxonomy.update_theme(session, theme.id, data)
-            session.commit()
+            with db.transaction() as session:
+                if theme is None:
+                    theme = taxonomy.create_theme(session, data)
+                else:
+                    taxonomy.update_theme(session, theme.id, data)
             flash(f"Saved “{theme.name}”. Responses are re-tagged in the background.", "info")
             return redirect(url_for("themes.theme_edit", theme_id=theme.id))
         except ServiceError as exc:
-            session.rollback()
             errors = exc.fields or {"": [exc.message]}
             if theme_id is None:
                 theme = None
@@ -115,8 +101,6 @@ def _proposals_page(errors: dict[int, dict[str, list[str]]], values: dict[int, A
 @bp.route("/proposals/<int:proposal_id>/accept", methods=["POST"])
 @roles(Role.ADMIN)
 def proposal_accept(proposal_id: int):
-    _check_csrf()
-    session = db.session()
     values = request.form.to_dict()
     data = {
         "name": values.get("name", "").strip(),
@@ -124,10 +108,9 @@ def proposal_accept(proposal_id: int):
         "theme_id": values.get("theme_id") or None,
     }
     try:
-        theme = theme_proposals.accept_proposal(session, proposal_id, data)
-        session.commit()
+        with db.transaction() as session:
+            theme = theme_proposals.accept_proposal(session, proposal_id, data)
     except ServiceError as exc:
-        session.rollback()
         if exc.status == 404:
             abort(404)
         return _proposals_page({proposal_id: exc.fields or {"": [exc.message]}},
@@ -139,13 +122,10 @@ def proposal_accept(proposal_id: int):
 @bp.route("/proposals/<int:proposal_id>/dismiss", methods=["POST"])
 @roles(Role.ADMIN)
 def proposal_dismiss(proposal_id: int):
-    _check_csrf()
-    session = db.session()
     try:
-        theme_proposals.dismiss_proposal(session, proposal_id)
-        session.commit()
+        with db.transaction() as session:
+            theme_proposals.dismiss_proposal(session, proposal_id)
     except ServiceError as exc:
-        session.rollback()
         if exc.status == 404:
             abort(404)
         flash(exc.message, "error")

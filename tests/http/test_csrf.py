@@ -65,3 +65,34 @@ def test_api_with_bearer_token_needs_no_csrf(client, api_headers):
         "/api/v1/teams", json={"name": "Support", "department": "Support"}, headers=api_headers()
     )
     assert response.status_code == 201
+
+
+ADMIN_FORM_POSTS = [
+    "/admin/programs/new",
+    "/admin/programs/1",
+    "/admin/programs/1/send-now",
+    "/admin/playbooks/new",
+    "/admin/playbooks/1",
+    "/admin/playbooks/1/activate",
+    "/admin/playbooks/1/delete",
+    "/admin/themes/new",
+    "/admin/themes/1",
+    "/admin/themes/proposals/1/accept",
+    "/admin/themes/proposals/1/dismiss",
+]
+
+
+def test_admin_form_posts_without_the_token_are_refused_before_the_view_runs(
+    client, make_user, session
+):
+    """The global CSRFProtect guards the admin forms; the pages hold no check of their own."""
+    user = make_user("admin")
+    token = _token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    for url in ADMIN_FORM_POSTS:
+        response = client.post(url, data={"name": "Sneaky", "emails": "a@example.com"})
+        assert response.status_code == 400, url
+        assert "expired" in response.get_data(as_text=True), url
+    themes = client.get("/admin/themes").get_data(as_text=True)
+    programs = client.get("/admin/programs").get_data(as_text=True)
+    assert "Sneaky" not in themes and "Sneaky" not in programs

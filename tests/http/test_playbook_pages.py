@@ -16,7 +16,8 @@ from tests.service.followup_fixtures import tasks_of
 world, respond = shared.world, shared.respond  # the shared fixtures
 
 
-def test_list_edit_dry_run_activate(client, session, login, world, respond):
+def test_list_edit_dry_run_activate(client, session, login, world, respond, seed_defaults):
+    seed_defaults()  # `flask seed-defaults`: the list page itself never seeds
     respond(3, at=datetime.now(UTC) - timedelta(days=1))
     login(world.admin)
     page = client.get("/admin/playbooks")

@@ -48,8 +48,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_the_list_shows_the_seeded_taxonomy_with_owners(admin, session, make_team):
+def test_the_list_shows_the_seeded_taxonomy_with_owners(admin, session, make_team, seed_defaults):
     make_team(name="Engineering", department="Engineering")
+    seed_defaults()  # `flask seed-defaults`: the page itself never seeds
     page = admin.get("/admin/themes").get_data(as_text=True)
     for name in ("Billing &amp; pricing", "Reliability &amp; bugs", "Account management"):
         assert name in page
