@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from feedback.access import PUBLIC, access_rule
 from feedback.db import Base
@@ -23,8 +23,8 @@ def _row_counts(session: Any) -> dict[str, int]:
 
 def _url(rule: Rule) -> str:
     values = {}
-    for name, converter in rule._converters.items():  # noqa: SLF001
-        values[name] = 1 if type(converter).__name__ == "IntegerConverter" else "x"
+    for name, converter in rule._converters.items():
+        values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 
 
