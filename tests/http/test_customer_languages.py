@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from flask import current_app
 from sqlalchemy import select
 
 import tests.service.followup_fixtures as shared
 from feedback import locales
 from feedback.models import Invitation, OutboxEmail
-from feedback.services import followup, programs, surveys
+from feedback.services import followup, programs, resolution_checks, surveys
 from tests.service.followup_fixtures import NOW, tasks_of
 
 world, respond = shared.world, shared.respond
@@ -168,7 +169,9 @@ def test_did_we_resolve_it_email_and_page_speak_the_customers_language(
     (task,) = tasks_of(session, response)
     followup.transition(session, task.id, world.ann, "closed", resolution_code="resolved", now=NOW)
     session.commit()
-    followup.send_resolution_checks(session, NOW + timedelta(days=3))
+    resolution_checks.send_resolution_checks(
+        session, NOW + timedelta(days=3), config=current_app.config
+    )
     session.commit()
     mail = session.scalars(select(OutboxEmail).where(OutboxEmail.kind == "resolution_check")).one()
     token = mail.substitutions["%%token%%"]

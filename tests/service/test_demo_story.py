@@ -11,8 +11,16 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.models import Contact, Invitation, Message, OutboxEmail, Response, Task, User
-from feedback.services import demo, huddle, metrics, overview, queue, surveys
-from feedback.services import followup_notices as notices
+from feedback.services import (
+    demo,
+    escalation,
+    huddle,
+    metrics,
+    overview,
+    queue,
+    resolution_checks,
+    surveys,
+)
 
 NOW = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # a Tuesday afternoon
 
@@ -106,8 +114,8 @@ def test_starting_the_worker_beside_the_demo_sends_no_wave(app, session, seeded)
     """The jobs that run right after the demo starts: a few emails at most, not 100."""
     before = set(session.scalars(select(OutboxEmail.id)))
     invited = surveys.dispatch_due_surveys(session, app.config, NOW).invited
-    escalations = notices.escalate_tasks(session, NOW, config=app.config)
-    checks = notices.send_resolution_checks(session, NOW, config=app.config)
+    escalations = escalation.escalate_tasks(session, NOW, config=app.config)
+    checks = resolution_checks.send_resolution_checks(session, NOW, config=app.config)
     session.flush()
     queued = Counter(
         row.kind for row in session.scalars(select(OutboxEmail)) if row.id not in before
