@@ -48,8 +48,10 @@ from feedback.models import (  # noqa: E402
     Team,
     User,
 )
-from feedback.services import org  # noqa: E402
-from feedback.services import queue as tasks_queue  # noqa: E402
+from feedback.services import (
+    org,  # noqa: E402
+    task_list,  # noqa: E402
+)
 
 TASKS, CSMS, TEAMS, ACCOUNTS, RESPONSES = 100_000, 50, 5, 2_000, 20_000
 BATCH = 5_000
@@ -167,7 +169,7 @@ def timed(client: Any, path: str) -> list[float]:
 
 
 def explain(session: Any, user: User) -> str:
-    query = tasks_queue._queue_query(user, "mine", tasks_queue.Filters(), "due", NOW)  # noqa: SLF001
+    query = task_list._queue_query(user, "mine", task_list.Filters(), "due", NOW)  # noqa: SLF001
     sql = query.limit(50).compile(
         dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
     )
@@ -189,7 +191,7 @@ def main() -> None:
             session.execute(text("ANALYZE"))
             session.commit()
         load_s = time.perf_counter() - started
-        mine_total = tasks_queue.queue(session, user=me)[1]
+        mine_total = task_list.queue(session, user=me)[1]
         plan = explain(session, me) if session.get_bind().dialect.name == "postgresql" else ""
         session.close()
     client = app.test_client()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.browser.conftest import PHONE
+from tests.builders import add_task
 from tests.conftest import PASSWORD
 from tests.http.test_inbound import (
     DOMAIN,
@@ -16,7 +17,6 @@ from tests.http.test_inbound import (
     post,
     start_conversation,
 )
-from tests.service.test_queue import add_task
 
 LAPTOP = {"width": 1280, "height": 800}
 LONG_WORD = "https://example.com/exports/" + "a1b2c3d4" * 20

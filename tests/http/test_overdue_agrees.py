@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from feedback.models import OutboxEmail
 from feedback.services import escalation, followup_notices, huddle
-from tests.service.test_queue import add_task
+from tests.builders import add_task
 
 M = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 09:00 in the team's zone (UTC)
 DAY = timedelta(days=1)

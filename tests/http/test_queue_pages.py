@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 
 from feedback.models import Message, OutboxEmail, OuterLoopCandidate, Task, TaskEvent
-from tests.service.test_queue import add_response, add_task, contact_of
+from tests.builders import add_response, add_task, contact_of
 
 XSS = "<script>alert('x')</script>"
 ESCAPED = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"

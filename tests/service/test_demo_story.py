@@ -17,9 +17,9 @@ from feedback.services import (
     huddle,
     metrics,
     overview,
-    queue,
     resolution_checks,
     surveys,
+    task_list,
 )
 
 NOW = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # a Tuesday afternoon
@@ -86,14 +86,14 @@ def test_every_persona_the_readme_names_sees_a_non_empty_view(session, seeded):
     head, admin = user(session, "head@demo.example"), user(session, demo.ADMIN_EMAIL)
     assert (lead.role, head.role, admin.role) == ("team_lead", "department_head", "admin")
 
-    mine, total = queue.queue(session, user=csm1, view="mine", now=NOW)
+    mine, total = task_list.queue(session, user=csm1, view="mine", now=NOW)
     assert total >= 3 and all(row.owner_name == csm1.name for row in mine)
-    overdue, _ = queue.queue(session, user=csm1, view="overdue", now=NOW)
+    overdue, _ = task_list.queue(session, user=csm1, view="overdue", now=NOW)
     assert len(overdue) < total  # some overdue at most, not all
 
     # The lead leads csm1's team: its queue, huddle pack and metrics have something in them.
     assert lead.team_id == csm1.team_id
-    team_rows, team_total = queue.queue(session, user=lead, view="team", now=NOW)
+    team_rows, team_total = task_list.queue(session, user=lead, view="team", now=NOW)
     assert team_total >= total
     pack = huddle.huddle_pack(session, lead.team_id, now=NOW)
     assert pack.negatives or pack.positives
@@ -103,10 +103,10 @@ def test_every_persona_the_readme_names_sees_a_non_empty_view(session, seeded):
     assert team_loop.as_dict()["csms"]
 
     # The department head and the admin see every team.
-    everyone, everyone_total = queue.queue(session, user=head, view="team", now=NOW)
+    everyone, everyone_total = task_list.queue(session, user=head, view="team", now=NOW)
     assert everyone_total > team_total
     assert metrics.close_the_loop(session, start=start, end=end, now=NOW).as_dict()["csms"]
-    assert queue.queue(session, user=admin, view="team", now=NOW)[1] >= everyone_total
+    assert task_list.queue(session, user=admin, view="team", now=NOW)[1] >= everyone_total
     assert overview.nps_overview(session, now=NOW)["region"]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from feedback.models import OutboxEmail
 from feedback.services import escalation, followup, followup_notices
-from tests.service.test_queue import add_task
+from tests.builders import add_task
 
 world, respond = shared.world, shared.respond  # the shared fixtures
 

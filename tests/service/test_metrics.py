@@ -10,7 +10,7 @@ from feedback.models import ResolutionCheck
 from feedback.services import metrics
 from feedback.services.errors import InvalidInput
 from feedback.tokens import hash_token, new_token
-from tests.service.test_queue import add_response, add_task
+from tests.builders import add_response, add_task
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 D0 = datetime(2026, 11, 15, 0, 0, tzinfo=UTC)  # when the tasks were created
