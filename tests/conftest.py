@@ -21,6 +21,9 @@ from feedback import create_app, db, migrate
 from feedback.models import Account, Contact, Team, User
 from feedback.services import org
 
+# Shared builders and fixtures live in plugins, not in test modules that import each other.
+pytest_plugins = ["tests.followup_world", "tests.shared_fixtures"]
+
 PASSWORD = "correct horse battery"
 
 

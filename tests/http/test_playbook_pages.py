@@ -9,12 +9,9 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-import tests.service.followup_fixtures as shared
 from feedback.models import OutboxEmail, PlaybookSet
 from feedback.services import followup, followup_planning, resolution_checks
-from tests.service.followup_fixtures import tasks_of
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from tests.followup_world import tasks_of
 
 
 def test_list_edit_dry_run_activate(client, session, login, world, respond):

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import followup_fixtures as shared
 from flask import current_app
-from followup_fixtures import NOW
 from sqlalchemy import select
 
 from feedback.models import OutboxEmail
 from feedback.services import followup, followup_notices
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from tests.followup_world import NOW
 
 MORNING = NOW - timedelta(hours=1)  # Monday 09:00 Berlin
 

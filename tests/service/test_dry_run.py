@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import followup_fixtures as shared
-from followup_fixtures import NOW
 from sqlalchemy import func, select
 
 from feedback.models import Task
 from feedback.services import playbook_admin
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from tests.followup_world import NOW
 
 
 def test_the_diff_shows_which_tasks_change_and_for_whom(session, world, respond):

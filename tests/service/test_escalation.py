@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import followup_fixtures as shared
 from flask import current_app
-from followup_fixtures import NOW, tasks_of
 from sqlalchemy import select
 
 from feedback.models import OutboxEmail
 from feedback.services import escalation, followup, followup_notices
 from tests.builders import add_task
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from tests.followup_world import NOW, tasks_of
 
 
 def emails(session, kind):

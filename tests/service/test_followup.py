@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import followup_fixtures as shared
 import pytest
-from followup_fixtures import NOW, tasks_of
 from sqlalchemy import select
 
 from feedback.mail import replies
@@ -15,8 +13,7 @@ from feedback.models import PlaybookSet, Task, TaskEvent, WebhookDelivery
 from feedback.services import conversation, followup, followup_planning, surveys, webhooks_out
 from feedback.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from tests.followup_world import NOW, tasks_of
 
 
 def run(session, now=NOW):

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import followup_fixtures as shared
 import pytest
 from flask import current_app
-from followup_fixtures import NOW, tasks_of
 from sqlalchemy import select
 
 from feedback.models import Message, OutboxEmail, ResolutionCheck
 from feedback.services import followup, resolution_checks
 from feedback.services.errors import InvalidInput, NotFound
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from tests.followup_world import NOW, tasks_of
 
 
 @pytest.fixture
