@@ -1,9 +1,12 @@
-"""The inner loop's write side: responses become routed tasks, tasks move through their
-lifecycle, late ones escalate, and a recovery is checked with the customer afterwards.
+"""The inner loop's write side (the task service): responses become routed tasks, tasks move
+through their lifecycle, and a closed recovery gets its "Did we resolve it?" scheduled.
 
 Decisions live in pure modules (playbooks: which tasks; routing: who; sla: when due;
-task_states: which move is allowed); this module gathers their facts, writes tasks, events,
-outbox emails and webhooks in the caller's transaction, and never commits.
+task_states: which move is allowed); the plan of which tasks a response makes is read in
+services.followup_planning (shared with the playbook admin's dry run). This module writes
+tasks, events and webhooks in the caller's transaction, and never commits. Neighbours:
+services.escalation (late tasks), services.followup_notices (digests),
+services.resolution_checks (the customer's answer), services.task_list (reading).
 """
 
 from __future__ import annotations
@@ -401,7 +404,6 @@ CHECKED_RESOLUTIONS = ("resolved", "contacted")
 
 def schedule_check(session: Session, task: Task, now: datetime) -> Any:
     """A recovery closed as resolved or contacted: ask the customer a few days later."""
-
     if task.type != "recover" or task.resolution_code not in CHECKED_RESOLUTIONS:
         return None
     if task.invitation_id is None or task.contact_id is None:

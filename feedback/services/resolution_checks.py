@@ -46,7 +46,6 @@ def send_resolution_checks(
     session: Session, now: datetime | None = None, *, config: Mapping[str, Any]
 ) -> dict[str, int]:
     """Send each due "Did we resolve it?" in the customer's thread, through the outbox."""
-
     now = now or datetime.now(UTC)
     stats = {"sent": 0, "skipped": 0}
     query = (
@@ -196,7 +195,6 @@ def answer_resolution_check(
     now: datetime | None = None,
 ) -> CheckPage:
     """The customer's yes / no (and words) in their thread; a "no" reopens the task."""
-
     now = now or datetime.now(UTC)
     page = open_resolution_check(session, token)
     check, task = page.check, page.task
@@ -259,6 +257,5 @@ def answer_resolution_check(
     session.flush()
     if changed and answer == "no" and task.status == "closed":
         note = "The customer says it is not resolved" + (f": {comment}" if comment else ".")
-
         transition(session, task.id, None, task_states.OPEN, note=note, now=now)
     return page
