@@ -35,10 +35,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select, text
 
-from feedback import create_app, db, migrate  # noqa: E402
-from feedback.models import (  # noqa: E402
+from feedback import create_app, db, migrate
+from feedback.models import (
     Account,
     Contact,
     Invitation,
@@ -48,8 +48,10 @@ from feedback.models import (  # noqa: E402
     Team,
     User,
 )
-from feedback.services import org  # noqa: E402
-from feedback.services import queue as tasks_queue  # noqa: E402
+from feedback.services import (
+    org,
+    task_list,
+)
 
 TASKS, CSMS, TEAMS, ACCOUNTS, RESPONSES = 100_000, 50, 5, 2_000, 20_000
 BATCH = 5_000
@@ -167,7 +169,7 @@ def timed(client: Any, path: str) -> list[float]:
 
 
 def explain(session: Any, user: User) -> str:
-    query = tasks_queue._queue_query(user, "mine", tasks_queue.Filters(), "due", NOW)  # noqa: SLF001
+    query = task_list._queue_query(user, "mine", task_list.Filters(), "due", NOW)
     sql = query.limit(50).compile(
         dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
     )
@@ -189,7 +191,7 @@ def main() -> None:
             session.execute(text("ANALYZE"))
             session.commit()
         load_s = time.perf_counter() - started
-        mine_total = tasks_queue.queue(session, user=me)[1]
+        mine_total = task_list.queue(session, user=me)[1]
         plan = explain(session, me) if session.get_bind().dialect.name == "postgresql" else ""
         session.close()
     client = app.test_client()

@@ -102,17 +102,17 @@ def _escalate_tasks(app: Flask, now: datetime) -> dict[str, Any]:
 
 
 def _send_digests(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import followup
+    from feedback.services import followup_notices
 
     with db.transaction() as session:
-        return followup.send_digests(session, now, config=app.config)
+        return followup_notices.send_digests(session, now, config=app.config)
 
 
 def _send_resolution_checks(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import followup
+    from feedback.services import resolution_checks
 
     with db.transaction() as session:
-        return followup.send_resolution_checks(session, now, config=app.config)
+        return resolution_checks.send_resolution_checks(session, now, config=app.config)
 
 
 def _refresh_backlog(app: Flask, now: datetime) -> dict[str, Any]:

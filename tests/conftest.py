@@ -6,6 +6,7 @@ the Alembic migrations (never create_all), so every run also proves the migratio
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -20,6 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from feedback import create_app, db, migrate
 from feedback.models import Account, Contact, Team, User
 from feedback.services import defaults, org
+
+# Shared builders and fixtures live in plugins, not in test modules that import each other.
+pytest_plugins = ["tests.followup_world", "tests.shared_fixtures"]
 
 PASSWORD = "correct horse battery"
 
@@ -48,6 +52,18 @@ def engine(database_url: str) -> Iterator[Engine]:
     migrate.upgrade(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def password_hashes_once() -> Iterator[None]:
+    """scrypt is slow on purpose (~0.2 s a hash or a check); the suite signs the same few
+    passwords in thousands of times, so each (password) is hashed once and each (hash,
+    password) checked once per run. The real functions still do the work the first time."""
+    patch = pytest.MonkeyPatch()
+    for name in ("generate_password_hash", "check_password_hash"):
+        patch.setattr(org, name, functools.lru_cache(maxsize=None)(getattr(org, name)))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from feedback.services import followup, taxonomy
+from feedback.services import followup_planning, taxonomy
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,6 @@ def seed_defaults(session: Session, now: datetime | None = None) -> Seeded:
     name or department at the time it is added.
     """
     themes = taxonomy.seed_taxonomy(session)
-    had_set = followup.current_set(session) is not None
-    followup.active_set(session, now)
+    had_set = followup_planning.current_set(session) is not None
+    followup_planning.active_set(session, now)
     return Seeded(themes=themes, playbook_set=not had_set)

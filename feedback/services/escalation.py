@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from feedback import playbooks, sla, task_states
 from feedback.models import OutboxEmail, StaffNotice, Task, TaskEvent, Team, User
-from feedback.services.followup_notices import _config, _staff_email, _team_timezone
+from feedback.services.staff_mail import staff_email, team_timezone
 
 NOTICE_WINDOW = timedelta(hours=1)
 OVERDUE, ESCALATED = "overdue", "escalated"
@@ -83,12 +83,11 @@ def _mark(
 
 
 def escalate_tasks(
-    session: Session, now: datetime | None = None, *, config: Mapping[str, Any] | None = None
+    session: Session, now: datetime | None = None, *, config: Mapping[str, Any]
 ) -> dict[str, int]:
     """Flag newly overdue tasks (1×) and escalate those at 2× their SLA, each once per task
     (until it reopens); then send the pending notices, one email per person."""
     now = now or datetime.now(UTC)
-    config = _config(config)
     query = (
         select(Task)
         .where(Task.overdue_where(now), Task.escalated_at.is_(None))
@@ -103,7 +102,7 @@ def escalate_tasks(
             stats["overdue"] += 1
             _mark(session, task, now, _team_leads(session, task.team_id), kind=OVERDUE,
                   word="Overdue", when="1×", nobody="the team has no lead")  # fmt: skip
-        tz = _team_timezone(session, task.team_id)
+        tz = team_timezone(session, task.team_id)
         escalate_at = sla.add_business_hours(task.due_at, task.sla_business_hours, tz)
         if task_states.is_overdue(escalate_at, now):  # past 2×, by the same rule as 1×
             task.escalated_at = now
@@ -129,13 +128,12 @@ def last_notice_at(session: Session, user: User) -> datetime | None:
 
 
 def send_notices(
-    session: Session, now: datetime | None = None, *, config: Mapping[str, Any] | None = None
+    session: Session, now: datetime | None = None, *, config: Mapping[str, Any]
 ) -> dict[str, int]:
     """One email per person listing all their pending notices, unless the person had one
     within NOTICE_WINDOW (then the notices wait for a later run). Notices of tasks closed
     meanwhile are settled without an email: there is nothing left to act on."""
     now = now or datetime.now(UTC)
-    config = _config(config)
     pending: dict[int, list[StaffNotice]] = defaultdict(list)
     for notice in session.scalars(
         select(StaffNotice)
@@ -160,7 +158,7 @@ def send_notices(
             continue
         owner_ids = {t.owner_id for ts in lists.values() for t in ts if t.owner_id is not None}
         owners = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(owner_ids)))}
-        _staff_email(
+        staff_email(
             session,
             config,
             kind="task_notices",

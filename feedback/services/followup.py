@@ -1,37 +1,30 @@
-"""The inner loop's write side: responses become routed tasks, tasks move through their
-lifecycle, late ones escalate, and a recovery is checked with the customer afterwards.
+"""The inner loop's write side (the task service): responses become routed tasks, tasks move
+through their lifecycle, and a closed recovery gets its "Did we resolve it?" scheduled.
 
 Decisions live in pure modules (playbooks: which tasks; routing: who; sla: when due;
-task_states: which move is allowed); this module gathers their facts, writes tasks, events,
-outbox emails and webhooks in the caller's transaction, and never commits.
+task_states: which move is allowed); the plan of which tasks a response makes is read in
+services.followup_planning (shared with the playbook admin's dry run). This module writes
+tasks, events and webhooks in the caller's transaction, and never commits. Neighbours:
+services.escalation (late tasks), services.followup_notices (digests),
+services.resolution_checks (the customer's answer), services.task_list (reading).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from feedback import playbooks, routing, sla, task_states
-from feedback.models import (
-    Account,
-    Contact,
-    PlaybookRule,
-    PlaybookSet,
-    Response,
-    ResponseTheme,
-    Task,
-    TaskEvent,
-    Team,
-    Theme,
-    User,
-)
+from feedback import sla, task_states
+from feedback.models import Account, Contact, ResolutionCheck, Response, Task, TaskEvent, User
 from feedback.services import visibility, webhooks_out
 from feedback.services.errors import Conflict, InvalidInput, NotFound
+from feedback.services.followup_planning import Context, Planned, active_set, plan, rules_of
+from feedback.services.staff_mail import team_timezone
+from feedback.tokens import hash_token, new_token
 
 SETTLE_AFTER = timedelta(minutes=30)  # a provisional score this old is followed up anyway
 LOOKBACK = timedelta(days=7)  # responses older than this are history, not work
@@ -42,280 +35,6 @@ TYPE_LABELS = {
     "advocate": "Advocate",
     "review": "Review",
 }
-
-
-# ---------------------------------------------------------------- playbook sets
-
-
-def current_set(session: Session) -> PlaybookSet | None:
-    """The active playbook set, or None before the defaults are seeded (reads never seed)."""
-    return session.scalar(
-        select(PlaybookSet).where(PlaybookSet.status == "active").order_by(PlaybookSet.id.desc())
-    )
-
-
-def active_set(session: Session, now: datetime | None = None) -> PlaybookSet:
-    """The active playbook set; the defaults are seeded (active) when there is none.
-
-    Only write paths (routing a response, `flask seed-defaults`) call this; pages read
-    `current_set` so that a GET never writes.
-    """
-    current = current_set(session)
-    if current is not None:
-        return current
-    current = default_set(now or datetime.now(UTC))
-    session.add(current)
-    session.flush()
-    return current
-
-
-def default_set(now: datetime) -> PlaybookSet:
-    """The default rules as an active set, not saved: the caller adds it, or only reads it."""
-    current = PlaybookSet(
-        name="Default playbooks", status="active", created_at=now, activated_at=now
-    )
-    for position, rule in enumerate(playbooks.DEFAULT_RULES, start=1):
-        current.rules.append(
-            PlaybookRule(
-                position=position,
-                name=rule.name,
-                conditions=dict(rule.conditions),
-                action=dict(rule.action),
-                stop=rule.stop,
-                active=True,
-            )
-        )
-    return current
-
-
-def rules_of(playbook_set: PlaybookSet) -> list[playbooks.Rule]:
-    return [
-        playbooks.Rule(r.name, r.conditions or {}, r.action or {}, r.stop, r.active, r.id)
-        for r in sorted(playbook_set.rules, key=lambda r: (r.position, r.id or 0))
-    ]
-
-
-# ---------------------------------------------------------------- facts for the pure modules
-
-
-@dataclass
-class _Tag:
-    theme_id: int
-    key: str
-    name: str
-    label: str | None
-    polarity: float | None
-    owner_team_id: int | None
-
-
-@dataclass
-class _Context:
-    """What one run knows about the people tasks can go to; updated as tasks are assigned."""
-
-    users: dict[int, User]
-    teams: dict[int, Team]
-    open_tasks: dict[int, int]
-    last_assigned: dict[int, datetime]
-
-    @classmethod
-    def load(cls, session: Session) -> _Context:
-        users = {u.id: u for u in session.scalars(select(User))}
-        teams = {t.id: t for t in session.scalars(select(Team))}
-        open_tasks = dict(
-            session.execute(
-                select(Task.owner_id, func.count())
-                .where(Task.status != "closed", Task.owner_id.is_not(None))
-                .group_by(Task.owner_id)
-            ).all()
-        )
-        last = dict(
-            session.execute(
-                select(Task.owner_id, func.max(Task.created_at))
-                .where(Task.owner_id.is_not(None))
-                .group_by(Task.owner_id)
-            ).all()
-        )
-        return cls(users, teams, open_tasks, last)
-
-    def member(self, user: User) -> routing.Member:
-        return routing.Member(
-            user.id,
-            user.name,
-            user.role,
-            user.team_id,
-            user.active,
-            self.open_tasks.get(user.id, 0),
-            self.last_assigned.get(user.id),
-        )
-
-    def team_facts(self) -> dict[int, routing.TeamFacts]:
-        members: dict[int, list[routing.Member]] = {}
-        for user in self.users.values():
-            if user.team_id is not None:
-                members.setdefault(user.team_id, []).append(self.member(user))
-        return {
-            t.id: routing.TeamFacts(t.id, t.name, tuple(members.get(t.id, ())))
-            for t in self.teams.values()
-        }
-
-    def assigned(self, owner_id: int | None, now: datetime) -> None:
-        if owner_id is not None:
-            self.open_tasks[owner_id] = self.open_tasks.get(owner_id, 0) + 1
-            self.last_assigned[owner_id] = now
-
-    def timezone_of(self, team_id: int | None) -> str:
-        team = self.teams.get(team_id) if team_id is not None else None
-        return team.timezone if team is not None and team.timezone else "UTC"
-
-
-def _tags(session: Session, response: Response) -> list[_Tag]:
-    rows = session.execute(
-        select(ResponseTheme, Theme)
-        .join(Theme, Theme.id == ResponseTheme.theme_id)
-        .where(ResponseTheme.response_id == response.id)
-        .order_by(ResponseTheme.id)
-    ).all()
-    return [_Tag(t.id, t.key, t.name, rt.label, rt.polarity, t.owner_team_id) for rt, t in rows]
-
-
-def _main_theme(tags: list[_Tag]) -> _Tag | None:
-    """The theme the comment is most unhappy about (the first one when none is negative)."""
-    if not tags:
-        return None
-    return min(tags, key=lambda t: t.polarity if t.polarity is not None else 0.0)
-
-
-def _previous(session: Session, response: Response) -> tuple[int | None, str | None]:
-    row = session.execute(
-        select(Response.score, Response.category)
-        .where(
-            Response.contact_id == response.contact_id,
-            Response.scale == response.scale,
-            Response.id != response.id,
-            Response.score.is_not(None),
-            Response.answered_at < response.answered_at,
-        )
-        .order_by(Response.answered_at.desc(), Response.id.desc())
-        .limit(1)
-    ).first()
-    return (row[0], row[1]) if row else (None, None)
-
-
-def facts_for(session: Session, response: Response) -> playbooks.Facts:
-    account = session.get(Account, response.account_id) if response.account_id else None
-    analysis = getattr(response, "analysis", None)
-    previous_score, previous_category = _previous(session, response)
-    return playbooks.Facts(
-        category=response.category,
-        score=response.score,
-        scale=response.scale,
-        sentiment_label=analysis.sentiment_label if analysis is not None else None,
-        themes=tuple(t.key for t in _tags(session, response)),
-        mismatch=bool(analysis is not None and analysis.mismatch),
-        plan=account.plan if account else None,
-        arr=account.arr if account else None,
-        region=account.region if account else None,
-        lifecycle_stage=account.lifecycle_stage if account else None,
-        program_id=response.program_id,
-        previous_score=previous_score,
-        previous_category=previous_category,
-    )
-
-
-def _severity(
-    session: Session,
-    response: Response,
-    account: Account | None,
-    tags: list[_Tag],
-    priority: int,
-    now: datetime,
-) -> playbooks.Severity:
-    """The strongest repetition among the themes this response complains about."""
-    if account is None:
-        return playbooks.Severity(priority, None)
-    complaints = [t for t in tags if t.label == "negative" or response.category == "detractor"]
-    best = playbooks.Severity(priority, None)
-    for tag in complaints:
-        earlier = list(
-            session.scalars(
-                select(Response.answered_at)
-                .join(ResponseTheme, ResponseTheme.response_id == Response.id)
-                .where(
-                    Response.account_id == account.id,
-                    Response.id != response.id,
-                    ResponseTheme.theme_id == tag.theme_id,
-                    Response.answered_at < response.answered_at,
-                    Response.answered_at >= response.answered_at - playbooks.REPEAT_WINDOW,
-                    or_(ResponseTheme.label == "negative", Response.category == "detractor"),
-                )
-            )
-        )
-        found = playbooks.repetition(
-            priority,
-            earlier,
-            theme_name=tag.name,
-            account_name=account.name,
-            now=response.answered_at,
-        )
-        if found.note and (best.note is None or found.priority > best.priority):
-            best = found
-    return best
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One task a set of rules would create for a response."""
-
-    match: playbooks.Match
-    owner_id: int | None
-    team_id: int | None
-    reason: str
-    priority: int
-    severity_note: str | None
-
-
-def plan(
-    session: Session,
-    response: Response,
-    rules: list[playbooks.Rule],
-    context: _Context,
-    now: datetime,
-) -> list[Planned]:
-    """The tasks `rules` make of `response`, routed; `context` counts them as assigned."""
-    matches = playbooks.evaluate(rules, facts_for(session, response))
-    if not matches:
-        return []
-    account = session.get(Account, response.account_id) if response.account_id else None
-    tags = _tags(session, response)
-    main = _main_theme(tags)
-    owner = context.users.get(account.owner_id) if account and account.owner_id else None
-    planned = []
-    for match in matches:
-        teams = context.team_facts()
-        decision = routing.route(
-            routing.RouteRequest(
-                rule_name=match.rule_name,
-                route=match.route,
-                account_name=account.name if account else None,
-                owner=context.member(owner) if owner is not None else None,
-                teams=teams,
-                theme_name=main.name if main else None,
-                theme_team_id=main.owner_team_id if main else None,
-            )
-        )
-        severity = _severity(session, response, account, tags, match.priority, now)
-        context.assigned(decision.owner_id, now)
-        planned.append(
-            Planned(
-                match,
-                decision.owner_id,
-                decision.team_id,
-                decision.reason,
-                severity.priority,
-                severity.note,
-            )
-        )
-    return planned
 
 
 # ---------------------------------------------------------------- creating follow-ups
@@ -383,7 +102,7 @@ def create_followups(
         return stats
     playbook_set = active_set(session, now)
     rules = rules_of(playbook_set)
-    context = _Context.load(session)
+    context = Context.load(session)
     for response in responses:
         for item in plan(session, response, rules, context, now):
             _create_task(session, response, item, context, now)
@@ -393,7 +112,7 @@ def create_followups(
 
 
 def _create_task(
-    session: Session, response: Response, item: Planned, context: _Context, now: datetime
+    session: Session, response: Response, item: Planned, context: Context, now: datetime
 ) -> Task:
     contact = session.get(Contact, response.contact_id)
     account = session.get(Account, response.account_id) if response.account_id else None
@@ -494,7 +213,7 @@ def transition(
         task.closed_at = None
         task.resolution_code = task.root_cause = task.resolution_note = None
         task.overdue_at = task.escalated_at = None
-        tz = _team_timezone(session, task.team_id)
+        tz = team_timezone(session, task.team_id)
         task.due_at = sla.due_at(now, task.sla_business_hours, tz)
         _drop_pending_checks(session, task.id)
     if change.to_status == "waiting_on_customer" and task.first_contact_at is None:
@@ -516,13 +235,7 @@ def transition(
     return task
 
 
-def _team_timezone(session: Session, team_id: int | None) -> str:
-    team = session.get(Team, team_id) if team_id is not None else None
-    return team.timezone if team is not None and team.timezone else "UTC"
-
-
 def _drop_pending_checks(session: Session, task_id: int) -> None:
-    from feedback.models import ResolutionCheck
 
     for check in session.scalars(
         select(ResolutionCheck).where(
@@ -638,6 +351,9 @@ def staff_replied(session: Session, invitation_id: int, now: datetime | None = N
         )
 
 
+# ---------------------------------------------------------------- reading (API)
+
+
 def change_task(session: Session, task_id: int, actor: Any, changes: Mapping[str, Any]) -> Task:
     """Reassign, comment on and/or move a task in one unit of work (the API's PATCH).
 
@@ -661,9 +377,6 @@ def change_task(session: Session, task_id: int, actor: Any, changes: Mapping[str
     task = get_task(session, task_id, actor)
     session.refresh(task)
     return task
-
-
-# ---------------------------------------------------------------- reading (API)
 
 
 def get_task(session: Session, task_id: int, viewer: Any) -> Task:
@@ -716,9 +429,6 @@ CHECKED_RESOLUTIONS = ("resolved", "contacted")
 
 def schedule_check(session: Session, task: Task, now: datetime) -> Any:
     """A recovery closed as resolved or contacted: ask the customer a few days later."""
-    from feedback.models import ResolutionCheck
-    from feedback.tokens import hash_token, new_token
-
     if task.type != "recover" or task.resolution_code not in CHECKED_RESOLUTIONS:
         return None
     if task.invitation_id is None or task.contact_id is None:
@@ -733,48 +443,3 @@ def schedule_check(session: Session, task: Task, now: datetime) -> Any:
     session.add(check)
     session.flush()
     return check
-
-
-# ---------------------------------------------------------------- dry run
-
-
-def dry_run(session: Session, playbook_set_id: int, now: datetime | None = None) -> Any:
-    """Replay the last 30 days of responses through a set and through the active set: which
-    tasks each would have created, for whom, and where they differ (see playbook_admin)."""
-    from feedback.services import playbook_admin
-
-    return playbook_admin.dry_run(session, playbook_set_id, now)
-
-
-# The notices live in their own module; these are their public names here (escalation, in
-# services.escalation, is called by its own name: re-exporting it here would close a cycle).
-from feedback.services.followup_notices import (  # noqa: E402
-    CheckPage,
-    answer_resolution_check,
-    open_resolution_check,
-    send_digests,
-    send_resolution_checks,
-    task_url,
-)
-
-__all__ = [
-    "CheckPage",
-    "Planned",
-    "active_set",
-    "add_comment",
-    "answer_resolution_check",
-    "create_followups",
-    "customer_replied",
-    "dry_run",
-    "get_task",
-    "list_tasks",
-    "open_resolution_check",
-    "reassign",
-    "rules_of",
-    "schedule_check",
-    "send_digests",
-    "send_resolution_checks",
-    "task_payload",
-    "task_url",
-    "transition",
-]

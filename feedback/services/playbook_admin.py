@@ -16,8 +16,16 @@ from sqlalchemy.orm import Session
 
 from feedback import playbooks
 from feedback.models import Account, Contact, PlaybookRule, PlaybookSet, Response, Team, User
-from feedback.services import followup
 from feedback.services.errors import Conflict, InvalidInput, NotFound
+from feedback.services.followup_planning import (
+    Context,
+    Planned,
+    active_set,
+    current_set,
+    default_set,
+    plan,
+    rules_of,
+)
 
 DRY_RUN_DAYS = 30
 
@@ -38,7 +46,7 @@ def create_draft(
     session: Session, actor: Any = None, *, name: str | None = None, from_set_id: int | None = None
 ) -> PlaybookSet:
     """A draft holding a copy of the given (or the active) set's rules."""
-    source = get_set(session, from_set_id) if from_set_id else followup.active_set(session)
+    source = get_set(session, from_set_id) if from_set_id else active_set(session)
     draft = PlaybookSet(
         name=(name or f"{source.name} (draft)").strip()[:200],
         status="draft",
@@ -223,7 +231,7 @@ def dry_run(session: Session, playbook_set_id: int, now: datetime | None = None)
     now = now or datetime.now(UTC)
     candidate = get_set(session, playbook_set_id)
     # Before the defaults are seeded, the active set is the default rules, read, not saved.
-    active = followup.current_set(session) or followup.default_set(now)
+    active = current_set(session) or default_set(now)
     since = now - timedelta(days=DRY_RUN_DAYS)
     result = DryRun(candidate, active, since)
     responses = session.scalars(
@@ -233,12 +241,12 @@ def dry_run(session: Session, playbook_set_id: int, now: datetime | None = None)
         )
         .order_by(Response.answered_at, Response.id)
     ).all()
-    draft_rules, active_rules = followup.rules_of(candidate), followup.rules_of(active)
-    draft_ctx, active_ctx = followup._Context.load(session), followup._Context.load(session)  # noqa: SLF001
+    draft_rules, active_rules = rules_of(candidate), rules_of(active)
+    draft_ctx, active_ctx = Context.load(session), Context.load(session)
     names = {u.id: u.name for u in session.scalars(select(User))}
     teams = {t.id: t.name for t in session.scalars(select(Team))}
 
-    def shown(items: list[followup.Planned]) -> list[WouldCreate]:
+    def shown(items: list[Planned]) -> list[WouldCreate]:
         return [
             WouldCreate(
                 p.match.rule_name,
@@ -266,8 +274,8 @@ def dry_run(session: Session, playbook_set_id: int, now: datetime | None = None)
                 account.name if account else None,
                 response.score,
                 response.category,
-                shown(followup.plan(session, response, draft_rules, draft_ctx, at)),
-                shown(followup.plan(session, response, active_rules, active_ctx, at)),
+                shown(plan(session, response, draft_rules, draft_ctx, at)),
+                shown(plan(session, response, active_rules, active_ctx, at)),
             )
         )
     return result

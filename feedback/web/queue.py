@@ -1,6 +1,6 @@
 """The CSM queue: my tasks, my team's, the overdue ones; the task page; the huddle pack; metrics.
 
-Reading goes through services.queue / huddle / metrics; every change through the follow-up
+Reading goes through services.task_list / huddle / metrics; every change through the follow-up
 and conversation services, so the page and the API make the same checks.
 """
 
@@ -14,10 +14,10 @@ from flask_login import current_user
 from feedback import db, task_states
 from feedback.access import roles
 from feedback.roles import LEADS, STAFF
-from feedback.services import conversation, followup, huddle, metrics, visibility
-from feedback.services import queue as tasks_queue
+from feedback.services import conversation, followup, huddle, metrics, task_list, visibility
 from feedback.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
 from feedback.web import carry
+from feedback.web.sparkline import Sparkline
 
 bp = Blueprint("queue", __name__)
 VIEW_TITLES = {"mine": "My tasks", "team": "Team tasks", "overdue": "Overdue tasks"}
@@ -36,16 +36,16 @@ def _list(view: str) -> Any:
     errors: dict[str, list[str]] = {}
     status = 200
     try:
-        filters = tasks_queue.Filters.from_args(request.args)
+        filters = task_list.Filters.from_args(request.args)
     except InvalidInput as exc:  # shown once, beside the filters
-        errors, status, filters = exc.fields, 400, tasks_queue.Filters()
+        errors, status, filters = exc.fields, 400, task_list.Filters()
     sort = request.args.get("sort", "due")
-    if sort not in tasks_queue.SORTS:
+    if sort not in task_list.SORTS:
         errors["sort"] = ["Sort by due time, priority or ARR."]
         sort, status = "due", 400
     page = max(_int(request.args.get("page"), 1), 1)
-    per_page = min(max(_int(request.args.get("per_page"), 50), 1), tasks_queue.MAX_PER_PAGE)
-    rows, total = tasks_queue.queue(
+    per_page = min(max(_int(request.args.get("per_page"), 50), 1), task_list.MAX_PER_PAGE)
+    rows, total = task_list.queue(
         session, user=user, view=view, filters=filters, sort=sort, page=page, per_page=per_page
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -63,11 +63,11 @@ def _list(view: str) -> Any:
             sort=sort,
             errors=errors,
             args=args,
-            plans=tasks_queue.plans(session),
-            teams=tasks_queue.teams_for(session, user) if view != "mine" else [],
-            statuses=tasks_queue.TASK_STATUSES,
-            types=tasks_queue.TASK_TYPES,
-            priorities=tasks_queue.PRIORITY_NAMES,
+            plans=task_list.plans(session),
+            teams=task_list.teams_for(session, user) if view != "mine" else [],
+            statuses=task_list.TASK_STATUSES,
+            types=task_list.TASK_TYPES,
+            priorities=task_list.PRIORITY_NAMES,
         ),
         status,
     )
@@ -102,7 +102,7 @@ def overdue() -> Any:
 
 
 def _task_page(task_id: int, status: int = 200, **form: Any) -> Any:
-    detail = tasks_queue.task_detail(db.session(), task_id, _me())
+    detail = task_list.task_detail(db.session(), task_id, _me())
     form.setdefault("errors", {})
     if "draft" not in form and detail.task.response_id is not None:
         # The reply box shows the greeting and signature the email will carry, editable.
@@ -118,6 +118,8 @@ def _task_page(task_id: int, status: int = 200, **form: Any) -> Any:
             "queue/task.html",
             d=detail,
             t=detail.task,
+            contact_spark=Sparkline(detail.customer.contact_trend),
+            account_spark=Sparkline(detail.customer.account_trend),
             max_reply=conversation.MAX_REPLY,
             **form,
         ),
@@ -131,7 +133,7 @@ def _back(task_id: int, anchor: str = "") -> Any:
 
 def _checked(task_id: int) -> Any:
     """The task, when a view needs it before the service runs (the access rule applies)."""
-    return tasks_queue.get_task(db.session(), task_id, _me())
+    return task_list.get_task(db.session(), task_id, _me())
 
 
 def _failed(task_id: int, exc: ServiceError, which: str, anchor: str, **form: Any) -> Any:
@@ -247,7 +249,7 @@ def huddle_home() -> Any:
     user = _me()
     if user.team_id is not None:
         return redirect(url_for("queue.huddle_page", team_id=user.team_id))
-    teams = tasks_queue.teams_for(db.session(), user)
+    teams = task_list.teams_for(db.session(), user)
     return render_template("queue/huddle_teams.html", teams=teams)
 
 
@@ -305,7 +307,7 @@ def metrics_page() -> Any:
             m=result,
             errors=errors,
             team_id=team_id,
-            teams=tasks_queue.teams_for(session, _me()),
+            teams=task_list.teams_for(session, _me()),
             typed={k: request.args.get(k, "") for k in ("start", "end")},
         ),
         status,

@@ -14,7 +14,7 @@ from feedback.access import public
 from feedback.extensions import csrf
 from feedback.locales import SUPPORTED
 from feedback.mail.catalogue import use_customer_locale
-from feedback.services import followup
+from feedback.services import resolution_checks
 from feedback.services.errors import InvalidInput, NotFound
 
 bp = Blueprint("resolution", __name__, url_prefix="/resolved")
@@ -37,7 +37,7 @@ def _render(page, **context):  # type: ignore[no-untyped-def]
 @public
 def show(token: str):
     try:
-        page = followup.open_resolution_check(db.session(), token)
+        page = resolution_checks.open_resolution_check(db.session(), token)
     except NotFound as exc:
         return _missing(exc)
     chosen = request.args.get("answer") if request.args.get("answer") in ("yes", "no") else None
@@ -62,11 +62,11 @@ def answer(token: str):
     comment = request.form.get("comment", "")
     try:
         with db.transaction() as session:
-            page = followup.answer_resolution_check(session, token, chosen, comment)
+            page = resolution_checks.answer_resolution_check(session, token, chosen, comment)
     except NotFound as exc:
         return _missing(exc)
     except InvalidInput as exc:
-        page = followup.open_resolution_check(db.session(), token)
+        page = resolution_checks.open_resolution_check(db.session(), token)
         return (
             _render(
                 page,

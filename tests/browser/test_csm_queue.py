@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from feedback.models import Message, OutboxEmail, Task
+from tests.builders import add_response, add_task, contact_of
 from tests.conftest import PASSWORD
-from tests.service.test_queue import add_response, add_task, contact_of
 
 LAPTOP = {"width": 1280, "height": 800}
 SMALL_LAPTOP = {"width": 1024, "height": 700}

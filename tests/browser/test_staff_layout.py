@@ -8,19 +8,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.browser.conftest import PHONE
+from tests.builders import DOMAIN, SECRET, add_task, inbound_form, post, start_conversation
 from tests.conftest import PASSWORD
-from tests.http.test_inbound import (
-    DOMAIN,
-    app_config,  # noqa: F401 - the inbound webhook's secret
-    inbound_form,
-    post,
-    start_conversation,
-)
-from tests.service.test_queue import add_task
 
 LAPTOP = {"width": 1280, "height": 800}
 LONG_WORD = "https://example.com/exports/" + "a1b2c3d4" * 20
 WIDE_LINE = "> " + " ".join(["quoted-text-that-goes-on"] * 30)
+
+
+@pytest.fixture
+def app_config():
+    """The inbound webhook's secret and domain (the thread is built from a real reply)."""
+    return {"INBOUND_SECRET": SECRET, "INBOUND_DOMAIN": DOMAIN}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from feedback.models import Message, OutboxEmail, Response
 from feedback.services import invitations, programs
 from tests.browser.conftest import PHONE
-from tests.http.test_customer_languages import assert_no_english
+from tests.builders import assert_no_english
 
 
 def test_a_french_customer_answers_on_a_phone_without_meeting_english(

@@ -86,7 +86,7 @@ class FakeSendGrid:
 
     def start(self) -> FakeSendGrid:
         if self._record_path is not None:
-            self._record_file = open(self._record_path, "a", encoding="utf-8")  # noqa: SIM115
+            self._record_file = open(self._record_path, "a", encoding="utf-8")
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

@@ -33,7 +33,7 @@ ALL_ROLES = [r.value for r in Role]
 
 def _url(rule: Rule) -> str:
     values = {}
-    for name, converter in rule._converters.items():  # noqa: SLF001
+    for name, converter in rule._converters.items():
         values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 

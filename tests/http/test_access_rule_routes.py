@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from feedback.models import Message, OuterLoopCandidate, Task, TaskEvent
+from tests.builders import add_response, add_task, contact_of
 from tests.http.api_helpers import error
-from tests.service.test_queue import add_response, add_task, contact_of
 
 ALLOWED = ("csm_same", "lead_same", "head_in", "admin")
 REFUSED = ("csm_other", "lead_other", "head_out")

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-import tests.service.followup_fixtures as shared
 from feedback.models import Task
 from feedback.services import org
+from tests.followup_world import NOW
 from tests.http.api_helpers import error
-from tests.service.followup_fixtures import NOW
-
-world, respond = shared.world, shared.respond  # the shared fixtures
 
 
 def headers_for(session, user):

@@ -70,7 +70,7 @@ def test_create_get_update_delete(client, admin, session, megacorp, make_account
         ("erin@gmail.com", False),  # free mail never matches
     ],
 )
-def test_contact_is_matched_to_its_account_by_email_domain(client, admin, megacorp, email, matched):  # noqa: E501
+def test_contact_is_matched_to_its_account_by_email_domain(client, admin, megacorp, email, matched):
     created = client.post(URL, json={"email": email}, headers=admin)
     assert created.status_code == 201
     expected = (megacorp.id, "crm-mega") if matched else (None, None)

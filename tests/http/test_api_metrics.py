@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.service.test_metrics import loop  # noqa: F401 - the hand-built fixture
-
 URL = "/api/v1/metrics/close-the-loop"
 RANGE = "start=2026-11-10&end=2026-11-20"
 
@@ -19,7 +17,7 @@ def _token(session, user):
 
 
 @pytest.mark.parametrize("role", ["department_head", "admin"])
-def test_leads_get_the_figures(client, session, make_user, loop, role):  # noqa: F811
+def test_leads_get_the_figures(client, session, make_user, loop, role):
     # Both teams are in one department; the head sits in team A.
     team_id = loop["teams"][0].id if role == "department_head" else None
     headers = _token(session, make_user(role, team_id=team_id))
@@ -36,7 +34,7 @@ def test_leads_get_the_figures(client, session, make_user, loop, role):  # noqa:
     assert body["csms"][1]["contacted_in_sla_share"] is None
 
 
-def test_a_team_lead_gets_their_own_teams_figures_only(client, session, make_user, loop):  # noqa: F811
+def test_a_team_lead_gets_their_own_teams_figures_only(client, session, make_user, loop):
     lead = make_user("team_lead", team_id=loop["teams"][1].id)
     body = client.get(f"{URL}?{RANGE}", headers=_token(session, lead)).get_json()
     assert [t["name"] for t in body["teams"]] == ["B team"] and body["overall"]["tasks"] == 1
@@ -47,7 +45,7 @@ def test_a_team_lead_gets_their_own_teams_figures_only(client, session, make_use
     assert other.status_code == 403 and other.get_json()["error"]["code"] == "forbidden"
 
 
-def test_one_team(client, api_headers, loop):  # noqa: F811
+def test_one_team(client, api_headers, loop):
     team_id = loop["teams"][1].id
     body = client.get(f"{URL}?{RANGE}&team_id={team_id}", headers=api_headers("admin")).get_json()
     assert [t["name"] for t in body["teams"]] == ["B team"] and body["overall"]["tasks"] == 1

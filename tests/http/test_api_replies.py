@@ -24,7 +24,7 @@ def _csm_of(session, response, make_user):
 def _response(app, session, make_contact):
     program = programs.create_program(
         session, {"name": "API NPS", "kind": "nps", "product_name": "Acme"}
-    )  # noqa: E501
+    )
     contact = make_contact()
     invited = invitations.invite_now(session, app.config, program.id, [contact.email])[0]
     token = (
@@ -32,7 +32,7 @@ def _response(app, session, make_contact):
         .filter_by(invitation_id=invited["invitation_id"], kind="invitation")
         .one()
         .substitutions["%%token%%"]
-    )  # noqa: E501
+    )
     survey = capture.submit_answer(session, token, score=4, comment="Slow support")
     session.commit()
     return survey.response
@@ -44,7 +44,7 @@ def test_a_csm_replies_through_the_api(app, session, client, make_user, make_con
         f"/api/v1/responses/{response.id}/replies",
         json={"body": "Sorry about that. Can we call you?"},
         headers=_csm_of(session, response, make_user),
-    )  # noqa: E501
+    )
     assert answer.status_code == 201, answer.get_json()
     assert answer.get_json()["direction"] == "outbound"
     assert (
@@ -52,16 +52,16 @@ def test_a_csm_replies_through_the_api(app, session, client, make_user, make_con
         .filter_by(invitation_id=response.invitation_id, kind="reply")
         .count()
         == 1
-    )  # noqa: E501
+    )
     assert (
         session.query(Message).filter_by(invitation_id=response.invitation_id, kind="reply").count()
         == 1
-    )  # noqa: E501
+    )
 
 
 def test_an_empty_reply_is_refused_and_nothing_is_sent(
     app, session, client, make_user, make_contact
-):  # noqa: E501
+):
     response = _response(app, session, make_contact)
     answer = client.post(
         f"/api/v1/responses/{response.id}/replies",
@@ -75,12 +75,12 @@ def test_an_empty_reply_is_refused_and_nothing_is_sent(
         .filter_by(invitation_id=response.invitation_id, kind="reply")
         .count()
         == 0
-    )  # noqa: E501
+    )
     missing = client.post(
         "/api/v1/responses/999999/replies",
         json={"body": "Hi"},
         headers=_csm_of(session, response, make_user),
-    )  # noqa: E501
+    )
     assert missing.status_code == 404
 
 

@@ -7,11 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import tests.service.followup_fixtures as shared
 from feedback.services import followup, org
-from tests.service.followup_fixtures import tasks_of
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from tests.followup_world import tasks_of
 
 
 def headers_for(session, user):

@@ -7,11 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-import tests.service.followup_fixtures as shared
 from feedback.models import BacklogItem
 from feedback.services import backlog
-
-world, respond = shared.world, shared.respond  # the shared fixtures
 
 
 @pytest.fixture

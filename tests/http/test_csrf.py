@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from feedback.models import Team
 from tests.conftest import PASSWORD
 
 
@@ -60,11 +61,14 @@ def test_every_staff_form_carries_a_csrf_token(client, make_user, login, app):
             assert "csrf_token" in form, f"{rule.rule} has a form without a CSRF token"
 
 
-def test_api_with_bearer_token_needs_no_csrf(client, api_headers):
+def test_api_with_bearer_token_needs_no_csrf(client, session, api_headers):
     response = client.post(
         "/api/v1/teams", json={"name": "Support", "department": "Support"}, headers=api_headers()
     )
     assert response.status_code == 201
+    assert response.get_json()["name"] == "Support"
+    team = session.get(Team, response.get_json()["id"])
+    assert (team.name, team.department) == ("Support", "Support")  # the team was created
 
 
 ADMIN_FORM_POSTS = [

@@ -6,44 +6,21 @@ out, pieces of 12+ characters), so words that are the same in both languages do 
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
+from flask import current_app
 from sqlalchemy import select
 
-import tests.service.followup_fixtures as shared
 from feedback import locales
 from feedback.mail import catalogue, words
 from feedback.models import Invitation, OutboxEmail
-from feedback.services import followup, invitations, programs
-from tests.service.followup_fixtures import NOW, tasks_of
+from feedback.services import followup, invitations, programs, resolution_checks
+from tests.builders import assert_no_english
+from tests.followup_world import NOW, tasks_of
 
-world, respond = shared.world, shared.respond
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "feedback" / "translations"
 OTHER = [lang for lang in locales.SUPPORTED if lang != "en"]
-
-
-def english_pieces(lang: str) -> list[str]:
-    with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        catalog = read_po(f)
-    pieces = []
-    for message in catalog:
-        if message.id and message.string != message.id:
-            parts = (p.strip() for p in re.split(r"%\(\w+\)s", message.id))
-            pieces += [p for p in parts if len(p) >= 12]
-    return pieces
-
-
-def assert_no_english(text: str, lang: str, where: str) -> None:
-    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
-    text = re.sub(r"\s+", " ", text)
-    left = [p for p in english_pieces(lang) if p in text]
-    assert not left, f"{where} in {lang} still says {left}"
 
 
 @pytest.fixture
@@ -169,7 +146,9 @@ def test_did_we_resolve_it_email_and_page_speak_the_customers_language(
     (task,) = tasks_of(session, response)
     followup.transition(session, task.id, world.ann, "closed", resolution_code="resolved", now=NOW)
     session.commit()
-    followup.send_resolution_checks(session, NOW + timedelta(days=3))
+    resolution_checks.send_resolution_checks(
+        session, NOW + timedelta(days=3), config=current_app.config
+    )
     session.commit()
     mail = session.scalars(select(OutboxEmail).where(OutboxEmail.kind == "resolution_check")).one()
     token = mail.substitutions["%%token%%"]

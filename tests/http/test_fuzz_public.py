@@ -25,8 +25,7 @@ from feedback.models import (
     Response,
     UnmatchedReply,
 )
-from tests.http.test_inbound import DOMAIN, SECRET
-from tests.http.test_survey_pages import survey_link  # noqa: F401  (fixture)
+from tests.builders import DOMAIN, SECRET
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))  # fmt: skip
@@ -67,7 +66,7 @@ def _fill(rule: str, values: list[str]) -> str:
     return re.sub(r"<[^>]+>", lambda _m: quote(next(parts, "x"), safe="") or "x", rule)
 
 
-def test_public_urls_and_forms_never_answer_5xx(app, client, session, survey_link):  # noqa: F811
+def test_public_urls_and_forms_never_answer_5xx(app, client, session, survey_link):
     token, _ = survey_link()
     routes = _public_routes(app)
     assert len(routes) > 15

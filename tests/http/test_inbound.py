@@ -9,85 +9,21 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from feedback.models import InboundEmail, Invitation, Message, Response, UnmatchedReply
-from feedback.services import programs
-from feedback.tokens import hash_token, new_token
+from feedback.models import InboundEmail, Message, UnmatchedReply
+from feedback.tokens import new_token
+from tests.builders import CONVERSATION_AT, DOMAIN, SECRET, inbound_form, post, start_conversation
 
-SECRET = "inbound-secret-123"
-DOMAIN = "inbound.example.com"
 FIXTURES = Path(__file__).resolve().parent.parent / "data" / "replies"
-NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+NOW = CONVERSATION_AT
 
 
 @pytest.fixture
 def app_config():
     return {"INBOUND_SECRET": SECRET, "INBOUND_DOMAIN": DOMAIN}
-
-
-def start_conversation(session, make_contact, *, score=9, comment=None, **contact):
-    """A sent invitation and its response; returns (invitation, response, reply token)."""
-    n = session.query(Invitation).count()
-    program = programs.create_program(
-        session, {"name": f"Conv {n} {new_token()[:6]}", "kind": "nps", "active": True}
-    )
-    person = make_contact(**contact)
-    reply_token = new_token()
-    invitation = Invitation(
-        program_id=program.id,
-        contact_id=person.id,
-        wave_key=f"w{n}",
-        token_hash=hash_token(new_token()),
-        reply_token_hash=hash_token(reply_token),
-        created_at=NOW,
-        sent_at=NOW,
-        expires_at=NOW + timedelta(days=30),
-    )
-    session.add(invitation)
-    session.flush()
-    session.add(
-        Message(invitation_id=invitation.id, direction="outbound", kind="invitation",
-                channel="email", body="How are we doing?", created_at=NOW)
-    )  # fmt: skip
-    category = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
-    response = Response(
-        invitation_id=invitation.id, program_id=program.id, contact_id=person.id,
-        score=score, category=category, comment=comment, answered_at=NOW + timedelta(hours=1),
-    )  # fmt: skip
-    session.add(response)
-    session.commit()
-    return invitation, response, reply_token
-
-
-def inbound_form(*, to, sender, text, subject="Re: How are we doing?", message_id=None,
-                 envelope_to=None, **extra):  # fmt: skip
-    headers = f"From: {sender}\nTo: {to}\nSubject: {subject}\n"
-    if message_id:
-        headers += f"Message-ID: {message_id}\n"
-    data = {
-        "from": sender,
-        "to": to,
-        "subject": subject,
-        "text": text,
-        "html": "",
-        "headers": headers,
-        "envelope": json.dumps({"to": envelope_to or [to], "from": sender}),
-        "charsets": json.dumps(
-            {"to": "UTF-8", "from": "UTF-8", "subject": "UTF-8", "text": "utf-8"}
-        ),  # fmt: skip
-        "SPF": "pass",
-        "attachments": "0",
-    }
-    data.update(extra)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def post(client, data, url=f"/webhooks/sendgrid/inbound/{SECRET}", **kwargs):
-    return client.post(url, data=data, content_type="multipart/form-data", **kwargs)
 
 
 def _thread(session, invitation):

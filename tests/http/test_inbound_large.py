@@ -13,7 +13,7 @@ from email.message import EmailMessage
 import pytest
 
 from feedback.models import InboundEmail, Message
-from tests.http.test_inbound import (
+from tests.builders import (
     DOMAIN,
     SECRET,
     inbound_form,

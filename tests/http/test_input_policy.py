@@ -9,7 +9,6 @@ import pytest
 
 from feedback.models import Account, Response
 from tests.http.api_helpers import error
-from tests.http.test_survey_pages import survey_link  # noqa: F401  (fixture)
 
 NUL = "\x00"
 
@@ -22,7 +21,7 @@ def test_nul_in_the_login_form_is_a_400_page(client, make_user):
     assert "control character" in body and "<html" in body.lower()
 
 
-def test_nul_in_a_survey_comment_is_refused_and_nothing_is_stored(client, session, survey_link):  # noqa: F811
+def test_nul_in_a_survey_comment_is_refused_and_nothing_is_stored(client, session, survey_link):
     token, invitation_id = survey_link()
     response = client.post(f"/r/{token}", data={"score": "3", "comment": f"bad{NUL}comment"})
     assert response.status_code == 400
@@ -32,7 +31,7 @@ def test_nul_in_a_survey_comment_is_refused_and_nothing_is_stored(client, sessio
         assert client.post(path, data={"phone": NUL, "name": NUL}).status_code == 400
 
 
-def test_tab_and_newline_stay_allowed_in_text(client, session, survey_link):  # noqa: F811
+def test_tab_and_newline_stay_allowed_in_text(client, session, survey_link):
     token, invitation_id = survey_link()
     response = client.post(f"/r/{token}", data={"score": "3", "comment": "one\r\n\ttwo"})
     assert response.status_code == 303

@@ -15,8 +15,8 @@ import time_machine
 from sqlalchemy import select
 
 from feedback.models import OutboxEmail
-from feedback.services import escalation, followup, huddle
-from tests.service.test_queue import add_task
+from feedback.services import escalation, followup_notices, huddle
+from tests.builders import add_task
 
 M = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 09:00 in the team's zone (UTC)
 DAY = timedelta(days=1)
@@ -87,7 +87,7 @@ def test_pages_api_and_emails_agree_on_overdue(
         )
         due_page = client.get(f"/tasks/{tasks['now'].id}").get_data(as_text=True)
         late_page = client.get(f"/tasks/{tasks['minute'].id}").get_data(as_text=True)
-        followup.send_digests(session, config=app.config)
+        followup_notices.send_digests(session, config=app.config)
     digests = {
         m.to_email: m.content.text
         for m in session.scalars(select(OutboxEmail).where(OutboxEmail.kind == "digest"))

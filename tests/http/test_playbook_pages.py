@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
-import tests.service.followup_fixtures as shared
 from feedback.models import OutboxEmail, PlaybookSet
-from feedback.services import followup
-from tests.service.followup_fixtures import tasks_of
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from feedback.services import followup, followup_planning, resolution_checks
+from tests.followup_world import tasks_of
 
 
 def test_list_edit_dry_run_activate(client, session, login, world, respond, seed_defaults):
@@ -66,7 +64,7 @@ def test_list_edit_dry_run_activate(client, session, login, world, respond, seed
     assert client.post(f"/admin/playbooks/{draft.id}/activate").status_code == 302
     session.expire_all()
     assert session.get(PlaybookSet, draft.id).status == "active"
-    assert followup.active_set(session).id == draft.id
+    assert followup_planning.active_set(session).id == draft.id
     # an active set is not edited
     assert client.post(f"/admin/playbooks/{draft.id}", data=form).status_code == 409
 
@@ -89,7 +87,7 @@ def test_the_public_resolution_page_and_a_no(client, session, world, respond):
         resolution_code="contacted",
         now=now - timedelta(days=4),
     )
-    followup.send_resolution_checks(session, now)
+    resolution_checks.send_resolution_checks(session, now, config=current_app.config)
     session.commit()
     mail = session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "resolution_check"))
     token = mail.substitutions["%%token%%"]

@@ -3,42 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
 
 from feedback.models import Message, OutboxEmail, OuterLoopCandidate, Task, TaskEvent
-from tests.service.test_queue import add_response, add_task, contact_of
+from tests.builders import add_task
+from tests.shared_fixtures import XSS
 
-XSS = "<script>alert('x')</script>"
 ESCAPED = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
-
-
-@pytest.fixture
-def desk(session, make_team, make_user, make_account, make_contact):
-    """A team with a CSM, an overdue detractor task with a comment, and another team's task."""
-    now = datetime.now(UTC)
-    team = make_team(name="Enterprise")
-    other_team = make_team(name="SMB")
-    csm = make_user("csm", name="Casey", team_id=team.id)
-    mate = make_user("csm", name="Morgan", team_id=team.id)
-    stranger = make_user("csm", name="Sam", team_id=other_team.id)
-    account = make_account(name="MegaCorp", plan="enterprise", arr="120000")
-    contact = contact_of(session, make_contact, account, name="Dana Lee")
-    three_days_ago = now - timedelta(days=3)
-    response = add_response(
-        session, contact, score=2, comment=f"Export fails {XSS}", answered_at=three_days_ago,
-        label="negative", polarity=-0.7, drivers=[{"phrase": "fails", "contribution": -0.7}],
-    )  # fmt: skip
-    task = add_task(session, owner=csm, response=response, priority=3, title="Recover MegaCorp",
-                    due_at=now - timedelta(hours=4), created_at=three_days_ago)  # fmt: skip
-    later = add_task(session, owner=csm, contact=contact, type="convert", title="Convert Dana",
-                     due_at=now + timedelta(days=2))  # fmt: skip
-    foreign = add_task(session, owner=stranger, contact=contact, title="Not yours")
-    return {"team": team, "other_team": other_team, "csm": csm, "mate": mate,
-            "stranger": stranger, "task": task, "later": later, "foreign": foreign,
-            "response": response, "contact": contact}  # fmt: skip
 
 
 def html(response):

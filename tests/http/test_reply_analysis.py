@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import InboundEmail, Message, ResponseTheme
-from tests.http.test_inbound import DOMAIN, inbound_form, post, start_conversation
+from tests.builders import DOMAIN, inbound_form, post, start_conversation
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from feedback.models import Task, User
-from tests.http.test_queue_pages import desk  # noqa: F401 - the shared fixture
 
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 
@@ -27,7 +26,7 @@ def text_of_page(page: str) -> str:
     return re.sub(r"<[^>]+>", " ", page)
 
 
-def test_no_page_shows_a_raw_code(client, session, login, make_user, desk):  # noqa: F811
+def test_no_page_shows_a_raw_code(client, session, login, make_user, desk):
     task, later = desk["task"], desk["later"]
     later.status, later.resolution_code = "closed", "not_reachable"
     later.closed_at = datetime.now(UTC)
@@ -53,7 +52,7 @@ def test_no_page_shows_a_raw_code(client, session, login, make_user, desk):  # n
     assert "Status changed: Open → In progress" in task_page
 
 
-def test_a_status_change_is_confirmed_in_words(client, login, desk):  # noqa: F811
+def test_a_status_change_is_confirmed_in_words(client, login, desk):
     login(desk["csm"])
     task_id = desk["task"].id
     client.post(f"/tasks/{task_id}/status", data={"to_status": "waiting_on_customer"})
@@ -61,7 +60,7 @@ def test_a_status_change_is_confirmed_in_words(client, login, desk):  # noqa: F8
     assert "Task is now waiting on customer." in page
 
 
-def test_metrics_show_days_and_hours(client, session, login, make_user, desk):  # noqa: F811
+def test_metrics_show_days_and_hours(client, session, login, make_user, desk):
     created = datetime.now(UTC) - timedelta(days=25)
     for task in (desk["task"], desk["later"], desk["foreign"]):
         task.created_at = created
@@ -81,7 +80,7 @@ def test_times_follow_the_team_zone_then_the_persons_choice(
     login,
     make_team,
     make_user,
-    desk,  # noqa: F811
+    desk,
 ):
     desk["task"].due_at = datetime(2026, 12, 1, 16, 20, tzinfo=UTC)
     session.commit()
@@ -107,7 +106,7 @@ def test_times_follow_the_team_zone_then_the_persons_choice(
     assert "11:20 EST" in client.get(f"/tasks/{desk['task'].id}").get_data(as_text=True)
 
 
-def test_without_a_team_or_a_choice_times_are_utc(client, session, login, make_user, desk):  # noqa: F811
+def test_without_a_team_or_a_choice_times_are_utc(client, session, login, make_user, desk):
     admin = make_user("admin")
     desk["task"].due_at = datetime(2026, 12, 1, 16, 20, tzinfo=UTC)
     session.commit()
@@ -141,7 +140,7 @@ def test_a_task_page_reload_after_a_failed_post_does_not_resend(
     client,
     session,
     login,
-    desk,  # noqa: F811
+    desk,
 ):
     login(desk["csm"])
     task_id = desk["task"].id
@@ -156,7 +155,7 @@ def test_a_draft_too_long_to_carry_is_answered_in_place_and_kept(
     client,
     session,
     login,
-    desk,  # noqa: F811
+    desk,
 ):
     """The session cookie cannot hold ~9,000 random characters: the page comes back in place
     (as before post/redirect/get) rather than losing what the CSM wrote."""

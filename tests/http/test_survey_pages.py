@@ -6,49 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feedback import cadence
-from feedback.models import Message, OutboxEmail, Response
-from feedback.services import invitation_email, invitations, programs
+from feedback.models import Message, Response
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
-
-
-@pytest.fixture
-def survey_link(app, session, make_contact):
-    def make(kind="nps", question="nps", **program_fields):
-        data = {
-            "name": f"Program {question}",
-            "kind": kind,
-            "active": True,
-            "product_name": "Acme",
-            **program_fields,
-        }
-        if kind == "onboarding":
-            data["triggers"] = [
-                {"milestone": "week1", "days_after_signup": 7, "question": question}
-            ]
-        program = programs.create_program(session, data)
-        contact = make_contact()
-        due = cadence.Due("week1", "week1", "effort") if kind == "onboarding" else None
-        if due:
-            candidate = invitations._candidates(session, [contact.id])[0]
-            composer = invitation_email.InvitationComposer(session, app.config)
-            invitation = composer.queue(program, candidate, due, datetime.now(UTC))
-            composer.finish(datetime.now(UTC))
-            invitation_id = invitation.id
-        else:
-            invitation_id = invitations.invite_now(
-                session, app.config, program.id, [contact.email]
-            )[0]["invitation_id"]
-        email = (
-            session.query(OutboxEmail)
-            .filter_by(invitation_id=invitation_id, kind="invitation")
-            .one()
-        )  # noqa: E501
-        session.commit()
-        return email.substitutions["%%token%%"], invitation_id
-
-    return make
 
 
 def _get(client, url):

@@ -213,3 +213,4 @@ class TestCsrf:
         token = _csrf(form)
         response = client.post("/admin/themes/new", data={**data, "csrf_token": token})
         assert response.status_code == 302
+        assert session.scalar(select(Theme).where(Theme.name == "Mobile")) is not None

@@ -10,7 +10,7 @@ import pytest
 from feedback.models import Message, OutboxEmail, ReplyToken
 from feedback.services import outbox
 from feedback.tokens import hash_token
-from tests.http.test_inbound import DOMAIN, inbound_form, post, start_conversation
+from tests.builders import DOMAIN, inbound_form, post, start_conversation
 
 XSS = "<script>alert('x')</script>"
 
@@ -148,10 +148,14 @@ def test_an_empty_or_too_long_reply_is_refused_and_kept(
 
 
 def test_a_reply_at_the_limit_is_sent(client, session, make_contact, make_user, login):
-    _, response, _ = start_conversation(session, make_contact)
+    invitation, response, _ = start_conversation(session, make_contact)
     login(_owned_by(session, response, make_user("csm")))
     answer = client.post(f"/responses/{response.id}/thread", data={"body": "y" * 10_000})
     assert answer.status_code == 302
+    sent = _thread(session, invitation.id)[-1]
+    assert (sent.direction, sent.kind, sent.body) == ("outbound", "reply", "y" * 10_000)
+    email = session.get(OutboxEmail, sent.outbox_email_id)
+    assert email.status == "queued" and email.content.text == "y" * 10_000  # all of it, once
 
 
 def test_a_bounced_contact_cannot_be_emailed(client, session, make_contact, make_user, login):
@@ -202,14 +206,14 @@ def test_the_reply_form_needs_its_csrf_token(client, session, make_contact, make
 
 def test_the_response_page_shows_the_analysis_with_marked_themes(
     client, session, app, make_user, login
-):  # noqa: E501
+):
     from feedback.models import OutboxEmail
     from feedback.services import capture, invitations, programs, taxonomy
 
     taxonomy.seed_taxonomy(session)
     program = programs.create_program(
         session, {"name": "Analysed", "kind": "nps", "product_name": "Acme"}
-    )  # noqa: E501
+    )
     from feedback.models import Contact
 
     contact = Contact(email="ana@customer.example", attributes={})
@@ -221,13 +225,13 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
         .filter_by(invitation_id=invited["invitation_id"], kind="invitation")
         .one()
         .substitutions["%%token%%"]
-    )  # noqa: E501
+    )
     survey = capture.submit_answer(
         session,
         token,
         score=10,
         comment="The invoice was wrong <b>again</b> and the app crashes constantly.",
-    )  # noqa: E501
+    )
     session.commit()
     login(_owned_by(session, survey.response, make_user("csm")))
     page = client.get(f"/responses/{survey.response.id}/thread").get_data(as_text=True)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import EmailEvent
-from tests.service.test_suppression import invite
+from tests.builders import invite
 
 
 @pytest.fixture

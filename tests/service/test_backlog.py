@@ -8,15 +8,13 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import followup_fixtures as shared
 import pytest
-from followup_fixtures import NOW
 
 from feedback.models import BacklogItem, BacklogResponse, OuterLoopCandidate, Task, WebhookDelivery
 from feedback.services import backlog, backlog_evidence, backlog_proposals, huddle, webhooks_out
 from feedback.services.errors import Conflict, InvalidInput
+from tests.followup_world import NOW
 
-world, respond = shared.world, shared.respond  # the shared fixtures
 DAY = timedelta(days=1)
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import followup_fixtures as shared
 import pytest
-from followup_fixtures import NOW  # a Monday
 
 from feedback.models import EmailContent, Message, OutboxEmail, ReplyToken
 from feedback.services import backlog, backlog_notices
 from feedback.services.errors import Conflict, InvalidInput
+from tests.followup_world import NOW  # a Monday
 
-world, respond = shared.world, shared.respond  # the shared fixtures
 CONFIG = {"MAIL_FROM": "Acme <feedback@acme.example>", "INBOUND_DOMAIN": "in.acme.example"}
 
 

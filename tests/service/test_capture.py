@@ -87,7 +87,7 @@ def test_a_burst_of_scores_takes_back_the_first_and_records_nothing(session, inv
     assert session.query(Response).filter_by(invitation_id=invitation_id).count() == 0
     assert not any(
         c.counted for c in session.query(ScoreChange).filter_by(invitation_id=invitation_id)
-    )  # noqa: E501
+    )
     # ... and a person's later click counts.
     _click(session, token, 8, at=NOW + timedelta(minutes=10))
     assert session.query(Response).filter_by(invitation_id=invitation_id).one().score == 8
@@ -98,7 +98,7 @@ def test_a_scanner_never_flips_a_confirmed_answer(session, invite):
     _click(session, token, 10)
     capture.submit_answer(
         session, token, score=10, comment="Love it", now=NOW + timedelta(minutes=1)
-    )  # noqa: E501
+    )
     session.commit()
     _click(session, token, 0, at=NOW + timedelta(minutes=2), agent="python-requests/2.31")
     response = session.query(Response).filter_by(invitation_id=invitation_id).one()
@@ -110,7 +110,7 @@ def test_submitting_the_page_confirms_and_threads_the_comment(session, invite):
     _click(session, token, 6)
     capture.submit_answer(
         session, token, score=7, comment="Setup was slow.", now=NOW + timedelta(minutes=1)
-    )  # noqa: E501
+    )
     session.commit()
     response = session.query(Response).filter_by(invitation_id=invitation_id).one()
     assert (response.score, response.category, response.status) == (7, "passive", "confirmed")
@@ -142,7 +142,7 @@ def test_a_response_cancels_the_reminder(session, invite):
     _click(session, token, 9)
     reminder = (
         session.query(OutboxEmail).filter_by(invitation_id=invitation_id, kind="reminder").one()
-    )  # noqa: E501
+    )
     assert reminder.status == "cancelled"
 
 

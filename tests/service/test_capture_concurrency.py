@@ -60,7 +60,7 @@ def test_fifty_concurrent_clicks_make_one_response(engine, database_url):
                         session, token, score, user_agent=PHONE, headers={}, now=datetime.now(UTC)
                     )
                     session.commit()
-                except BaseException as exc:  # noqa: BLE001 - reported below
+                except BaseException as exc:
                     errors.append(exc)
 
         threads = [threading.Thread(target=click, args=(9,)) for _ in range(50)]

@@ -13,7 +13,7 @@ def test_contact_matched_by_external_id_then_domain(session, make_account):
     by_domain = make_account(domains=["megacorp.com", "MegaCorp.de"])
     a = contacts.create_contact(
         session, {"email": "a@other.example", "account_external_id": "CRM-7"}
-    )  # noqa: E501
+    )
     b = contacts.create_contact(session, {"email": "B@Sales.MegaCorp.de"})
     c = contacts.create_contact(session, {"email": "c@gmail.com"})
     assert (a.account_id, b.account_id, c.account_id) == (by_id.id, by_domain.id, None)

@@ -13,8 +13,15 @@ from sqlalchemy import func, select
 from feedback.demo import data as demo_data
 from feedback.demo import seed as demo_seed
 from feedback.models import Contact, Invitation, Message, OutboxEmail, Response, Task, User
-from feedback.services import escalation, huddle, invitations, metrics, overview, queue
-from feedback.services import followup_notices as notices
+from feedback.services import (
+    escalation,
+    huddle,
+    invitations,
+    metrics,
+    overview,
+    resolution_checks,
+    task_list,
+)
 
 NOW = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # a Tuesday afternoon
 
@@ -80,14 +87,14 @@ def test_every_persona_the_readme_names_sees_a_non_empty_view(session, seeded):
     head, admin = user(session, "head@demo.example"), user(session, demo_data.ADMIN_EMAIL)
     assert (lead.role, head.role, admin.role) == ("team_lead", "department_head", "admin")
 
-    mine, total = queue.queue(session, user=csm1, view="mine", now=NOW)
+    mine, total = task_list.queue(session, user=csm1, view="mine", now=NOW)
     assert total >= 3 and all(row.owner_name == csm1.name for row in mine)
-    overdue, _ = queue.queue(session, user=csm1, view="overdue", now=NOW)
+    overdue, _ = task_list.queue(session, user=csm1, view="overdue", now=NOW)
     assert len(overdue) < total  # some overdue at most, not all
 
     # The lead leads csm1's team: its queue, huddle pack and metrics have something in them.
     assert lead.team_id == csm1.team_id
-    team_rows, team_total = queue.queue(session, user=lead, view="team", now=NOW)
+    team_rows, team_total = task_list.queue(session, user=lead, view="team", now=NOW)
     assert team_total >= total
     pack = huddle.huddle_pack(session, lead.team_id, now=NOW)
     assert pack.negatives or pack.positives
@@ -97,10 +104,10 @@ def test_every_persona_the_readme_names_sees_a_non_empty_view(session, seeded):
     assert team_loop.as_dict()["csms"]
 
     # The department head and the admin see every team.
-    everyone, everyone_total = queue.queue(session, user=head, view="team", now=NOW)
+    everyone, everyone_total = task_list.queue(session, user=head, view="team", now=NOW)
     assert everyone_total > team_total
     assert metrics.close_the_loop(session, start=start, end=end, now=NOW).as_dict()["csms"]
-    assert queue.queue(session, user=admin, view="team", now=NOW)[1] >= everyone_total
+    assert task_list.queue(session, user=admin, view="team", now=NOW)[1] >= everyone_total
     assert overview.nps_overview(session, now=NOW)["region"]
 
 
@@ -109,7 +116,7 @@ def test_starting_the_worker_beside_the_demo_sends_no_wave(app, session, seeded)
     before = set(session.scalars(select(OutboxEmail.id)))
     invited = invitations.dispatch_due_surveys(session, app.config, NOW).invited
     escalations = escalation.escalate_tasks(session, NOW, config=app.config)
-    checks = notices.send_resolution_checks(session, NOW, config=app.config)
+    checks = resolution_checks.send_resolution_checks(session, NOW, config=app.config)
     session.flush()
     queued = Counter(
         row.kind for row in session.scalars(select(OutboxEmail)) if row.id not in before

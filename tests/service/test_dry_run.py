@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import followup_fixtures as shared
-from followup_fixtures import NOW
 from sqlalchemy import func, select
 
 from feedback.models import Task
-from feedback.services import followup, playbook_admin
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from feedback.services import playbook_admin
+from tests.followup_world import NOW
 
 
 def test_the_diff_shows_which_tasks_change_and_for_whom(session, world, respond):
@@ -26,7 +23,7 @@ def test_the_diff_shows_which_tasks_change_and_for_whom(session, world, respond)
     ]
     rows[1]["action"] = {**rows[1]["action"], "route": {"to": "team", "team_id": world.finance.id}}
     playbook_admin.update_rules(session, draft.id, "No passives", rows)
-    result = followup.dry_run(session, draft.id, NOW)
+    result = playbook_admin.dry_run(session, draft.id, NOW)
     assert len(result.rows) == 2
     assert len(result.changed) == 2
     by_score = {r.score: r for r in result.rows}
@@ -42,5 +39,5 @@ def test_the_diff_shows_which_tasks_change_and_for_whom(session, world, respond)
 def test_an_unchanged_copy_has_no_diff(session, world, respond):
     respond(3, at=NOW - timedelta(days=2))
     draft = playbook_admin.create_draft(session, world.admin)
-    result = followup.dry_run(session, draft.id, NOW)
+    result = playbook_admin.dry_run(session, draft.id, NOW)
     assert len(result.rows) == 1 and result.changed == []

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import followup_fixtures as shared
-from followup_fixtures import NOW, tasks_of
+from flask import current_app
 from sqlalchemy import select
 
 from feedback.models import OutboxEmail
-from feedback.services import escalation, followup
-from tests.service.test_queue import add_task
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from feedback.services import escalation, followup, followup_notices
+from tests.builders import add_task
+from tests.followup_world import NOW, tasks_of
 
 
 def emails(session, kind):
@@ -24,25 +22,41 @@ def test_overdue_at_1x_then_escalated_at_2x_once_each(session, app, world, respo
     followup.create_followups(session, NOW)
     (task,) = tasks_of(session, response)
     due = task.due_at  # Wednesday 10:00 Berlin
-    assert escalation.escalate_tasks(session, due)["overdue"] == 0  # due now, not yet late
+    assert (
+        escalation.escalate_tasks(session, due, config=current_app.config)["overdue"] == 0
+    )  # due now, not yet late
     late = due + timedelta(minutes=1)
-    stats = escalation.escalate_tasks(session, late)
+    stats = escalation.escalate_tasks(session, late, config=current_app.config)
     assert stats == {"overdue": 1, "escalated": 0, "emails": 1, "held": 0}
     (mail,) = emails(session, "task_notices")
     assert mail.to_email == world.lee.email
     assert mail.content.subject == f"Overdue: {task.title}" and "/tasks/" in mail.content.text
     assert task.overdue_at == late and task.events[-1].kind == "overdue"
-    assert escalation.escalate_tasks(session, due + timedelta(hours=1))["overdue"] == 0
+    assert (
+        escalation.escalate_tasks(session, due + timedelta(hours=1), config=current_app.config)[
+            "overdue"
+        ]
+        == 0
+    )
     # 2×: 16 more business hours → Friday 10:00 Berlin
     escalate = due + timedelta(days=2)
-    assert escalation.escalate_tasks(session, escalate)["escalated"] == 0  # at 2×, not past it
-    stats = escalation.escalate_tasks(session, escalate + timedelta(minutes=1))
+    assert (
+        escalation.escalate_tasks(session, escalate, config=current_app.config)["escalated"] == 0
+    )  # at 2×, not past it
+    stats = escalation.escalate_tasks(
+        session, escalate + timedelta(minutes=1), config=current_app.config
+    )
     assert stats == {"overdue": 0, "escalated": 1, "emails": 1, "held": 0}
     (mail,) = [m for m in emails(session, "task_notices") if m.to_email == world.dee.email]
     assert mail.content.subject == f"Escalated: {task.title}"
     assert task.escalated_at == escalate + timedelta(minutes=1)
     assert task.events[-1].kind == "escalated"
-    assert escalation.escalate_tasks(session, escalate + timedelta(days=5))["escalated"] == 0
+    assert (
+        escalation.escalate_tasks(session, escalate + timedelta(days=5), config=current_app.config)[
+            "escalated"
+        ]
+        == 0
+    )
 
 
 def test_the_weekend_does_not_count_towards_escalation(session, world, respond):
@@ -51,10 +65,19 @@ def test_the_weekend_does_not_count_towards_escalation(session, world, respond):
     followup.create_followups(session, friday)
     (task,) = tasks_of(session, response)
     assert task.due_at.isoformat() == "2026-03-09T15:00:00+00:00"  # Monday 16:00 Berlin
-    stats = escalation.escalate_tasks(session, task.due_at + timedelta(hours=6))
+    stats = escalation.escalate_tasks(
+        session, task.due_at + timedelta(hours=6), config=current_app.config
+    )
     assert (stats["overdue"], stats["escalated"]) == (1, 0)  # Monday night is not 2×
-    assert escalation.escalate_tasks(session, task.due_at + timedelta(days=1))["escalated"] == 0
-    stats = escalation.escalate_tasks(session, task.due_at + timedelta(days=1, minutes=1))
+    assert (
+        escalation.escalate_tasks(
+            session, task.due_at + timedelta(days=1), config=current_app.config
+        )["escalated"]
+        == 0
+    )
+    stats = escalation.escalate_tasks(
+        session, task.due_at + timedelta(days=1, minutes=1), config=current_app.config
+    )
     assert stats["escalated"] == 1  # just past Tuesday 16:00 Berlin, 2× its 8 business hours
 
 
@@ -65,7 +88,7 @@ def test_closed_tasks_never_escalate_and_no_lead_is_recorded(session, world, res
     (task,) = tasks_of(session, closed)
     followup.transition(session, task.id, world.ann, "closed", resolution_code="no_action", now=NOW)
     later = NOW + timedelta(days=30)
-    stats = escalation.escalate_tasks(session, later)
+    stats = escalation.escalate_tasks(session, later, config=current_app.config)
     assert stats["overdue"] == 1 and stats["escalated"] == 1 and stats["emails"] == 0
     (other,) = tasks_of(session, lone)
     assert "nobody (the team has no lead)" in other.events[-2].body
@@ -91,7 +114,7 @@ def late_tasks(session, world, n, due_at, priority=3, title="Late follow-up"):
 
 def test_48_escalations_for_one_head_are_one_email_listing_them_all(session, app, world):
     tasks = late_tasks(session, world, 48, NOW - timedelta(days=10))
-    stats = escalation.escalate_tasks(session, NOW)
+    stats = escalation.escalate_tasks(session, NOW, config=current_app.config)
     assert (stats["overdue"], stats["escalated"], stats["emails"]) == (48, 48, 2)
     (to_dee,) = [m for m in emails(session, "task_notices") if m.to_email == world.dee.email]
     (to_lee,) = [m for m in emails(session, "task_notices") if m.to_email == world.lee.email]
@@ -107,20 +130,28 @@ def test_48_escalations_for_one_head_are_one_email_listing_them_all(session, app
     assert "Escalated to you (48)" in to_dee.content.html
 
     # The worker runs again within the window: nothing new for the same tasks.
-    again = escalation.escalate_tasks(session, NOW + timedelta(minutes=15))
+    again = escalation.escalate_tasks(
+        session, NOW + timedelta(minutes=15), config=current_app.config
+    )
     assert again == {"overdue": 0, "escalated": 0, "emails": 0, "held": 0}
     assert len(emails(session, "task_notices")) == 2
 
 
 def test_a_person_gets_at_most_one_notice_per_window(session, app, world):
     late_tasks(session, world, 2, NOW - timedelta(hours=2))  # overdue, not yet 2×
-    assert escalation.escalate_tasks(session, NOW)["emails"] == 1  # Lee: both tasks
+    assert (
+        escalation.escalate_tasks(session, NOW, config=current_app.config)["emails"] == 1
+    )  # Lee: both tasks
     (newer,) = late_tasks(session, world, 1, NOW + timedelta(minutes=10), title="Newer")
-    held = escalation.escalate_tasks(session, NOW + timedelta(minutes=20))
+    held = escalation.escalate_tasks(
+        session, NOW + timedelta(minutes=20), config=current_app.config
+    )
     assert (held["overdue"], held["emails"], held["held"]) == (1, 0, 1)
     assert len(emails(session, "task_notices")) == 1
     # The window is kept in the database: a later run (any worker) sends the held one.
-    sent = escalation.escalate_tasks(session, NOW + timedelta(minutes=61))
+    sent = escalation.escalate_tasks(
+        session, NOW + timedelta(minutes=61), config=current_app.config
+    )
     assert (sent["overdue"], sent["emails"], sent["held"]) == (0, 1, 0)
     latest = max(emails(session, "task_notices"), key=lambda m: m.id)
     assert latest.to_email == world.lee.email
@@ -130,15 +161,24 @@ def test_a_person_gets_at_most_one_notice_per_window(session, app, world):
 
 def test_a_digest_that_lists_the_task_carries_its_notice(session, app, world):
     late_tasks(session, world, 1, NOW - timedelta(hours=2))
-    escalation.escalate_tasks(session, NOW)  # Lee is told at 10:00 Berlin
+    escalation.escalate_tasks(
+        session, NOW, config=current_app.config
+    )  # Lee is told at 10:00 Berlin
     (newer,) = late_tasks(session, world, 1, NOW + timedelta(minutes=5), title="Newer")
-    assert escalation.escalate_tasks(session, NOW + timedelta(minutes=10))["held"] == 1
-    followup.send_digests(session, NOW + timedelta(minutes=20))  # the morning digest
+    assert (
+        escalation.escalate_tasks(session, NOW + timedelta(minutes=10), config=current_app.config)[
+            "held"
+        ]
+        == 1
+    )
+    followup_notices.send_digests(
+        session, NOW + timedelta(minutes=20), config=current_app.config
+    )  # the morning digest
     digest = session.scalar(
         select(OutboxEmail).where(OutboxEmail.kind == "digest",
                                   OutboxEmail.to_email == world.lee.email)
     )  # fmt: skip
     assert newer.title in digest.content.text
-    later = escalation.escalate_tasks(session, NOW + timedelta(hours=2))
+    later = escalation.escalate_tasks(session, NOW + timedelta(hours=2), config=current_app.config)
     assert (later["emails"], later["held"]) == (0, 0)
     assert len([m for m in emails(session, "task_notices") if m.to_email == world.lee.email]) == 1

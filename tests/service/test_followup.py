@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import followup_fixtures as shared
 import pytest
-from followup_fixtures import NOW, tasks_of
 from sqlalchemy import select
 
 from feedback.mail import replies
 from feedback.models import PlaybookSet, Task, TaskEvent, WebhookDelivery
-from feedback.services import conversation, followup, invitations, webhooks_out
+from feedback.services import conversation, followup, followup_planning, invitations, webhooks_out
 from feedback.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from tests.followup_world import NOW, tasks_of
 
 
 def run(session, now=NOW):
@@ -26,8 +23,8 @@ def run(session, now=NOW):
 
 
 def test_the_default_set_is_seeded_active_once(session):
-    first = followup.active_set(session, NOW)
-    again = followup.active_set(session, NOW)
+    first = followup_planning.active_set(session, NOW)
+    again = followup_planning.active_set(session, NOW)
     assert first.id == again.id and first.status == "active"
     assert [r.name for r in first.rules][:2] == ["High-ARR detractor", "Detractor"]
     assert session.scalar(select(PlaybookSet.id).where(PlaybookSet.id != first.id)) is None
@@ -120,7 +117,7 @@ def test_an_inactive_owner_falls_back_to_the_team_lead(session, world, respond):
 
 
 def test_a_team_rule_balances_the_load_round_robin(session, world, respond):
-    playbook_set = followup.active_set(session, NOW)
+    playbook_set = followup_planning.active_set(session, NOW)
     for rule in playbook_set.rules:
         rule.action = {**rule.action, "route": {"to": "team", "team_id": world.support.id}}
     session.commit()

@@ -9,7 +9,7 @@ import pytest
 from feedback.models import OutboxEmail, OuterLoopCandidate
 from feedback.services import huddle
 from feedback.services.errors import Forbidden, InvalidInput, NotFound
-from tests.service.test_queue import add_response, add_task, contact_of
+from tests.builders import add_response, add_task, contact_of
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

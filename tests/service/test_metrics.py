@@ -2,61 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pytest
 
-from feedback.models import ResolutionCheck
 from feedback.services import metrics
 from feedback.services.errors import InvalidInput
-from feedback.tokens import hash_token, new_token
-from tests.service.test_queue import add_response, add_task
-
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-D0 = datetime(2026, 11, 15, 0, 0, tzinfo=UTC)  # when the tasks were created
-
-
-def h(hours: float) -> datetime:
-    return D0 + timedelta(hours=hours)
-
-
-def check(session, task, answer):
-    token_hash = hash_token(new_token())
-    session.add(ResolutionCheck(task_id=task.id, token_hash=token_hash, send_at=NOW, sent_at=NOW,
-                                answer=answer, answered_at=NOW))  # fmt: skip
-    session.commit()
-
-
-@pytest.fixture
-def loop(session, make_team, make_user, make_contact):
-    team_a, team_b = make_team(name="A team"), make_team(name="B team")
-    a1 = make_user("csm", name="Alex", team_id=team_a.id)
-    a2 = make_user("csm", name="Avery", team_id=team_a.id)
-    b1 = make_user("csm", name="Blake", team_id=team_b.id)
-    contact = make_contact()
-    detractor = add_response(session, contact, score=3, answered_at=D0)
-    passive = add_response(session, contact, score=7, answered_at=D0)
-
-    def task(owner, response, **fields):
-        return add_task(session, owner=owner, response=response, created_at=D0, **fields)
-
-    # Alex: in SLA and resolved; late; never contacted and past due; not yet due.
-    t1 = task(a1, detractor, due_at=h(16), first_contact_at=h(4), closed_at=h(10), status="closed")
-    t2 = task(a1, detractor, due_at=h(16), first_contact_at=h(20), closed_at=h(30), status="closed")
-    task(a1, detractor, due_at=h(16))
-    task(a1, detractor, due_at=NOW + timedelta(days=1))
-    # Avery: a passive reached after 2 hours, still open.
-    task(a2, passive, type="convert", due_at=h(40), first_contact_at=h(2))
-    # Blake: reached in an hour, closed after five.
-    t6 = task(b1, detractor, due_at=h(16), first_contact_at=h(1), closed_at=h(5), status="closed")
-    # Before the range: counts nowhere.
-    add_task(session, owner=b1, response=detractor, created_at=D0 - timedelta(days=20),
-             due_at=D0, first_contact_at=D0 + timedelta(days=3))  # fmt: skip
-    check(session, t1, "yes")
-    check(session, t2, "no")
-    check(session, t6, "yes")
-    check(session, t6, None)  # asked, not answered: not counted
-    return {"teams": (team_a, team_b), "users": (a1, a2, b1)}
+from tests.shared_fixtures import D0, h
+from tests.shared_fixtures import LOOP_NOW as NOW
 
 
 def run(session, **kw):

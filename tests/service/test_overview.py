@@ -8,7 +8,7 @@ from feedback.services import capture, invitations, overview, programs
 
 def test_nps_by_program_and_region(
     app, session, make_account, make_contact, client, make_user, login
-):  # noqa: E501
+):
     program = programs.create_program(
         session, {"name": "Relationship", "kind": "nps", "product_name": "Acme"}
     )
@@ -31,7 +31,7 @@ def test_nps_by_program_and_region(
     assert by_program.result.score == 40.0  # (3 promoters - 1 detractor) / 5
     assert (
         by_program.result.small_sample and by_program.result.ci_low < 40 < by_program.result.ci_high
-    )  # noqa: E501
+    )
     assert [r.label for r in rows["region"]] == ["EMEA"]
     assert emea.id
     login(make_user("csm"))

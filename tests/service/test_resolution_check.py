@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import followup_fixtures as shared
 import pytest
-from followup_fixtures import NOW, tasks_of
+from flask import current_app
 from sqlalchemy import select
 
 from feedback.models import Message, OutboxEmail, ResolutionCheck
-from feedback.services import followup
+from feedback.services import followup, resolution_checks
 from feedback.services.errors import InvalidInput, NotFound
-
-world, respond = shared.world, shared.respond  # the shared fixtures
+from tests.followup_world import NOW, tasks_of
 
 
 @pytest.fixture
@@ -28,7 +26,7 @@ def closed(session, world, respond):
 
 
 def send(session, now):
-    stats = followup.send_resolution_checks(session, now)
+    stats = resolution_checks.send_resolution_checks(session, now, config=current_app.config)
     mail = session.scalars(
         select(OutboxEmail).where(OutboxEmail.kind == "resolution_check")
     ).first()
@@ -46,7 +44,7 @@ def test_asked_a_few_days_later_in_the_thread_and_a_no_reopens(session, world, c
         select(Message).where(Message.invitation_id == closed.invitation_id)
     ).all()
     assert thread[-1].kind == "resolution_check" and thread[-1].direction == "outbound"
-    followup.answer_resolution_check(
+    resolution_checks.answer_resolution_check(
         session, token, "no", "Still double-billed", NOW + timedelta(days=4)
     )
     session.commit()
@@ -66,12 +64,14 @@ def test_asked_a_few_days_later_in_the_thread_and_a_no_reopens(session, world, c
 
 def test_a_yes_keeps_it_closed(session, world, closed):
     _, mail = send(session, NOW + timedelta(days=3))
-    page = followup.answer_resolution_check(session, mail.substitutions["%%token%%"], "yes")
+    page = resolution_checks.answer_resolution_check(
+        session, mail.substitutions["%%token%%"], "yes"
+    )
     assert page.check.answer == "yes" and closed.status == "closed"
     with pytest.raises(InvalidInput):
-        followup.answer_resolution_check(session, mail.substitutions["%%token%%"], "maybe")
+        resolution_checks.answer_resolution_check(session, mail.substitutions["%%token%%"], "maybe")
     with pytest.raises(NotFound):
-        followup.open_resolution_check(session, "x" * 43)
+        resolution_checks.open_resolution_check(session, "x" * 43)
 
 
 def test_only_recoveries_closed_as_resolved_or_contacted_are_checked(session, world, respond):

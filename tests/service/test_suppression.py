@@ -2,59 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from itertools import count
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from feedback.models import Contact, EmailContent, EmailEvent, Invitation, OutboxEmail
-from feedback.models.programs import SurveyProgram
+from feedback.models import EmailEvent
 from feedback.services import suppression
 from feedback.services.errors import InvalidInput, NotFound
-from feedback.tokens import hash_token, new_token
-
-_serial = count(1)
-
-
-def invite(
-    session: Session, contact: Contact, *, expired: bool = False
-) -> tuple[Invitation, str, OutboxEmail, OutboxEmail]:
-    """An invitation with its link token, a queued invitation email and a held reminder."""
-    n = next(_serial)
-    now = datetime.now(UTC)
-    program = SurveyProgram(name=f"Suppression program {n}", kind="nps")
-    content = EmailContent(
-        fingerprint=f"suppression-{n}-{new_token()}"[:64], from_email="cs@example.com",
-        from_name="CS", subject="How are we doing?", html="<p>Hi</p>", text="Hi",
-    )  # fmt: skip
-    session.add_all([program, content])
-    session.flush()
-    token = new_token()
-    invitation = Invitation(
-        program_id=program.id, contact_id=contact.id, wave_key=f"wave-{n}",
-        token_hash=hash_token(token), reply_token_hash=hash_token(new_token()),
-        expires_at=now - timedelta(days=1) if expired else now + timedelta(days=30),
-    )  # fmt: skip
-    session.add(invitation)
-    session.flush()
-    emails = [
-        OutboxEmail(kind=kind, content_id=content.id, invitation_id=invitation.id,
-                    contact_id=contact.id, to_email=contact.email, status=status)
-        for kind, status in (("invitation", "queued"), ("reminder", "held"))
-    ]  # fmt: skip
-    session.add_all(emails)
-    session.commit()
-    return invitation, token, emails[0], emails[1]
-
-
-def sg_event(event: str, email: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "email": email, "event": event, "timestamp": 1_700_000_000,
-        "sg_event_id": f"sg-{next(_serial)}", "sg_message_id": "msg.filter0001", **fields,
-    }  # fmt: skip
+from tests.builders import invite, sg_event
 
 
 def _events(session: Session, **where: Any) -> list[EmailEvent]:

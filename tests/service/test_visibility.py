@@ -13,7 +13,7 @@ from feedback.access_rules import may_see_any
 from feedback.models import Response, Task, Team
 from feedback.services import visibility
 from feedback.services.errors import Forbidden
-from tests.service.test_queue import add_response, add_task, contact_of
+from tests.builders import add_response, add_task, contact_of
 
 
 @pytest.fixture

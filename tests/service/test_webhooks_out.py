@@ -21,7 +21,7 @@ from feedback.services.errors import InvalidInput
 from feedback.tokens import hash_token, new_token
 from jobs.registry import run_job
 from jobs.worker import build_scheduler
-from tests.http.test_inbound import DOMAIN, start_conversation
+from tests.builders import DOMAIN, start_conversation
 
 
 class Receiver:
@@ -34,7 +34,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.requests.append({"headers": dict(self.headers), "body": body,
                                           "path": self.path})  # fmt: skip

@@ -1,6 +1,7 @@
 """Shared fixtures of the follow-up tests: a small organisation and responses made to order.
 
-Imported by the follow-up test modules (`from followup_fixtures import *` style fixtures).
+A pytest plugin (tests/conftest.py lists it in `pytest_plugins`): the `world` and `respond`
+fixtures are there for every test module; `NOW` and `tasks_of` are imported by name.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The CSM queue: which follow-up tasks a person sees, and everything the task page shows.
+"""The task read model: which follow-up tasks a person sees (the CSM queue), and everything
+the task page shows (Customer 360).
 
 Reading only; changing a task (status, reassignment, comments) is the follow-up service's job.
 A list is one query (task, account, contact, response, analysis and owner joined) plus its
@@ -7,7 +8,6 @@ count, so a page of fifty tasks costs two round trips whatever the page size.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -253,23 +253,9 @@ class ScorePoint:
 
 @dataclass(frozen=True)
 class Trend:
-    """Earlier scores, oldest first, and the SVG polyline that draws them (0 at the bottom)."""
+    """Earlier scores, oldest first (the page draws them: web.sparkline)."""
 
     points: list[ScorePoint]
-    width: int = 160
-    height: int = 36
-
-    @property
-    def coords(self) -> list[tuple[float, float, int]]:
-        xy = sparkline_coords([p.score for p in self.points], self.width, self.height)
-        return [(x, y, p.score) for (x, y), p in zip(xy, self.points, strict=True)]
-
-    @property
-    def polyline(self) -> str:
-        return " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in self.coords)
-
-    def y_of(self, value: float) -> float:
-        return sparkline_coords([value], self.width, self.height)[0][1]
 
     @property
     def last(self) -> int | None:
@@ -282,21 +268,6 @@ class Trend:
         scores = ", ".join(str(p.score) for p in self.points)
         plural = "s" if len(self.points) != 1 else ""
         return f"{len(self.points)} score{plural}, oldest first: {scores}"
-
-
-def sparkline_coords(
-    values: Sequence[float], width: int, height: int, top: float = 10
-) -> list[tuple[float, float]]:
-    """SVG coordinates for values on a 0..top scale, spread evenly across the width."""
-    pad = 3
-    inner_w, inner_h = width - 2 * pad, height - 2 * pad
-    step = inner_w / (len(values) - 1) if len(values) > 1 else 0
-    coords = []
-    for i, value in enumerate(values):
-        x = pad + (i * step if len(values) > 1 else inner_w / 2)
-        y = pad + inner_h * (1 - max(0.0, min(float(value), top)) / top)
-        coords.append((round(x, 1), round(y, 1)))
-    return coords
 
 
 @dataclass(frozen=True)
