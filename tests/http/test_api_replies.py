@@ -88,7 +88,9 @@ def test_the_api_sends_exactly_the_given_text(app, session, client, api_headers,
     response = _response(app, session, make_contact)
     body = "Hi Sam,\n\nSorry about the wait. Can we call you?\n\nChris"
     answer = client.post(
-        f"/api/v1/responses/{response.id}/replies", json={"body": body}, headers=api_headers("csm")
+        f"/api/v1/responses/{response.id}/replies",
+        json={"body": body},
+        headers=api_headers("admin"),
     )
     assert answer.status_code == 201, answer.get_json()
     email = (

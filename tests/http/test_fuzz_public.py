@@ -89,7 +89,9 @@ def test_public_urls_and_forms_never_answer_5xx(app, client, session, survey_lin
             response = client.get(url, query_string=query)
         else:
             response = client.post(url, query_string=query, data=form)
-        assert response.status_code < 500, (method, url, query, form, response.status_code)
+        # /readyz says 503 by design while no worker beats (the test has none): not an error.
+        not_ready = rule == "/readyz" and response.status_code == 503
+        assert response.status_code < 500 or not_ready, (method, url, query, form)
         if method == "POST" and response.status_code >= 400:
             assert _counts(session) == before, (method, url, form, response.status_code)
 

@@ -250,7 +250,7 @@ def test_the_composer_shows_greeting_and_signature_and_the_email_is_what_was_typ
     client, session, make_contact, make_user, login
 ):
     invitation, response, _ = start_conversation(session, make_contact, name="Nathan Reid")
-    csm = make_user("csm", name="Clara Schmidt")
+    csm = _owned_by(session, response, make_user("csm", name="Clara Schmidt"))
     login(csm)
     page = client.get(f"/responses/{response.id}/thread").get_data(as_text=True)
     sender = invitation.program.sender_name
@@ -272,7 +272,7 @@ def test_a_reply_without_greeting_goes_out_without_one(
     client, session, make_contact, make_user, login
 ):
     invitation, response, _ = start_conversation(session, make_contact, name="Nathan Reid")
-    login(make_user("csm", name="Clara Schmidt"))
+    login(_owned_by(session, response, make_user("csm", name="Clara Schmidt")))
     client.post(f"/responses/{response.id}/thread", data={"body": "Fixed now."})
     email = session.get(OutboxEmail, _thread(session, invitation.id)[-1].outbox_email_id)
     assert email.content.text == "Fixed now."
@@ -283,14 +283,14 @@ def test_the_greeting_is_in_the_customers_language(client, session, make_contact
     invitation, response, _ = start_conversation(session, make_contact, name="Lukas Weber")
     invitation.locale = "de"
     session.commit()
-    login(make_user("csm", name="Clara Schmidt"))
+    login(_owned_by(session, response, make_user("csm", name="Clara Schmidt")))
     page = client.get(f"/responses/{response.id}/thread").get_data(as_text=True)
     assert _textarea(page).startswith("Hallo Lukas,\n")
 
 
 def test_sending_the_untouched_draft_is_refused(client, session, make_contact, make_user, login):
     invitation, response, _ = start_conversation(session, make_contact, name="Nathan Reid")
-    login(make_user("csm", name="Clara Schmidt"))
+    login(_owned_by(session, response, make_user("csm", name="Clara Schmidt")))
     page = client.get(f"/responses/{response.id}/thread").get_data(as_text=True)
     answer = client.post(f"/responses/{response.id}/thread", data={"body": _textarea(page)})
     assert answer.status_code == 303  # post/redirect/get: a reload sends nothing again
