@@ -11,11 +11,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
 from feedback import db
-from feedback.models import JobRun
+from feedback.mail.backends import get_backend
+from feedback.services import (
+    analytics,
+    backlog_notices,
+    backlog_proposals,
+    delivery,
+    escalation,
+    followup,
+    followup_notices,
+    huddle,
+    invitations,
+    job_runs,
+    reminders,
+    resolution_checks,
+    theme_proposals,
+    webhooks_out,
+)
 
 log = logging.getLogger("feedback.jobs")
 KEEP_RUNS_DAYS = 14
@@ -30,27 +44,18 @@ class Job:
 
 
 def _dispatch_surveys(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import invitations
-
     with db.transaction() as session:
         stats = invitations.dispatch_due_surveys(session, app.config, now)
-        session.execute(
-            delete(JobRun).where(JobRun.started_at < now - timedelta(days=KEEP_RUNS_DAYS))
-        )
+        job_runs.prune(session, now, KEEP_RUNS_DAYS)
     return stats.as_dict()
 
 
 def _send_reminders(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import reminders
-
     with db.transaction() as session:
         return reminders.release_reminders(session, now)
 
 
 def _deliver_email(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.mail.backends import get_backend
-    from feedback.services import delivery
-
     stats = delivery.deliver_due(
         db.database().sessionmaker,
         get_backend(app.config),
@@ -60,71 +65,51 @@ def _deliver_email(app: Flask, now: datetime) -> dict[str, Any]:
 
 
 def _deliver_webhooks(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import webhooks_out
-
     return webhooks_out.deliver_due_webhooks(db.database().sessionmaker, now, worker=worker_id())
 
 
 def _retag_responses(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import analytics
-
     return analytics.reanalyze_all(
         db.database().sessionmaker, only_if_pending=True, now=now
     ).as_dict()
 
 
 def _propose_themes(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import theme_proposals
-
     with db.transaction() as session:
         return theme_proposals.propose_themes(session, now)
 
 
 def _send_huddle_packs(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import huddle
-
     with db.transaction() as session:
         return huddle.send_huddle_packs(session, app.config, now)
 
 
 def _create_followups(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import followup
-
     with db.transaction() as session:
         return followup.create_followups(session, now)
 
 
 def _escalate_tasks(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import escalation
-
     with db.transaction() as session:
         return escalation.escalate_tasks(session, now, config=app.config)
 
 
 def _send_digests(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import followup_notices
-
     with db.transaction() as session:
         return followup_notices.send_digests(session, now, config=app.config)
 
 
 def _send_resolution_checks(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import resolution_checks
-
     with db.transaction() as session:
         return resolution_checks.send_resolution_checks(session, now, config=app.config)
 
 
 def _refresh_backlog(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import backlog_proposals
-
     with db.transaction() as session:
         return backlog_proposals.refresh_backlog(session, app.config, now)
 
 
 def _tell_backlog_customers(app: Flask, now: datetime) -> dict[str, Any]:
-    from feedback.services import backlog_notices
-
     with db.transaction() as session:
         return backlog_notices.tell_customers(session, app.config, now)
 
@@ -285,29 +270,15 @@ def run_job(
         slot = now if now != slot else now + timedelta(microseconds=1)
     with app.app_context():
         session = db.session()
-        while True:
-            run = JobRun(job=name, scheduled_for=slot, worker=worker_id(), started_at=now)
-            session.add(run)
-            try:
-                session.commit()
-                break
-            except IntegrityError:
-                session.rollback()
-                if not manual:
-                    log.info("job %s slot %s already taken; skipping", name, slot.isoformat())
-                    return None
-                slot += timedelta(microseconds=1)  # another manual run at the same instant
+        run = job_runs.claim(session, name, slot, worker_id(), now, manual=manual)
+        if run is None:
+            log.info("job %s slot %s already taken; skipping", name, slot.isoformat())
+            return None
         try:
             summary = job.run(app, now)
         except Exception as exc:
-            session.rollback()
-            run.status, run.finished_at = "failed", datetime.now(UTC)
-            run.summary = f"{type(exc).__name__}: {exc}"[:2000]
-            session.add(run)
-            session.commit()
+            job_runs.finish(session, run, f"{type(exc).__name__}: {exc}", failed=True)
             log.exception("job %s failed", name)
             raise
-        run.status, run.finished_at, run.summary = "done", datetime.now(UTC), str(summary)[:2000]
-        session.add(run)
-        session.commit()
+        job_runs.finish(session, run, str(summary))
         return summary

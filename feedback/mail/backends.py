@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from feedback.backoff import ErrorKind, classify_status, retry_after_seconds
+from feedback.mail.substitutions import apply_substitutions
 from feedback.models import EmailContent, OutboxEmail
-from feedback.services.outbox import apply_substitutions
 
 __all__ = [
     "Backend",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -12,8 +13,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from feedback import display
 from feedback.customer_fields import normalise_email
 from feedback.db import utcnow
+from feedback.mail.addresses import bare_address
+from feedback.mail.render import render
 from feedback.models import ApiToken, OutboxEmail, Team, User
 from feedback.roles import ROLE_VALUES
+from feedback.services import outbox
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.paging import paginate
 from feedback.tokens import hash_token, new_token
@@ -61,8 +65,6 @@ def _clean_team(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
             else:
                 clean[key] = value.strip()
     if "timezone" in data:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(str(data["timezone"]))
             clean["timezone"] = str(data["timezone"])
@@ -228,13 +230,10 @@ def queue_unlock_email(
 ) -> OutboxEmail | None:
     """Email the unlock link to an active user with this address; nobody else (an unknown
     address gets the same page but no email, so the page tells no one who has an account)."""
-    from feedback.mail.render import render
-    from feedback.services import outbox
-
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.active:
         return None
-    from_email = str(config["MAIL_FROM"]).rsplit("<", 1)[-1].rstrip(">").strip()
+    from_email = bare_address(str(config["MAIL_FROM"]))
     rendered = render("account_unlock", subject="Your feedback service account is locked",
                       from_email=from_email, from_name="Feedback service", reply_to=None,
                       recipient=user, link=link)  # fmt: skip

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from feedback.mail.render import RenderedEmail
+from feedback.mail.substitutions import apply_substitutions
 from feedback.models import EmailContent, OutboxEmail
 from feedback.services.errors import NotFound
 
@@ -80,13 +81,6 @@ def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
     """
     if rows:
         session.execute(insert(OutboxEmail), rows)
-
-
-def apply_substitutions(text: str, substitutions: Mapping[str, Any]) -> str:
-    """What the recipient sees: the shared text with their own values put in (as SendGrid does)."""
-    for key, value in substitutions.items():
-        text = text.replace(key, str(value))
-    return text
 
 
 # ---------------------------------------------------------------- reading, for admins

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from feedback.migrate import alembic_config
 from feedback.models import WorkerHeartbeat
 
 HEARTBEAT_EVERY = timedelta(seconds=30)
@@ -31,16 +34,10 @@ class Readiness:
 @lru_cache(maxsize=1)
 def migration_heads() -> frozenset[str]:
     """The newest revisions in migrations/ (read once per process: the files do not change)."""
-    from alembic.script import ScriptDirectory
-
-    from feedback.migrate import alembic_config
-
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def database_revisions(session: Session) -> frozenset[str]:
-    from alembic.runtime.migration import MigrationContext
-
     context = MigrationContext.configure(session.connection())
     return frozenset(context.get_current_heads())
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from feedback import db
 from feedback.access import roles
+from feedback.mail.substitutions import apply_substitutions
 from feedback.roles import Role
 from feedback.services import invitations, outbox, programs
 from feedback.services.errors import NotFound, ServiceError
@@ -201,9 +202,9 @@ def mailbox_message(outbox_id: int):
         "admin/mailbox_message.html",
         email=row,
         content=content,
-        subject=outbox.apply_substitutions(content.subject, row.substitutions),
-        reply_to=outbox.apply_substitutions(content.reply_to or "", row.substitutions),
-        text=outbox.apply_substitutions(content.text, row.substitutions),
+        subject=apply_substitutions(content.subject, row.substitutions),
+        reply_to=apply_substitutions(content.reply_to or "", row.substitutions),
+        text=apply_substitutions(content.text, row.substitutions),
     )
 
 
@@ -212,7 +213,7 @@ def mailbox_message(outbox_id: int):
 def mailbox_html(outbox_id: int):
     row, content = _message(outbox_id)
     # Our own template with escaped values: links open in the whole window, as from a mail app.
-    html = outbox.apply_substitutions(content.html, row.substitutions)
+    html = apply_substitutions(content.html, row.substitutions)
     html = html.replace("<head>", '<head><base target="_top">', 1)
     # An email is not a page: its inline styles are allowed, scripts never; only the mailbox
     # page of this site may frame it.

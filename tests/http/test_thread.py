@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from feedback.mail.substitutions import apply_substitutions
 from feedback.models import Message, OutboxEmail, ReplyToken
-from feedback.services import outbox
 from feedback.tokens import hash_token
 from tests.builders import DOMAIN, inbound_form, post, start_conversation
 
@@ -108,7 +108,7 @@ def test_csm_reply_round_trip(client, session, make_contact, make_user, login):
     assert email.content.subject == "Re: How are we doing?"
 
     # The customer answers the CSM's email: it threads into the same conversation.
-    reply_to = outbox.apply_substitutions(email.content.reply_to, email.substitutions)
+    reply_to = apply_substitutions(email.content.reply_to, email.substitutions)
     body = ("Great, works now!\n\nOn Tue, 4 Mar 2026 at 09:00, Chris Success <"
             f"{reply_to}> wrote:\n> Thanks Maria!\n> We fixed the export.")  # fmt: skip
     answer = post(client, inbound_form(to=reply_to, sender=invitation.contact.email, text=body,

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback import cadence
+from feedback.mail.substitutions import apply_substitutions
 from feedback.models import Invitation, Message, OutboxEmail, SurveyProgram
 from feedback.services import capture, contacts, invitations, programs
-from feedback.services.outbox import apply_substitutions
 from feedback.tokens import hash_token
 
 TUESDAY = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

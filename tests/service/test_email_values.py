@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from feedback.mail.substitutions import apply_substitutions
 from feedback.models import OutboxEmail
-from feedback.services import invitations, outbox, programs
+from feedback.services import invitations, programs
 
 
 def test_names_are_plain_in_text_and_escaped_in_html(app, session, make_contact):
@@ -17,8 +18,8 @@ def test_names_are_plain_in_text_and_escaped_in_html(app, session, make_contact)
         .filter_by(invitation_id=invited["invitation_id"], kind="invitation")
         .one()
     )
-    text = outbox.apply_substitutions(email.content.text, email.substitutions)
-    html = outbox.apply_substitutions(email.content.html, email.substitutions)
+    text = apply_substitutions(email.content.text, email.substitutions)
+    html = apply_substitutions(email.content.html, email.substitutions)
     assert "Hi Zoë&<b>Co</b>," in text
     assert "Zoë&amp;&lt;b&gt;Co&lt;/b&gt;" in html and "<b>Co</b>" not in html
     assert "%%" not in text and "%%" not in html

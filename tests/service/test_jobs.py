@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from feedback.models import Invitation, JobRun
@@ -108,11 +109,13 @@ def test_jobs_run_runs_a_job_once_now(cli, session, make_contact):
                                       "cadence_days": 1, "product_name": "Acme"})  # fmt: skip
     make_contact(timezone="UTC")
     session.commit()
-    result = cli("jobs", "run", "dispatch-surveys")
+    # Inside the contact's send window (a weekday, 9–17), whatever time the suite runs at.
+    with time_machine.travel(datetime(2026, 3, 3, 10, 0, tzinfo=UTC), tick=True):
+        result = cli("jobs", "run", "dispatch-surveys")
+        again = cli("jobs", "run", "dispatch-surveys")  # a manual run is never "already taken"
     assert result.exit_code == 0, result.output
     assert result.output.startswith("dispatch-surveys: invited 1; skipped: ")
     assert "{" not in result.output and "'" not in result.output  # not a Python dict
-    again = cli("jobs", "run", "dispatch-surveys")  # a manual run is never "already taken"
     assert again.output.startswith("dispatch-surveys: invited 0; skipped: ")
     assert len(runs(session, "dispatch-surveys")) == 2
 

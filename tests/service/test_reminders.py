@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from feedback.mail.backends import ConsoleBackend
+from feedback.mail.substitutions import apply_substitutions
 from feedback.models import Invitation, OutboxEmail
 from feedback.services import capture, invitations, programs, reminders
 from feedback.services.delivery import deliver_due
-from feedback.services.outbox import apply_substitutions
 
 SENT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # a Tuesday
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
