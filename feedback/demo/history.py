@@ -34,11 +34,11 @@ from feedback.demo.data import (
 from feedback.models import (
     Contact,
     Invitation,
-    Message,
     Response,
     ScoreChange,
     SurveyProgram,
 )
+from feedback.services import thread_turns
 from feedback.tokens import hash_token, new_token
 
 
@@ -328,7 +328,7 @@ class History:
         messages = [
             {**m, "invitation_id": ids[i]} for i, thread in enumerate(self.threads) for m in thread
         ]
-        session.execute(insert(Message), messages)
+        thread_turns.add_turns(session, messages)
 
 
 def _with_invitation(row: dict[str, Any], ids: list[int]) -> dict[str, Any]:

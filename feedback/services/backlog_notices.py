@@ -27,11 +27,10 @@ from feedback.models import (
     BacklogResponse,
     Contact,
     Invitation,
-    Message,
     ReplyToken,
     Response,
 )
-from feedback.services import backlog, outbox
+from feedback.services import backlog, outbox, thread_turns
 from feedback.services.errors import Conflict, InvalidInput
 from feedback.tokens import hash_token, new_token
 
@@ -175,17 +174,10 @@ def tell_customers(
             contact_id=recipient.contact.id,
         )
         session.flush()
-        session.add(
-            Message(
-                invitation_id=invitation.id,
-                direction="outbound",
-                kind=KIND,
-                channel="email",
-                body=email.text,
-                outbox_email_id=row.id,
-                created_at=now,
-            )
-        )
+        thread_turns.add_turn(
+            session, invitation.id, "outbound", KIND, "email", email.text, now,
+            outbox_email_id=row.id,
+        )  # fmt: skip
         for item in told_of:
             session.add(
                 BacklogNotice(

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from feedback import questions, scanners
 from feedback.customer_fields import normalise_email
 from feedback.models import Contact, Invitation, Message, Response, ScoreChange, SurveyProgram
-from feedback.services import analytics, reminders, webhooks_out
+from feedback.services import analytics, dialects, reminders, thread_turns, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
 from feedback.tokens import hash_token, looks_like_token
 from feedback.wording import N_, Text
@@ -131,8 +130,7 @@ def _response_row(
         "answered_at": now,
         "updated_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialects.insert_for(session)
     # RETURNING says whether this call inserted (rowcount is -1 for ON CONFLICT on psycopg).
     inserted_id = session.scalar(
         insert(Response)
@@ -181,16 +179,7 @@ def _said(
     session: Session, survey: Survey, kind: str, channel: str, body: str, now: datetime
 ) -> None:
     """The customer said something: one inbound turn of the invitation's thread."""
-    session.add(
-        Message(
-            invitation_id=survey.invitation.id,
-            direction="inbound",
-            kind=kind,
-            channel=channel,
-            body=body,
-            created_at=now,
-        )
-    )
+    thread_turns.add_turn(session, survey.invitation.id, "inbound", kind, channel, body, now)
 
 
 def _set_score(

@@ -35,7 +35,14 @@ from feedback.models import (
     UnmatchedReply,
     User,
 )
-from feedback.services import analytics_replies, followup, outbox, visibility, webhooks_out
+from feedback.services import (
+    analytics_replies,
+    followup,
+    outbox,
+    thread_turns,
+    visibility,
+    webhooks_out,
+)
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.tokens import hash_token, new_token
 
@@ -146,16 +153,9 @@ def _thread_reply(
 ) -> Message:
     contact = session.get(Contact, invitation.contact_id)
     matches = contact is not None and from_email.lower() == (contact.email or "").lower()
-    message = Message(
-        invitation_id=invitation.id,
-        direction="inbound",
-        kind="reply",
-        channel="email",
-        body=replies.new_words(text, html),
-        created_at=now,
+    message = thread_turns.add_turn(
+        session, invitation.id, "inbound", "reply", "email", replies.new_words(text, html), now
     )
-    session.add(message)
-    session.flush()
     email = InboundEmail(
         message_id=message.id,
         invitation_id=invitation.id,
@@ -460,17 +460,10 @@ def reply_as_staff(
         contact_id=contact.id,
     )
     session.flush()
-    message = Message(
-        invitation_id=invitation.id,
-        direction="outbound",
-        kind="reply",
-        channel="email",
-        author_user_id=user.id,
-        body=text,
-        outbox_email_id=row.id,
-        created_at=now,
-    )
-    session.add(message)
+    message = thread_turns.add_turn(
+        session, invitation.id, "outbound", "reply", "email", text, now,
+        author_user_id=user.id, outbox_email_id=row.id,
+    )  # fmt: skip
     followup.staff_replied(session, invitation.id, now)  # the first contact, for SLA metrics
     session.flush()
     return message

@@ -49,6 +49,7 @@ from feedback import backoff
 from feedback.db import utcnow
 from feedback.mail.backends import Backend, SendResult
 from feedback.models import EmailContent, EmailEvent, Invitation, OutboxEmail
+from feedback.services import dialects
 
 __all__ = ["DeliveryStats", "deliver_due"]
 
@@ -127,8 +128,8 @@ def _claim(
     lease = {"claimed_by": worker_id, "claimed_until": now + timedelta(seconds=lease_seconds)}
     with session_factory() as session:
         with session.begin():
-            if session.get_bind().dialect.name == "postgresql":
-                due = _due(now).limit(batch_size).with_for_update(skip_locked=True)
+            if dialects.is_postgresql(session):
+                due = dialects.locked(session, _due(now).limit(batch_size), skip_locked=True)
                 ids = list(session.scalars(due))
                 if ids:
                     session.execute(
@@ -217,8 +218,8 @@ def _groups(emails: list[OutboxEmail], size: int) -> list[list[OutboxEmail]]:
     emails = sorted(emails, key=lambda e: (e.content_id, e.id))
     groups: list[list[OutboxEmail]] = []
     for _, same_content in groupby(emails, key=lambda e: e.content_id):
-        rows = list(same_content)
-        groups.extend(rows[start : start + size] for start in range(0, len(rows), size))
+        batch = list(same_content)
+        groups.extend(batch[start : start + size] for start in range(0, len(batch), size))
     return groups
 
 

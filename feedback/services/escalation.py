@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from feedback import playbooks, sla, task_states
 from feedback.models import OutboxEmail, StaffNotice, Task, TaskEvent, Team, User
+from feedback.services import dialects
 from feedback.services.staff_mail import staff_email, team_timezone
 
 NOTICE_WINDOW = timedelta(hours=1)
@@ -93,8 +94,7 @@ def escalate_tasks(
         .where(Task.overdue_where(now), Task.escalated_at.is_(None))
         .order_by(Task.due_at, Task.id)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    query = dialects.locked(session, query, skip_locked=True)
     stats = {"overdue": 0, "escalated": 0}
     for task in session.scalars(query).all():
         if task.overdue_at is None:

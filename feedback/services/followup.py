@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from feedback import sla, task_states
 from feedback.models import Account, Contact, ResolutionCheck, Response, Task, TaskEvent, User
-from feedback.services import visibility, webhooks_out
+from feedback.services import dialects, visibility, webhooks_out
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.followup_planning import Context, Planned, active_set, plan, rules_of
 from feedback.services.staff_mail import team_timezone
@@ -94,8 +94,7 @@ def create_followups(
     before it (the demo replays its last month; older answers are history, not work)."""
     now = now or datetime.now(UTC)
     query = select(Response).where(_settled(now, since)).order_by(Response.answered_at, Response.id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Response)
+    query = dialects.locked(session, query, skip_locked=True, of=Response)
     responses = list(session.scalars(query))
     stats = {"responses": len(responses), "tasks": 0}
     if not responses:
@@ -159,8 +158,7 @@ def _task_for_change(session: Session, task_id: int, actor: Any) -> Task:
     """The task, locked, if the actor may act on it (the access rule); `None` is the system
     itself (a job reopening a task the customer says is unresolved)."""
     query = select(Task).where(Task.id == task_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = dialects.locked(session, query)
     task = session.scalar(query)
     if task is None:
         raise NotFound(f"There is no task with id {task_id}.")

@@ -28,8 +28,8 @@ from feedback.mail.render import (
     html_key,
     render,
 )
-from feedback.models import EmailContent, Invitation, Message, SurveyProgram
-from feedback.services import outbox, programs
+from feedback.models import EmailContent, Invitation, SurveyProgram
+from feedback.services import outbox, programs, thread_turns
 from feedback.tokens import hash_token, new_token
 
 #: The customer's own definition of success, substituted per recipient.
@@ -228,17 +228,10 @@ class InvitationComposer:
                     }
                 )
             messages.append(
-                {
-                    "invitation_id": item.id,
-                    "direction": "outbound",
-                    "kind": "invitation",
-                    "channel": "email",
-                    "body": subject,
-                    "created_at": now,
-                }
+                thread_turns.turn(item.id, "outbound", "invitation", "email", subject, now)
             )
         outbox.enqueue_many(self.session, emails)
-        self.session.execute(insert(Message), messages)
+        thread_turns.add_turns(self.session, messages)
 
     def _read_ids(self, pending: list[QueuedInvitation], now: datetime) -> None:
         by_hash = {item.values["token_hash"]: item for item in pending}

@@ -24,14 +24,13 @@ from feedback.mail.render import REPLY_TOKEN, TOKEN, render
 from feedback.models import (
     Contact,
     Invitation,
-    Message,
     ReplyToken,
     ResolutionCheck,
     Task,
     TaskEvent,
     User,
 )
-from feedback.services import outbox
+from feedback.services import dialects, outbox, thread_turns
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.followup import transition
 from feedback.tokens import hash_token, looks_like_token, new_token
@@ -53,8 +52,7 @@ def send_resolution_checks(
         .where(ResolutionCheck.sent_at.is_(None), ResolutionCheck.send_at <= now)
         .order_by(ResolutionCheck.send_at, ResolutionCheck.id)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    query = dialects.locked(session, query, skip_locked=True)
     for check in session.scalars(query).all():
         task = session.get(Task, check.task_id)
         contact = session.get(Contact, task.contact_id) if task and task.contact_id else None
@@ -125,18 +123,10 @@ def send_resolution_checks(
         )
         row.created_at = row.next_attempt_at = now
         session.flush()
-        session.add(
-            Message(
-                invitation_id=invitation.id,
-                direction="outbound",
-                kind="resolution_check",
-                channel="email",
-                author_user_id=task.owner_id,
-                body=CHECK_QUESTION,
-                outbox_email_id=row.id,
-                created_at=now,
-            )
-        )
+        thread_turns.add_turn(
+            session, invitation.id, "outbound", "resolution_check", "email", CHECK_QUESTION, now,
+            author_user_id=task.owner_id, outbox_email_id=row.id,
+        )  # fmt: skip
         task.events.append(
             TaskEvent(
                 kind="resolution_check",
@@ -226,27 +216,13 @@ def answer_resolution_check(
         check.answer = answer
         check.answered_at = now
         words = "Yes, it is resolved." if answer == "yes" else "No, it is not resolved."
-        session.add(
-            Message(
-                invitation_id=task.invitation_id,
-                direction="inbound",
-                kind="resolution_answer",
-                channel="page",
-                body=words,
-                created_at=now,
-            )
+        thread_turns.add_turn(
+            session, task.invitation_id, "inbound", "resolution_answer", "page", words, now
         )
     if comment is not None and comment != check.comment:
         check.comment = comment
-        session.add(
-            Message(
-                invitation_id=task.invitation_id,
-                direction="inbound",
-                kind="comment",
-                channel="page",
-                body=comment,
-                created_at=now,
-            )
+        thread_turns.add_turn(
+            session, task.invitation_id, "inbound", "comment", "page", comment, now
         )
     task.events.append(
         TaskEvent(

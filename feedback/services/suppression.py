@@ -16,12 +16,11 @@ from typing import Any
 
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from feedback.db import utcnow
 from feedback.models import Contact, EmailEvent, Invitation, OutboxEmail
+from feedback.services import dialects
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.tokens import hash_token, looks_like_token
 
@@ -189,7 +188,7 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, 
     racing each other: the second waits for the first and then inserts nothing.
     """
     table = EmailEvent.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialects.insert_for(session)
     seen: set[str] = set()
     keyed, unkeyed = [], []
     for row in rows:

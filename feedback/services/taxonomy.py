@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from feedback import themes as theme_matching
@@ -23,6 +22,7 @@ from feedback.models import (
     Team,
     Theme,
 )
+from feedback.services import dialects
 from feedback.services.errors import InvalidInput, NotFound
 
 RETAG = "retag"  # the name of the progress record of the re-tagging pass
@@ -33,10 +33,6 @@ MAX_NAME_LENGTH = 120
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 # ---------------------------------------------------------------- taxonomy
@@ -66,7 +62,7 @@ def seed_taxonomy(session: Session) -> int:
     for theme in theme_matching.DEFAULT_TAXONOMY:
         owner = theme.owner.lower()
         result = session.execute(
-            _insert(session)(Theme)
+            dialects.insert_for(session)(Theme)
             .values(
                 key=theme.key,
                 name=theme.name,
@@ -229,7 +225,7 @@ def retag_progress(session: Session, *, lock: bool = False) -> AnalysisProgress:
     row = session.scalar(query.execution_options(populate_existing=True))
     if row is None:
         session.execute(
-            _insert(session)(AnalysisProgress)
+            dialects.insert_for(session)(AnalysisProgress)
             .values(name=RETAG, pending=False, generation=0, last_response_id=0, done=0,
                     updated_at=_utcnow())
             .on_conflict_do_nothing()

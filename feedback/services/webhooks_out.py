@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from feedback import backoff, signing
 from feedback.models import WebhookDelivery, WebhookEndpoint
+from feedback.services import dialects
 from feedback.services.errors import InvalidInput, NotFound
 
 log = logging.getLogger("feedback.webhooks")
@@ -215,8 +216,7 @@ def _claim(
     lease = now + timedelta(seconds=limit * (TIMEOUT_SECONDS + 1) + 60)
     with session_factory() as session, session.begin():
         due = _due(now).limit(limit)
-        if session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(of=WebhookDelivery, skip_locked=True)
+        due = dialects.locked(session, due, skip_locked=True, of=WebhookDelivery)
         ids = list(session.scalars(due))
         if not ids:
             return []
@@ -231,7 +231,7 @@ def _claim(
             .values(claimed_by=worker, claimed_until=lease),
             execution_options={"synchronize_session": False},
         )
-        rows = session.execute(
+        claimed = session.execute(
             select(WebhookDelivery, WebhookEndpoint)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .where(WebhookDelivery.id.in_(ids), WebhookDelivery.claimed_by == worker)
@@ -239,7 +239,7 @@ def _claim(
         ).all()
         return [
             _Claimed(d.id, d.event_type, d.payload, d.attempts, d.created_at, e.url, e.secret)
-            for d, e in rows
+            for d, e in claimed
         ]
 
 
