@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from feedback.models import Role
+from feedback.roles import Role
 
 DOC = "/api/v1/openapi.json"
 
