@@ -14,6 +14,7 @@ from feedback.api.common import (
     ApiErrorSchema,
     PageArgs,
     check_bulk_size,
+    money,
     page_body,
     page_schema,
     prefix_fields,
@@ -43,12 +44,7 @@ class AccountSchema(Schema):
     plan = fields.String(allow_none=True)
     region = fields.String(allow_none=True)
     industry = fields.String(allow_none=True)
-    # Sent as a decimal string (exact money), so documented as one: it used to say number.
-    arr = fields.Decimal(
-        as_string=True,
-        allow_none=True,
-        metadata={"description": "Annual recurring revenue", "type": "string", "format": "decimal"},
-    )
+    arr = money("Annual recurring revenue", allow_none=True)
     lifecycle_stage = fields.String(allow_none=True)
     customer_since = fields.Date(allow_none=True)
     renewal_date = fields.Date(allow_none=True)

@@ -16,7 +16,7 @@ from marshmallow.exceptions import ValidationError
 
 from feedback import backlog_impact, db
 from feedback.access import current_staff, roles
-from feedback.api.common import ApiErrorSchema, PageArgs, page_schema
+from feedback.api.common import ApiErrorSchema, PageArgs, money, page_schema
 from feedback.roles import STAFF
 from feedback.services import backlog, backlog_evidence, backlog_notices
 
@@ -56,11 +56,8 @@ class BacklogItemSchema(Schema):
     detractors = fields.Integer()
     passives = fields.Integer()
     accounts = fields.Integer()
-    arr = fields.Decimal(as_string=True)
-    arr_at_risk = fields.Decimal(
-        as_string=True,
-        metadata={"description": "ARR of accounts whose latest NPS answer is a detractor"},
-    )
+    arr = money("ARR of the accounts behind the item")
+    arr_at_risk = money("ARR of accounts whose latest NPS answer is a detractor")
     nps_points = fields.Float(
         metadata={"description": "NPS without the responses behind the item minus overall NPS"}
     )

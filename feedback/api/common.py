@@ -139,3 +139,12 @@ def init_app(app: Flask) -> None:
         },
     )
     app.before_request(require_json_body)
+
+
+def money(description: str, **options: Any) -> fields.Decimal:
+    """An amount of money: sent as an exact decimal string, so documented as one."""
+    return fields.Decimal(
+        as_string=True,
+        metadata={"description": description, "type": "string", "format": "decimal"},
+        **options,
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from feedback import db
 from feedback.access import current_staff, roles
@@ -79,7 +79,7 @@ class CloseTheLoop(MethodView):
 class DaysArgs(Schema):
     days = fields.Integer(
         load_default=90,
-        validate=lambda d: 1 <= d <= 3650,
+        validate=validate.Range(min=1, max=3650),
         metadata={"description": "Answers of the last this many days (1 to 3650)"},
     )
 
