@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from feedback import task_states
+from feedback import playbooks, task_states
 
 DEFAULT_ZONE = "UTC"
 LABELS: dict[str, dict[str, str]] = {
@@ -38,6 +38,7 @@ LABELS: dict[str, dict[str, str]] = {
         "team_lead": "Team lead",
         "department_head": "Department head",
     },
+    "priority": {str(level): word.capitalize() for level, word in playbooks.PRIORITIES.items()},
     "account_status": {"active": "Active", "churned": "Churned"},
     "outbox": {
         "held": "Held",

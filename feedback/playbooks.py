@@ -263,6 +263,21 @@ def repetition(
     return Severity(raised, note)
 
 
+REPLY_RAISES_TO = 3  # high: a customer who writes back unhappy is waiting on someone now
+
+
+def reply_severity(priority: int, reply_label: str | None) -> Severity:
+    """A reply that reads negative raises an open task to at least high priority.
+
+    The reply is the customer's latest word: a passive who writes "still broken, third time I
+    ask" outranks the comment the task was planned from. Never lowers a priority, so a second
+    unhappy reply changes nothing and a happy one does not undo an escalation.
+    """
+    if reply_label != "negative" or priority >= REPLY_RAISES_TO:
+        return Severity(priority, None)
+    return Severity(REPLY_RAISES_TO, "The customer's reply reads negative")
+
+
 # ---------------------------------------------------------------- validation (admin edits)
 
 

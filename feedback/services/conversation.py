@@ -173,7 +173,8 @@ def _thread_reply(
     session.add(email)
     analytics_replies.analyze_reply(session, email, message.body)
     response_id = session.scalar(select(Response.id).where(Response.invitation_id == invitation.id))
-    followup.customer_replied(session, invitation.id, now)  # a waiting task is back in progress
+    # A waiting task is back in progress; an unhappy reply raises the task's priority.
+    followup.customer_replied(session, invitation.id, now, reply_label=email.sentiment_label)
     webhooks_out.emit(
         session,
         "reply.received",

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from feedback import sla, task_states
+from feedback import playbooks, sla, task_states
 from feedback.models import Account, Contact, ResolutionCheck, Response, Task, TaskEvent, User
 from feedback.services import dialects, visibility, webhooks_out
 from feedback.services.errors import Conflict, InvalidInput, NotFound
@@ -308,10 +308,32 @@ def add_comment(
 
 
 def customer_replied(
-    session: Session, invitation_id: int, now: datetime | None = None
+    session: Session,
+    invitation_id: int,
+    now: datetime | None = None,
+    *,
+    reply_label: str | None = None,
 ) -> list[Task]:
-    """The customer answered in the thread: their waiting tasks are back in progress."""
+    """The customer answered in the thread: their waiting tasks are back in progress, and a
+    reply that reads negative raises the open tasks' priority (feedback.playbooks decides)."""
     now = now or datetime.now(UTC)
+    for task in session.scalars(
+        select(Task).where(Task.invitation_id == invitation_id, Task.status != task_states.CLOSED)
+    ).all():
+        severity = playbooks.reply_severity(task.priority, reply_label)
+        if severity.note is None:
+            continue
+        task.events.append(
+            TaskEvent(
+                kind="severity",
+                from_value=str(task.priority),
+                to_value=str(severity.priority),
+                body=severity.note,
+                created_at=now,
+            )
+        )
+        task.priority = severity.priority
+        task.updated_at = now
     moved = []
     for task in session.scalars(
         select(Task).where(Task.invitation_id == invitation_id, Task.status == task_states.WAITING)

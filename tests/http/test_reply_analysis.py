@@ -92,3 +92,35 @@ def test_a_bottom_posted_reply_is_not_lost(client, session, make_contact):
     )
     assert message.body == "Exports time out every morning."
     assert _email(session, invitation.id).text == text  # the full mail is kept as sent
+
+
+@pytest.mark.parametrize(
+    ("text", "before", "after"),
+    [
+        ("Still broken. The export fails every single time and nobody has called me.", 2, 3),
+        ("Still broken. The export fails every single time and nobody has called me.", 4, 4),
+        ("Thanks, the new export works really well now.", 2, 2),
+    ],
+)
+def test_an_unhappy_reply_raises_the_open_tasks_priority(
+    client, session, make_contact, make_user, login, text, before, after
+):
+    from tests.builders import add_task
+
+    invitation, response, token = start_conversation(session, make_contact, score=7)
+    task = add_task(session, response=response, type="convert", priority=before)
+    form = inbound_form(to=f"reply+{token}@{DOMAIN}", sender=invitation.contact.email, text=text)
+    assert post(client, form).status_code == 200
+    session.expire_all()
+    task = session.get(type(task), task.id)
+    assert task.priority == after
+    raised = [e for e in task.events if e.kind == "severity"]
+    if after > before:
+        assert [(e.from_value, e.to_value, e.body) for e in raised] == [
+            ("2", "3", "The customer's reply reads negative")
+        ]
+        login(make_user("admin"))
+        page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+        assert "Severity noted: Normal → High" in page
+    else:
+        assert raised == []

@@ -196,3 +196,14 @@ def test_validation_messages(data, field, words):
 def test_facts_are_plain_values():
     f = facts()
     assert replace(f, score=4).score == 4
+
+
+@pytest.mark.parametrize(
+    ("priority", "label", "expected"),
+    [(1, "negative", 3), (2, "negative", 3), (3, "negative", 3), (4, "negative", 4),
+     (2, "neutral", 2), (2, "positive", 2), (2, None, 2)],
+)  # fmt: skip
+def test_a_negative_reply_raises_a_task_to_high_and_never_lowers(priority, label, expected):
+    severity = pb.reply_severity(priority, label)
+    assert severity.priority == expected
+    assert (severity.note is not None) is (expected != priority)
