@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from feedback.sentiment import LABEL_THRESHOLD, analyze  # noqa: E402
+from feedback.sentiment import analyze, label_for  # noqa: E402
 
 
 def _shared_data() -> Path:
@@ -149,13 +149,21 @@ def confusion(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, dict[s
     return counts
 
 
-def analyzers() -> dict[str, tuple[Callable[[str], float], float]]:
-    """name -> (polarity function, label threshold). Baselines use their usual thresholds."""
+Labeller = Callable[[float], str]
+
+
+def threshold(value: float) -> Labeller:
+    return lambda polarity: to_class(polarity, value)
+
+
+def analyzers() -> dict[str, tuple[Callable[[str], float], Labeller]]:
+    """name -> (polarity function, labeller). Ours labels as the product does (label_for);
+    the baselines use their usual thresholds."""
     from textblob import TextBlob
 
-    found: dict[str, tuple[Callable[[str], float], float]] = {
-        "ours": (lambda t: analyze(t).polarity, LABEL_THRESHOLD),
-        "textblob": (lambda t: TextBlob(t).sentiment.polarity, 0.0),
+    found: dict[str, tuple[Callable[[str], float], Labeller]] = {
+        "ours": (lambda t: analyze(t).polarity, label_for),
+        "textblob": (lambda t: TextBlob(t).sentiment.polarity, threshold(0.0)),
     }
     try:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -163,7 +171,7 @@ def analyzers() -> dict[str, tuple[Callable[[str], float], float]]:
         return found
     vader = SentimentIntensityAnalyzer()
     # 0.05 is the compound threshold the VADER authors recommend.
-    found["vader"] = (lambda t: vader.polarity_scores(t)["compound"], 0.05)
+    found["vader"] = (lambda t: vader.polarity_scores(t)["compound"], threshold(0.05))
     return found
 
 
@@ -194,11 +202,11 @@ def main() -> None:
         human = [r for r, _ in rows]
         gold = [to_class(r, 0.5) for r in human]
         row: dict[str, dict] = {}
-        for scorer, (score, threshold) in scorers.items():
+        for scorer, (score, labeller) in scorers.items():
             values = [score(text) for _, text in rows]
             row[scorer] = {
                 "r": round(pearson(values, human), 3),
-                "macro_f1": round(macro_f1(gold, [to_class(v, threshold) for v in values]), 3),
+                "macro_f1": round(macro_f1(gold, [labeller(v) for v in values]), 3),
             }
         figures[name] = {"n": len(rows), **row}
         print(
@@ -213,8 +221,8 @@ def main() -> None:
                 "target": f"> {' and '.join(baselines)} {metric} ({best})",
                 "met": all(row["ours"][metric] > row[s][metric] for s in baselines),
             }
-        ours_score, ours_threshold = scorers["ours"]
-        labels = [to_class(ours_score(text), ours_threshold) for _, text in rows]
+        ours_score, ours_label = scorers["ours"]
+        labels = [ours_label(ours_score(text)) for _, text in rows]
         matrix = confusion(gold, labels)
         figures[name]["ours_confusion"] = matrix
         print("    ours confusion (rows human, columns ours: neg neu pos):")

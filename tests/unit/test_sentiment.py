@@ -6,7 +6,8 @@ import pytest
 
 from feedback.sentiment import (
     ANALYZER_VERSION,
-    LABEL_THRESHOLD,
+    NEGATIVE_THRESHOLD,
+    POSITIVE_THRESHOLD,
     Sentiment,
     analyze,
     label_for,
@@ -155,10 +156,10 @@ def test_negated_driver_shows_its_negation() -> None:
     ("value", "label"),
     [
         (0.0, "neutral"),
-        (LABEL_THRESHOLD, "neutral"),
-        (-LABEL_THRESHOLD, "neutral"),
-        (LABEL_THRESHOLD + 0.01, "positive"),
-        (-LABEL_THRESHOLD - 0.01, "negative"),
+        (POSITIVE_THRESHOLD, "neutral"),
+        (-NEGATIVE_THRESHOLD, "neutral"),
+        (POSITIVE_THRESHOLD + 0.01, "positive"),
+        (-NEGATIVE_THRESHOLD - 0.01, "negative"),
         (1.0, "positive"),
         (-1.0, "negative"),
     ],
