@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from feedback import db
+from feedback import db, locales
 from feedback.access import api_error, is_api_request
+from feedback.mail import catalogue
+from feedback.wording import N_
 from feedback.api.common import flatten_messages
 from feedback.services.errors import ServiceError
 
@@ -30,6 +32,42 @@ MESSAGES = {
 }
 
 
+# Customer pages: what a customer reaches from an email (survey, unsubscribe, "did we resolve
+# it?"). Their errors speak the customer's language and never mention requests or sign-in.
+CUSTOMER_PATHS = ("/r/", "/u/", "/resolved/")
+CUSTOMER_MESSAGES = {
+    400: N_("We could not read what was sent. Please go back and try again."),
+    404: N_("This link does not work. Please open it again from the email, in full."),
+    405: N_("We could not read what was sent. Please go back and try again."),
+    409: N_("Your answer changed at the same moment elsewhere. Please reload the page."),
+    410: N_("This link has expired."),
+    413: N_("What you sent is too long. Please shorten it and send it again."),
+    429: N_("Too many attempts in a short time. Please wait a minute and try again."),
+    500: N_("Something went wrong on our side. Please try again in a few minutes."),
+}
+CUSTOMER_EXPIRED_FORM = N_("This page has expired. Please reload it and send your answer again.")
+CUSTOMER_CONTROL_CHARACTER = N_(
+    "What you typed contains a control character (an invisible character) that we cannot "
+    "store. Please remove it and send it again."
+)
+
+
+def is_customer_request() -> bool:
+    return request.path.startswith(CUSTOMER_PATHS)
+
+
+def error_page(status: int, message: str, customer_message: str | None = None) -> Any:
+    """An error as a page: the staff wording, or on a customer page the customer's words for
+    it (`customer_message`, else the status's) in the customer's language."""
+    if not is_customer_request():
+        return render_template("error.html", status=status, message=message), status
+    if "customer_locale" not in g:  # refused before the page could read the invitation
+        best = request.accept_languages.best_match(locales.SUPPORTED)
+        catalogue.use_customer_locale(best)
+    text = customer_message or CUSTOMER_MESSAGES.get(status, CUSTOMER_MESSAGES[400])
+    return render_template("survey/link_error.html", message=text, status=status), status
+
+
 def _http_error(exc: HTTPException) -> Any:
     status = exc.code or 500
     message = MESSAGES.get(status, exc.description or "Error")
@@ -43,7 +81,8 @@ def _http_error(exc: HTTPException) -> Any:
         message = (
             "This form has expired or was sent from another site. Go back, reload it and try again."  # noqa: E501
         )
-    return render_template("error.html", status=status, message=message), status
+        return error_page(status, message, CUSTOMER_EXPIRED_FORM)
+    return error_page(status, message)
 
 
 def _code(status: int) -> str:
@@ -58,7 +97,7 @@ def _service_error(exc: ServiceError) -> Any:
     db.session().rollback()
     if is_api_request():
         return api_error(exc.status, exc.code, exc.message, exc.fields)
-    return render_template("error.html", status=exc.status, message=exc.message), exc.status
+    return error_page(exc.status, exc.message)
 
 
 def _integrity_error(exc: IntegrityError) -> Any:
@@ -67,7 +106,7 @@ def _integrity_error(exc: IntegrityError) -> Any:
     message = "That conflicts with a record saved at the same moment; reload and try again."
     if is_api_request():
         return api_error(409, "conflict", message)
-    return render_template("error.html", status=409, message=message), 409
+    return error_page(409, message)
 
 
 def _unexpected(exc: Exception) -> Any:
@@ -80,7 +119,7 @@ def _unexpected(exc: Exception) -> Any:
     db.session().rollback()
     if is_api_request():
         return api_error(500, "internal_error", MESSAGES[500])
-    return render_template("error.html", status=500, message=MESSAGES[500]), 500
+    return error_page(500, MESSAGES[500])
 
 
 def init_app(app: Flask) -> None:

@@ -17,12 +17,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, request
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 
 from feedback import db
 from feedback.access import api_error, is_api_request
+from feedback.errors import CUSTOMER_CONTROL_CHARACTER, CUSTOMER_MESSAGES, error_page
 
 MAX_DB_INT = 2**31 - 1  # PostgreSQL `integer`: every id column
 MAX_JSON_INT = 2**53  # beyond this a JSON number is not exact in most clients, nor in SQLite
@@ -30,6 +31,8 @@ DEFAULT_MAX_JSON_DEPTH = 32
 DEFAULT_MAX_JSON_BYTES = 8 * 1024 * 1024
 # Endpoints that strip control characters instead of refusing them (see the module docstring).
 STRIPPING_ENDPOINTS = frozenset({"inbound.sendgrid_inbound"})
+# A customer link with a control character in it was mangled on its way from the email.
+CUSTOMER_BROKEN_LINK = CUSTOMER_MESSAGES[404]
 
 # Text may hold tab, newline and carriage return; nothing else below 0x20, no DEL, and no lone
 # surrogate (it cannot be encoded to UTF-8 for the database).
@@ -56,11 +59,19 @@ def has_controls(text: str) -> bool:
     return _TEXT_CONTROLS.search(text) is not None
 
 
-def _refuse(status: int, code: str, message: str, fields: dict[str, list[str]] | None = None):
+def _refuse(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+    customer: str | None = None,
+):
+    """The refusal as the API's error shape, a staff page, or a customer page in the
+    customer's words (`customer`, a catalogue msgid; else the status's)."""
     current_app.logger.info("input policy refused %s %s: %s", request.method, request.path, code)
     if is_api_request():
         return api_error(status, code, message, fields)
-    return render_template("error.html", status=status, message=message), status
+    return error_page(status, message, customer)
 
 
 def _walk_json(value: Any, max_depth: int) -> Iterator[tuple[str, str]]:
@@ -112,13 +123,15 @@ def _check_json() -> Any:
 def check_request() -> Any:
     """The before-request hook: refuse what no view can store, before any view runs."""
     if _PATH_CONTROLS.search(request.path):
-        return _refuse(400, "bad_request", "The address contains a control character.")
+        return _refuse(400, "bad_request", "The address contains a control character.",
+                       customer=CUSTOMER_BROKEN_LINK)  # fmt: skip
     stripping = request.endpoint in STRIPPING_ENDPOINTS
     for key, value in request.args.items(multi=True):
         if has_controls(key) or has_controls(value):
             return _refuse(400, "bad_request",
                            f"The address parameter {key!r} contains a control character.",
-                           {key: ["Contains a control character (such as NUL)."]})  # fmt: skip
+                           {key: ["Contains a control character (such as NUL)."]},
+                           customer=CUSTOMER_BROKEN_LINK)  # fmt: skip
         if _DIGITS.fullmatch(value.strip()) and abs(int(value)) > MAX_DB_INT:
             return _refuse(400, "bad_request", f"The number in {key!r} is too large.",
                            {key: [f"Must be at most {MAX_DB_INT}."]})  # fmt: skip
@@ -131,6 +144,7 @@ def check_request() -> Any:
                         "A field you sent contains a control character (such as NUL); "
                         "remove it and send the form again.",
                         {key: ["Contains a control character."]},
+                        customer=CUSTOMER_CONTROL_CHARACTER,
                     )  # fmt: skip
         elif request.is_json:
             return _check_json()
