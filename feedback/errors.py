@@ -11,10 +11,10 @@ from werkzeug.exceptions import HTTPException
 
 from feedback import db, locales
 from feedback.access import api_error, is_api_request
-from feedback.mail import catalogue
-from feedback.wording import N_
 from feedback.api.common import flatten_messages
+from feedback.mail import catalogue
 from feedback.services.errors import ServiceError
+from feedback.wording import N_
 
 MESSAGES = {
     400: "The request could not be understood.",
