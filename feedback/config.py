@@ -9,7 +9,11 @@ email. Production adds the checks that only matter there (`check_production`).
 
 from __future__ import annotations
 
+import difflib
+import logging
+import os
 import secrets
+from collections.abc import Mapping
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +34,11 @@ FLASK_DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
 }
+
+
+# FEEDBACK_* variables that belong to the tools around the service (the test suite, dev.py),
+# not to the service: never reported as unknown.
+TOOL_VARIABLES = frozenset({"FEEDBACK_TEST_DATABASE_URL", "FEEDBACK_PG_ADMIN_URL"})
 
 
 class ConfigError(RuntimeError):
@@ -130,6 +139,17 @@ class Settings(BaseSettings):
         "a whole number from 1 to 100000, such as 10000",
         "Most rows in one bulk upsert call",
         "`10000`",
+    )
+    BACKLOG_PROPOSAL_THRESHOLD: int = _setting(
+        5,
+        "a whole number from 1 to 100000, such as 5",
+        "Detractor and passive answers about one theme, within the window below, that make "
+        "`refresh-backlog` propose a backlog item (when no open item covers the theme)",
+    )
+    BACKLOG_PROPOSAL_WINDOW_DAYS: int = _setting(
+        28,
+        "a whole number of days from 1 to 3660, such as 28",
+        "The window, in days, in which those answers are counted",
     )
     RATELIMIT_STORAGE_URI: str = _setting(
         "memory://",
@@ -266,6 +286,20 @@ class Settings(BaseSettings):
             raise ValueError("out of range")
         return value
 
+    @field_validator("BACKLOG_PROPOSAL_THRESHOLD")
+    @classmethod
+    def _proposal_threshold(cls, value: int) -> int:
+        if not 1 <= value <= 100_000:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("BACKLOG_PROPOSAL_WINDOW_DAYS")
+    @classmethod
+    def _proposal_window(cls, value: int) -> int:
+        if not 1 <= value <= 3660:
+            raise ValueError("out of range")
+        return value
+
     @field_validator("LOGIN_GUARD_KEY_PREFIX")
     @classmethod
     def _prefix(cls, value: str) -> str:
@@ -330,6 +364,10 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     except ValidationError as exc:
         raise ConfigError(_one_line(exc)) from None
     config = settings.model_dump()
+    for problem in unknown_variables(os.environ):
+        if config["ENV"] == "production":
+            raise ConfigError(problem)
+        logging.getLogger("feedback").warning("%s", problem)
     config["DATABASE_URL"] = config["DATABASE_URL"] or (
         f"sqlite:///{Path(instance_path) / 'feedback.sqlite3'}"
     )
@@ -337,6 +375,29 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _stored_secret_key(Path(instance_path))
     return config
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One line for each FEEDBACK_* variable no setting reads, naming the one it resembles.
+
+    A misspelt FEEDBACK_DATABSE_URL would otherwise be ignored without a word and the service
+    would start on the default database: production refuses to start, development warns.
+    """
+    names = [f"{ENV_PREFIX}{name}" for name in Settings.model_fields]
+    problems = []
+    for variable in sorted(environ):
+        if not variable.startswith(ENV_PREFIX) or variable in TOOL_VARIABLES:
+            continue
+        if variable in names:
+            continue
+        close = difflib.get_close_matches(variable, names, n=1, cutoff=0.75)
+        hint = (
+            f"; did you mean {close[0]}?"
+            if close
+            else "; the settings are listed by: python -m feedback.config"
+        )
+        problems.append(f"{variable}: no setting has this name, so it is ignored{hint}")
+    return problems
 
 
 def _one_line(exc: ValidationError) -> str:

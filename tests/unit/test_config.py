@@ -60,6 +60,8 @@ BAD_VALUES: dict[str, dict[str, str]] = {
     "SENDGRID_WEBHOOK_MAX_AGE": {"FEEDBACK_SENDGRID_WEBHOOK_MAX_AGE": "5 minutes"},
     "INBOUND_SECRET": {"FEEDBACK_INBOUND_SECRET": "has spaces/and a slash"},
     "API_MAX_BULK": {"FEEDBACK_API_MAX_BULK": "0"},
+    "BACKLOG_PROPOSAL_THRESHOLD": {"FEEDBACK_BACKLOG_PROPOSAL_THRESHOLD": "0"},
+    "BACKLOG_PROPOSAL_WINDOW_DAYS": {"FEEDBACK_BACKLOG_PROPOSAL_WINDOW_DAYS": "a month"},
     "RATELIMIT_STORAGE_URI": {"FEEDBACK_RATELIMIT_STORAGE_URI": "mysql://x"},
     "LOGIN_ACCOUNT_LIMIT": {"FEEDBACK_LOGIN_ACCOUNT_LIMIT": "lots"},
     "LOGIN_ADDRESS_LIMIT": {"FEEDBACK_LOGIN_ADDRESS_LIMIT": "often"},
@@ -210,3 +212,22 @@ def test_start_up_fails_with_one_clear_line(tmp_path, variable, value, line):
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"feedback: configuration error: {line}"]
+
+
+def test_a_misspelt_variable_stops_production_naming_the_setting_it_resembles(tmp_path, environ):
+    environ({**PRODUCTION_SENDGRID, "FEEDBACK_SENDGRID_API_KEYS": "SG.x"})
+    with pytest.raises(ConfigError) as error:
+        load(str(tmp_path))
+    assert str(error.value) == (
+        "FEEDBACK_SENDGRID_API_KEYS: no setting has this name, so it is ignored; "
+        "did you mean FEEDBACK_SENDGRID_API_KEY?"
+    )
+
+
+def test_a_misspelt_variable_is_a_warning_in_development(tmp_path, environ, caplog):
+    environ({"FEEDBACK_DATABSE_URL": "postgresql://x@y/z", "FEEDBACK_TEST_DATABASE_URL": "x"})
+    config = load(str(tmp_path))
+    assert config["DATABASE_URL"].startswith("sqlite")  # the typo did not take effect...
+    assert "FEEDBACK_DATABSE_URL: no setting has this name" in caplog.text  # ...and it says so
+    assert "did you mean FEEDBACK_DATABASE_URL?" in caplog.text
+    assert "FEEDBACK_TEST_DATABASE_URL" not in caplog.text  # the test suite's own variable
