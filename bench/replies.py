@@ -30,18 +30,10 @@ sys.path.insert(0, str(REPO))
 
 from mailparser_reply import EmailReplyParser
 
+from bench import shared_data
 from feedback.mail.replies import REPLY_LANGUAGES, extract_new_text, text_from_html
 
-
-def _shared_data() -> Path:
-    """The shared data folder: beside the checkout, or above it when run from a worktree."""
-    for folder in REPO.parents:
-        if (folder / "shared/data").is_dir():
-            return folder / "shared/data"
-    return REPO.parent / "shared/data"
-
-
-CASES = _shared_data() / "replies/cases.jsonl"
+CASES = shared_data.folder("replies") / "cases.jsonl"
 CLOSE = 0.9
 
 

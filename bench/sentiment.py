@@ -27,18 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import shared_data
 from feedback.sentiment import analyze, label_for  # noqa: E402
 
-
-def _shared_data() -> Path:
-    """The shared data folder: beside the checkout, or above it when run from a worktree."""
-    for folder in REPO.parents:
-        if (folder / "shared/data").is_dir():
-            return folder / "shared/data"
-    return REPO.parent / "shared/data"
-
-
-DATA = _shared_data() / "sentiment"
+DATA = shared_data.folder("sentiment")
 CLASSES = ("negative", "neutral", "positive")
 
 # A SANITY SET, not an evaluation set: B2B SaaS NPS comments written for this benchmark,

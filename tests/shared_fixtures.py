@@ -3,6 +3,8 @@
 
 - `desk`: a team with a CSM, an overdue detractor task with a comment, another team's task
   (the queue pages, the staff display).
+- `invite_to`: a new contact invited to a given program (at a milestone for onboarding), as
+  dispatch would; gives the link token, the invitation and its email.
 - `survey_link`: an invitation of a new program, made to order; gives its link token
   (the survey pages, input policy, fuzzing).
 - `loop`: a hand-built set of tasks whose close-the-loop figures are worked out by hand
@@ -103,7 +105,39 @@ def loop(session, make_team, make_user, make_contact):
 
 
 @pytest.fixture
-def survey_link(app, session, make_contact):
+def invite_to(app, session, make_contact):
+    """Invite a new contact to a program (at a milestone for onboarding), as dispatch would:
+    (link token, invitation id, outbox email)."""
+
+    def make(program, milestone=None, **contact_fields):
+        contact = make_contact(**contact_fields)
+        if milestone:
+            trigger = next(t for t in program.triggers if t["milestone"] == milestone)
+            due = cadence.Due(milestone, milestone, cadence.trigger_question(trigger))
+            candidate = invitations._candidates(session, [contact.id])[0]
+            composer = invitation_email.InvitationComposer(session, app.config)
+            queued = composer.queue(program, candidate, due, datetime.now(UTC))
+            composer.finish(datetime.now(UTC))  # writes the invitation: its id is known now
+            invitation_id = queued.id
+        else:
+            invitation_id = invitations.invite_now(
+                session, app.config, program.id, [contact.email]
+            )[0]["invitation_id"]
+        email = (
+            session.query(OutboxEmail)
+            .filter_by(invitation_id=invitation_id, kind="invitation")
+            .one()
+        )
+        session.commit()
+        return email.substitutions["%%token%%"], invitation_id, email
+
+    return make
+
+
+@pytest.fixture
+def survey_link(session, invite_to):
+    """An invitation of a new program made to order: (link token, invitation id)."""
+
     def make(kind="nps", question="nps", **program_fields):
         data = {
             "name": f"Program {question}",
@@ -117,24 +151,7 @@ def survey_link(app, session, make_contact):
                 {"milestone": "week1", "days_after_signup": 7, "question": question}
             ]
         program = programs.create_program(session, data)
-        contact = make_contact()
-        due = cadence.Due("week1", "week1", "effort") if kind == "onboarding" else None
-        if due:
-            candidate = invitations._candidates(session, [contact.id])[0]
-            composer = invitation_email.InvitationComposer(session, app.config)
-            invitation = composer.queue(program, candidate, due, datetime.now(UTC))
-            composer.finish(datetime.now(UTC))
-            invitation_id = invitation.id
-        else:
-            invitation_id = invitations.invite_now(
-                session, app.config, program.id, [contact.email]
-            )[0]["invitation_id"]
-        email = (
-            session.query(OutboxEmail)
-            .filter_by(invitation_id=invitation_id, kind="invitation")
-            .one()
-        )
-        session.commit()
-        return email.substitutions["%%token%%"], invitation_id
+        token, invitation_id, _ = invite_to(program, "week1" if kind == "onboarding" else None)
+        return token, invitation_id
 
     return make

@@ -3,13 +3,10 @@ gets closeness wording, labels and thanks, is stored as closeness and never coun
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from feedback import cadence
-from feedback.models import OutboxEmail, Response
-from feedback.services import capture, huddle, invitation_email, invitations, overview, programs
+from feedback.models import Response
+from feedback.services import capture, huddle, overview, programs
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
 
@@ -35,41 +32,14 @@ def relationship(session):
     )
 
 
-@pytest.fixture
-def invite(app, session, make_contact):
-    """Invite a new contact to a program (at a milestone for onboarding): (token, invitation)."""
-
-    def make(program, milestone=None, **contact_fields):
-        contact = make_contact(**contact_fields)
-        if milestone:
-            trigger = next(t for t in program.triggers if t["milestone"] == milestone)
-            due = cadence.Due(milestone, milestone, cadence.trigger_question(trigger))
-            candidate = invitations._candidates(session, [contact.id])[0]
-            composer = invitation_email.InvitationComposer(session, app.config)
-            item = composer.queue(program, candidate, due, datetime.now(UTC))
-            composer.finish(datetime.now(UTC))
-            invitation_id = item.id
-        else:
-            invitation_id = invitations.invite_now(
-                session, app.config, program.id, [contact.email]
-            )[0]["invitation_id"]
-        email = (
-            session.query(OutboxEmail)
-            .filter_by(invitation_id=invitation_id, kind="invitation")
-            .one()
-        )
-        session.commit()
-        return email.substitutions["%%token%%"], invitation_id, email
-
-    return make
-
-
 def _get(client, url):
     return client.get(url, headers={"User-Agent": PHONE})
 
 
-def test_closeness_email_page_and_thanks_use_closeness_words(client, session, onboarding, invite):
-    token, invitation_id, email = invite(onboarding, "day30")
+def test_closeness_email_page_and_thanks_use_closeness_words(
+    client, session, onboarding, invite_to
+):
+    token, invitation_id, email = invite_to(onboarding, "day30")
     assert "How close are you" in email.content.text and "Already there" in email.content.text
 
     page = _get(client, f"/r/{token}/2").get_data(as_text=True)
@@ -90,22 +60,22 @@ def test_closeness_email_page_and_thanks_use_closeness_words(client, session, on
     assert (saved.scale, saved.category) == ("closeness", "off_track")
 
 
-def test_closeness_categories_follow_the_definition(client, session, onboarding, invite):
+def test_closeness_categories_follow_the_definition(client, session, onboarding, invite_to):
     for score, category in ((10, "on_track"), (8, "on_track"), (7, "partway"), (4, "off_track")):
-        token, invitation_id, _ = invite(onboarding, "day90")
+        token, invitation_id, _ = invite_to(onboarding, "day90")
         client.post(f"/r/{token}", data={"score": str(score)})
         saved = session.query(Response).filter_by(invitation_id=invitation_id).one()
         assert (saved.scale, saved.category) == ("closeness", category), score
 
 
 def test_nps_figures_exclude_onboarding_answers_everywhere(
-    client, session, onboarding, relationship, invite, make_user, login, api_headers
+    client, session, onboarding, relationship, invite_to, make_user, login, api_headers
 ):
     for score in (10, 9, 3):  # NPS: 2 promoters, 1 detractor -> +33
-        token, _, _ = invite(relationship)
+        token, _, _ = invite_to(relationship)
         capture.submit_answer(session, token, score=score, comment=None)
     for score in (0, 1, 2, 10):  # closeness at day 30: 1 of 4 on track
-        token, _, _ = invite(onboarding, "day30")
+        token, _, _ = invite_to(onboarding, "day30")
         capture.submit_answer(session, token, score=score, comment="Slow going")
     session.commit()
 
@@ -135,8 +105,10 @@ def test_nps_figures_exclude_onboarding_answers_everywhere(
     assert "Onboarding by milestone" in home and "25%" in home
 
 
-def test_huddle_does_not_read_a_stuck_onboarding_answer_as_a_detractor(session, onboarding, invite):
-    token, invitation_id, _ = invite(onboarding, "day30")
+def test_huddle_does_not_read_a_stuck_onboarding_answer_as_a_detractor(
+    session, onboarding, invite_to
+):
+    token, invitation_id, _ = invite_to(onboarding, "day30")
     capture.submit_answer(session, token, score=1, comment="zzz qqq")
     saved = session.query(Response).filter_by(invitation_id=invitation_id).one()
     verbatim = huddle.Verbatim(
@@ -157,8 +129,8 @@ def test_huddle_does_not_read_a_stuck_onboarding_answer_as_a_detractor(session, 
     assert saved.category != "detractor" and negatives == [] and positives == []
 
 
-def test_an_out_of_range_score_says_it_is_not_on_the_scale(client, onboarding, invite):
-    token, _, _ = invite(onboarding, "week1")  # effort, 1 to 7
+def test_an_out_of_range_score_says_it_is_not_on_the_scale(client, onboarding, invite_to):
+    token, _, _ = invite_to(onboarding, "week1")  # effort, 1 to 7
     response = _get(client, f"/r/{token}/9")
     body = response.get_data(as_text=True)
     assert response.status_code == 404
