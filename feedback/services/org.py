@@ -12,18 +12,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from feedback import display
 from feedback.customer_fields import normalise_email
-from feedback.db import utcnow
 from feedback.mail.addresses import bare_address
 from feedback.mail.render import render
 from feedback.models import ApiToken, OutboxEmail, Team, User
 from feedback.roles import ROLE_VALUES
-from feedback.services import outbox
+from feedback.services import api_tokens, outbox
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.paging import paginate
-from feedback.tokens import hash_token, new_token
+from feedback.tokens import hash_token  # noqa: F401  (re-exported for callers and tests)
 
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "fbk_"
+TOKEN_PREFIX = api_tokens.TOKEN_PREFIX
 # A real hash, computed once, so a login for an unknown email costs the same time as a real one.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -273,24 +272,13 @@ def load_active_user(session: Session, session_id: str) -> User | None:
 
 
 def create_api_token(session: Session, email: str, name: str = "") -> tuple[ApiToken, str]:
-    """A new token for the user; the plain token is returned once and never stored."""
+    """A new read-write token on everything for the user with this email (the CLI's way)."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise NotFound(f"There is no user with the email {email!r}.")
-    token = new_token(TOKEN_PREFIX)
-    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:10])
-    session.add(row)
-    session.flush()
-    return row, token
+    return api_tokens.create_token(session, user, name)
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
-    )
-    if row is None or not row.user.active:
-        return None
-    row.last_used_at = utcnow()
-    return row.user
+    row = api_tokens.live_token(session, token)
+    return row.user if row is not None else None

@@ -18,6 +18,7 @@ from feedback.web import (  # conversation: replies, webhooks
     survey,
     themes,
     thread,
+    tokens,
     unsubscribe,
     webhooks,
     webhooks_out,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         themes.bp,
         queue.bp,
         me.bp,
+        tokens.bp,  # people admin: API tokens
         *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"
         backlog.bp,  # outer loop: the departments' backlog
     ):
