@@ -34,6 +34,10 @@ class Team(Base):
     members: Mapped[list[User]] = relationship(back_populates="team", foreign_keys="User.team_id")
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_user_id])
 
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
 
 class Department(Base):
     """A department teams belong to (teams name it in `Team.department`), with its head."""

@@ -12,10 +12,12 @@ from feedback.web import (  # conversation: replies, webhooks
     home,
     inbound,
     me,
+    people,
     playbooks,
     queue,
     resolution,
     survey,
+    teams,
     themes,
     thread,
     tokens,
@@ -38,7 +40,7 @@ def register_blueprints(app: Flask) -> None:
         themes.bp,
         queue.bp,
         me.bp,
-        tokens.bp,  # people admin: API tokens
+        *(people.bp, teams.bp, tokens.bp),  # people admin: users, teams, API tokens
         *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"
         backlog.bp,  # outer loop: the departments' backlog
     ):
