@@ -35,6 +35,24 @@ def list_teams(session: Session, page: int, per_page: int) -> tuple[list[Team], 
     return paginate(session, select(Team).order_by(Team.name), page, per_page)
 
 
+def teams_for_admin(session: Session) -> list[Team]:
+    """Every team, current ones first, by name (the teams page)."""
+    return list(session.scalars(select(Team).order_by(Team.archived_at.is_not(None), Team.name)))
+
+
+def current_teams(session: Session) -> list[Team]:
+    """Teams a person may join: archived ones take no new members."""
+    return list(session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)))
+
+
+def people_by_name(session: Session, *, active_only: bool = True) -> list[User]:
+    """Staff to choose from (a lead, a head, an audit actor)."""
+    query = select(User).order_by(User.name, User.email)
+    if active_only:
+        query = query.where(User.active.is_(True))
+    return list(session.scalars(query))
+
+
 def get_team(session: Session, team_id: int) -> Team:
     team = session.get(Team, team_id)
     if team is None:
@@ -347,6 +365,11 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether this is the user's password (False for a user who has none)."""
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
 
 
 def load_active_user(session: Session, session_id: str) -> User | None:

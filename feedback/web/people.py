@@ -6,23 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from feedback import db
 from feedback.access import current_staff, roles
-from feedback.models import Team, User
 from feedback.roles import ROLE_VALUES, Role
 from feedback.services import audit, org
 from feedback.services.errors import ServiceError
 
 bp = Blueprint("people", __name__, url_prefix="/admin")
 PER_PAGE = 50
-
-
-def _teams() -> list[Team]:
-    """Current teams for the team choice (archived ones take no new members)."""
-    query = select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)
-    return list(db.session().scalars(query))
 
 
 def _form_to_user(form: Any) -> dict[str, Any]:
@@ -39,13 +31,14 @@ def _form_to_user(form: Any) -> dict[str, Any]:
     return data
 
 
-def _edit_page(user: User | None, values: dict[str, Any], errors: dict[str, list[str]],
+def _edit_page(user: Any, values: dict[str, Any], errors: dict[str, list[str]],
                status: int) -> Any:  # fmt: skip
     events = []
     if user is not None:
         events, _ = audit.list_events(db.session(), 1, 20, target_type="user", target_id=user.id)
+    teams = org.current_teams(db.session())
     return render_template("admin/person.html", person=user, values=values, errors=errors,
-                           teams=_teams(), roles=ROLE_VALUES, events=events), status  # fmt: skip
+                           teams=teams, roles=ROLE_VALUES, events=events), status  # fmt: skip
 
 
 @bp.get("/people")
@@ -128,8 +121,9 @@ def end_sessions(user_id: int) -> Any:
 
 def _refused(user_id: int, exc: ServiceError) -> Any:
     """A refused action answers on the person's page with its status (404, 409...)."""
-    user = db.session().get(User, user_id)
-    if user is None:
+    try:
+        user = org.get_user(db.session(), user_id)
+    except ServiceError:
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
     db.session().refresh(user)
     values = {"email": user.email, "name": user.name, "role": user.role,
@@ -150,7 +144,7 @@ def audit_log() -> Any:
                                       target_type=target_type, target_id=target_id)  # fmt: skip
     args = {k: v for k, v in (("actor", actor), ("target_type", target_type),
                               ("target_id", target_id)) if v is not None}  # fmt: skip
-    actors = list(db.session().scalars(select(User).order_by(User.email)))
+    actors = org.people_by_name(db.session(), active_only=False)
     return render_template("admin/audit.html", events=events, total=total, page=page,
                            per_page=PER_PAGE, args=args, actors=actors,
                            target_types=audit.TARGET_TYPES)  # fmt: skip

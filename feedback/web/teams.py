@@ -7,11 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from feedback import db, display
 from feedback.access import current_staff, roles
-from feedback.models import Team, User
 from feedback.roles import Role
 from feedback.services import audit, departments, org
 from feedback.services.errors import ServiceError
@@ -19,9 +17,8 @@ from feedback.services.errors import ServiceError
 bp = Blueprint("teams", __name__, url_prefix="/admin")
 
 
-def _active_people() -> list[User]:
-    query = select(User).where(User.active.is_(True)).order_by(User.name)
-    return list(db.session().scalars(query))
+def _active_people() -> list[Any]:
+    return org.people_by_name(db.session())
 
 
 def _optional_id(raw: str | None) -> int | None:
@@ -39,9 +36,7 @@ def _team_form(form: Any) -> dict[str, Any]:
 
 
 def _teams_page(values: dict[str, Any], errors: dict[str, list[str]], status: int) -> Any:
-    teams = list(db.session().scalars(
-        select(Team).order_by(Team.archived_at.is_not(None), Team.name)
-    ))  # fmt: skip
+    teams = org.teams_for_admin(db.session())
     return render_template("admin/teams.html", teams=teams, values=values, errors=errors,
                            **_choices()), status  # fmt: skip
 
@@ -70,7 +65,7 @@ def team_create() -> Any:
     return redirect(url_for("teams.team_edit", team_id=team.id), code=303)
 
 
-def _team_edit_page(team: Team, values: dict[str, Any], errors: dict[str, list[str]],
+def _team_edit_page(team: Any, values: dict[str, Any], errors: dict[str, list[str]],
                     status: int) -> Any:  # fmt: skip
     events, _ = audit.list_events(db.session(), 1, 20, target_type="team", target_id=team.id)
     return render_template("admin/team.html", team=team, values=values, errors=errors,
