@@ -149,7 +149,7 @@ class Settings(BaseSettings):
     PASSWORD_RESET_LIMIT: str = _setting(
         "5 per hour",
         "a rate such as '5 per hour'",
-        "\"Forgot password?\" requests per client address and per email address",
+        '"Forgot password?" requests per client address and per email address',
     )
     LOGIN_GUARD_KEY_PREFIX: str = _setting(
         "feedback",
