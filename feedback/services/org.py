@@ -387,12 +387,18 @@ def load_active_user(session: Session, session_id: str) -> User | None:
 # ---------------------------------------------------------------- API tokens
 
 
-def create_api_token(session: Session, email: str, name: str = "") -> tuple[ApiToken, str]:
-    """A new read-write token on everything for the user with this email (the CLI's way)."""
+def create_api_token(
+    session: Session,
+    email: str,
+    name: str = "",
+    access: str = "write",
+    resources: Any = ("*",),
+) -> tuple[ApiToken, str]:
+    """A new token for the user with this email (the CLI's way); by default read-write on all."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise NotFound(f"There is no user with the email {email!r}.")
-    return api_tokens.create_token(session, user, name)
+    return api_tokens.create_token(session, user, name, access, resources)
 
 
 def user_for_token(session: Session, token: str) -> User | None:
