@@ -215,3 +215,35 @@ def test_the_teams_api_archives_and_names_a_lead(client, session, make_user, mak
     error(client.patch(f"/api/v1/teams/{team.id}", json={"lead_user_id": 999999}, headers=admin),
           422)  # fmt: skip
     assert _events(session, target_type="team", target_id=team.id)[-1].after["archived"] is True
+
+
+def test_a_deactivated_person_is_signed_out_and_their_tokens_refused(app, client, session,
+                                                                     make_user, login):  # fmt: skip
+    from feedback.services import api_tokens
+
+    csm = make_user("csm")
+    _, token = api_tokens.create_token(session, csm, "sync")
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/teams", headers=headers).status_code == 200
+    login(make_user("admin"))
+    assert client.post(f"/admin/people/{csm.id}/active", data={"active": "0"}).status_code == 303
+    assert client.get("/api/v1/teams", headers=headers).status_code == 401
+    g.pop("_login_user", None)
+    assert client.post("/login", data={"email": csm.email, "password": PASSWORD}).status_code == 401
+
+
+def test_the_audit_log_pages_and_filters(client, session, make_user, make_team, login):
+    admin = make_user("admin")
+    teams = [make_team() for _ in range(3)]
+    for team in teams:
+        org.update_team(session, team.id, {"timezone": "Europe/Paris"}, actor=admin)
+    session.commit()
+    login(admin)
+    page = client.get(f"/admin/audit?target_type=team&target_id={teams[1].id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and text.count("team.updated") == 1
+    assert "Europe/Paris" in text and "UTC" in text  # before and after
+    text = client.get(f"/admin/audit?actor={admin.id}").get_data(as_text=True)
+    assert text.count("team.updated") == 3 and "team.created" not in text  # made by "system"
+    assert client.get("/admin/audit?target_type=nonsense&page=2").status_code == 200
