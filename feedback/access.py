@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 
-from feedback import db
+from feedback import db, token_scopes
 from feedback.roles import GROUPS, ROLE_VALUES, STAFF
-from feedback.services import org
+from feedback.services import api_tokens
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
@@ -99,7 +99,7 @@ def enforce_access() -> Any:
                 401,
                 "unauthorized",
                 "Send an API token as 'Authorization: Bearer <token>' "
-                "(create one with: flask --app wsgi tokens create --email you@example.com).",
+                "(create one on your 'API tokens' page, /me/tokens).",
             )
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if user.role not in rule:
@@ -109,6 +109,13 @@ def enforce_access() -> Any:
                 f"it needs one of: {', '.join(sorted(rule))}."
             )  # fmt: skip
         abort(403)
+    token = g.get("api_token")
+    if token is not None:
+        refused = token_scopes.refusal(
+            token.access, token.resources, request.endpoint, request.method
+        )
+        if refused:
+            return api_error(403, "insufficient_scope", refused)
     return None
 
 
@@ -128,8 +135,10 @@ def _authenticate() -> Any:
         if not header.lower().startswith("bearer "):
             return None
         with db.transaction() as session:  # the token's last_used_at
-            user = org.user_for_token(session, header[7:].strip())
-        if user is not None:
-            g.api_user = user
-        return user
+            token = api_tokens.live_token(session, header[7:].strip())
+        if token is None:
+            return None
+        g.api_token = token
+        g.api_user = token.user
+        return token.user
     return current_user if current_user.is_authenticated else None

@@ -166,6 +166,11 @@ class Settings(BaseSettings):
         "a rate such as '50 per 15 minutes'",
         "Failed sign-ins per client address (any account)",
     )
+    PASSWORD_RESET_LIMIT: str = _setting(
+        "5 per hour",
+        "a rate such as '5 per hour'",
+        '"Forgot password?" requests per client address and per email address',
+    )
     LOGIN_GUARD_KEY_PREFIX: str = _setting(
         "feedback",
         "a short word of letters, digits, '-' or '_'",
@@ -344,7 +349,7 @@ class Settings(BaseSettings):
             raise ValueError("unknown storage")
         return value
 
-    @field_validator("LOGIN_ACCOUNT_LIMIT", "LOGIN_ADDRESS_LIMIT")
+    @field_validator("LOGIN_ACCOUNT_LIMIT", "LOGIN_ADDRESS_LIMIT", "PASSWORD_RESET_LIMIT")
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse_many

@@ -132,7 +132,14 @@ def init_app(app: Flask) -> None:
         spec_kwargs={
             "components": {
                 "securitySchemes": {
-                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "An API token from /me/tokens. Its scope is checked "
+                        "after the role: a read-only token gets 403 `insufficient_scope` on "
+                        "every POST, PUT, PATCH and DELETE, and a token without a resource "
+                        "(the path's first segment after /api/v1/) gets 403 on its routes.",
+                    },
                 }
             },
             "security": [{"bearerAuth": []}],

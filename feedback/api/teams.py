@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from feedback import db
-from feedback.access import roles
+from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
 from feedback.roles import STAFF, Role
 from feedback.services import org
@@ -22,6 +22,11 @@ class TeamSchema(Schema):
     name = fields.String(required=True)
     department = fields.String(required=True)
     timezone = fields.String(metadata={"description": "IANA zone for business-hour SLAs"})
+    lead_user_id = fields.Integer(allow_none=True, metadata={"description": "The team lead"})
+    archived = fields.Boolean(
+        metadata={"description": "An archived team takes no new members; send false to restore"}
+    )
+    archived_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -47,7 +52,7 @@ class Teams(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create a team."""
         with db.transaction() as session:
-            return org.create_team(session, data)
+            return org.create_team(session, data, actor=current_staff())
 
 
 @blp.route("/<int:team_id>")
@@ -64,13 +69,13 @@ class TeamById(MethodView):
     @blp.response(200, TeamSchema)
     @blp.alt_response(422, schema=ApiErrorSchema)
     def patch(self, data: dict[str, Any], team_id: int) -> Any:
-        """Change a team's name, department or time zone."""
+        """Rename a team, move it, change its zone or lead, archive or restore it."""
         with db.transaction() as session:
-            return org.update_team(session, team_id, data)
+            return org.update_team(session, team_id, data, actor=current_staff())
 
     @roles(Role.ADMIN)
     @blp.response(204)
     def delete(self, team_id: int) -> None:
         """Delete a team; its members stay, without a team."""
         with db.transaction() as session:
-            org.delete_team(session, team_id)
+            org.delete_team(session, team_id, actor=current_staff())

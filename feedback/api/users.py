@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from feedback import db
-from feedback.access import roles
+from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
 from feedback.roles import ROLE_VALUES, STAFF, Role
 from feedback.services import org
@@ -81,7 +81,7 @@ class Users(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create a staff user."""
         with db.transaction() as session:
-            return org.create_user(session, data)
+            return org.create_user(session, data, actor=current_staff())
 
 
 @blp.route("/<int:user_id>")
@@ -100,15 +100,18 @@ class UserById(MethodView):
     @blp.alt_response(409, schema=ApiErrorSchema)
     @blp.alt_response(422, schema=ApiErrorSchema)
     def patch(self, data: dict[str, Any], user_id: int) -> Any:
-        """Change a user's email, name, role, team, password or active flag."""
+        """Change a user's email, name, role, team, password or active flag.
+
+        409 when the change would leave no active admin (demoting or deactivating the last)."""
         with db.transaction() as session:
-            user = org.update_user(session, user_id, data)
+            user = org.update_user(session, user_id, data, actor=current_staff())
         return user
 
     @roles(Role.ADMIN)
     @blp.response(204)
     @blp.alt_response(404, schema=ApiErrorSchema)
+    @blp.alt_response(409, schema=ApiErrorSchema)
     def delete(self, user_id: int) -> None:
         """Delete a user and their API tokens; accounts they owned keep no owner."""
         with db.transaction() as session:
-            org.delete_user(session, user_id)
+            org.delete_user(session, user_id, actor=current_staff())

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from feedback import db, migrate
+from feedback import db, migrate, token_scopes
 from feedback.cli.common import fail
 from feedback.roles import ROLE_VALUES
 from feedback.services import org
@@ -63,16 +63,30 @@ def users_create(email: str, name: str, role: str, team: str | None, password: s
 @tokens_cli.command("create")
 @click.option("--email", required=True, help="The staff user the token acts as.")
 @click.option("--name", default="", help="What the token is for, e.g. 'CRM sync'.")
-def tokens_create(email: str, name: str) -> None:
+@click.option("--read-only", is_flag=True, help="Refuse every write (POST, PATCH, DELETE...).")
+@click.option(
+    "--resource",
+    "resources",
+    multiple=True,
+    type=click.Choice(token_scopes.RESOURCES),
+    help="A resource it may use (repeat it); without any, every resource.",
+)
+def tokens_create(email: str, name: str, read_only: bool, resources: tuple[str, ...]) -> None:
     """Create an API token; it is printed once and only its hash is stored."""
+    access = token_scopes.READ if read_only else token_scopes.WRITE
     try:
         with db.transaction() as session:
-            row, token = org.create_api_token(session, email, name)
+            row, token = org.create_api_token(
+                session, email, name, access, resources or (token_scopes.ALL,)
+            )
     except ServiceError as exc:
-        fail(exc.message)
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+        fail(f"{exc.message} {details}".strip())
     click.echo(token)
     click.echo(
-        f"Token {row.prefix}… for {email}. Store it now: it cannot be shown again.", err=True
+        f"Token {row.prefix}… for {email} ({token_scopes.describe(row.access, row.resources)}). "
+        "Store it now: it cannot be shown again.",
+        err=True,
     )
 
 

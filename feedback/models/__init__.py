@@ -28,13 +28,14 @@ from feedback.models.followup import (
     TaskEvent,
 )
 from feedback.models.jobs import JobRun, WorkerHeartbeat
-from feedback.models.org import ApiToken, Team, User
+from feedback.models.org import ApiToken, AuditEvent, Department, PasswordReset, Team, User
 from feedback.models.programs import SurveyProgram
 from feedback.models.replies import InboundEmail, ReplyToken, UnmatchedReply
 from feedback.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "Account", "AccountDomain", "ApiToken", "Contact", "EmailContent", "EmailEvent", "Invitation",
+    "Account", "AccountDomain", "ApiToken", "AuditEvent", "Department", "PasswordReset",
+    "Contact", "EmailContent", "EmailEvent", "Invitation",
     "JobRun", "LifecycleEvent", "Message", "OutboxEmail", "Response", "Role", "ScoreChange",
     "SurveyProgram", "Team", "User", "OuterLoopCandidate", "PlaybookRule", "PlaybookSet",
     "ResolutionCheck", "StaffNotice", "Task", "TaskEvent", "AnalysisProgress", "ResponseAnalysis",

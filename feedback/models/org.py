@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.db import Base, utcnow
+from feedback.db import Base, JSONType, utcnow
 from feedback.roles import ROLE_VALUES, Role
 
-__all__ = ["ROLE_VALUES", "ApiToken", "Role", "Team", "User"]
+__all__ = [
+    "ROLE_VALUES", "ApiToken", "AuditEvent", "Department", "PasswordReset", "Role", "Team", "User",
+]  # fmt: skip
 
 
 class Team(Base):
@@ -20,9 +23,34 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     department: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The team lead named on the people pages; use_alter: users and teams point at each other.
+    lead_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
+    # An archived team takes no new members or routed work but keeps its history.
+    archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    members: Mapped[list[User]] = relationship(back_populates="team")
+    members: Mapped[list[User]] = relationship(back_populates="team", foreign_keys="User.team_id")
+    lead: Mapped[User | None] = relationship(foreign_keys=[lead_user_id])
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class Department(Base):
+    """A department teams belong to (teams name it in `Team.department`), with its head."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    head_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    archived_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    head: Mapped[User | None] = relationship()
 
 
 class User(Base):
@@ -44,7 +72,7 @@ class User(Base):
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    team: Mapped[Team | None] = relationship(back_populates="members")
+    team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 
     # Flask-Login
     @property
@@ -74,8 +102,44 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(120), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
+    # "read" or "write" (feedback.token_scopes), and the resources it opens ("*" is all).
+    access: Mapped[str] = mapped_column(String(8), default="write", server_default="write")
+    resources: Mapped[str] = mapped_column(String(400), default="*", server_default="*")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    """Who changed which person, team, department or token, when, and from what to what."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # The actor's email at the time (kept when the user is deleted), or "system"/"cli".
+    actor_label: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int | None]
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PasswordReset(Base):
+    """An emailed one-time password reset link; only its hash is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

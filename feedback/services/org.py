@@ -16,14 +16,14 @@ from feedback.db import utcnow
 from feedback.mail.addresses import bare_address
 from feedback.mail.render import render
 from feedback.models import ApiToken, OutboxEmail, Team, User
-from feedback.roles import ROLE_VALUES
-from feedback.services import outbox
+from feedback.roles import ROLE_VALUES, Role
+from feedback.services import api_tokens, audit, departments, outbox
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.paging import paginate
-from feedback.tokens import hash_token, new_token
+from feedback.tokens import hash_token  # noqa: F401  (re-exported for callers and tests)
 
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "fbk_"
+TOKEN_PREFIX = api_tokens.TOKEN_PREFIX
 # A real hash, computed once, so a login for an unknown email costs the same time as a real one.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -33,6 +33,24 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 def list_teams(session: Session, page: int, per_page: int) -> tuple[list[Team], int]:
     return paginate(session, select(Team).order_by(Team.name), page, per_page)
+
+
+def teams_for_admin(session: Session) -> list[Team]:
+    """Every team, current ones first, by name (the teams page)."""
+    return list(session.scalars(select(Team).order_by(Team.archived_at.is_not(None), Team.name)))
+
+
+def current_teams(session: Session) -> list[Team]:
+    """Teams a person may join: archived ones take no new members."""
+    return list(session.scalars(select(Team).where(Team.archived_at.is_(None)).order_by(Team.name)))
+
+
+def people_by_name(session: Session, *, active_only: bool = True) -> list[User]:
+    """Staff to choose from (a lead, a head, an audit actor)."""
+    query = select(User).order_by(User.name, User.email)
+    if active_only:
+        query = query.where(User.active.is_(True))
+    return list(session.scalars(query))
 
 
 def get_team(session: Session, team_id: int) -> Team:
@@ -49,11 +67,14 @@ def team_by_name(session: Session, name: str) -> Team:
     return team
 
 
-def _clean_team(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+TEAM_FIELDS = ("name", "department", "timezone", "lead_user_id", "archived")
+
+
+def _clean_team(session: Session, data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     fields: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for key in data:
-        if key not in ("name", "department", "timezone"):
+        if key not in TEAM_FIELDS:
             fields[key] = ["Unknown field."]
     for key in ("name", "department"):
         if key in data or not partial:
@@ -70,9 +91,43 @@ def _clean_team(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
             clean["timezone"] = str(data["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
             fields["timezone"] = [f"{data['timezone']!r} is not a known time zone."]
+    if data.get("lead_user_id") is not None:
+        lead = session.get(User, data["lead_user_id"])
+        if lead is None or not lead.active:
+            fields["lead_user_id"] = [f"There is no active user with id {data['lead_user_id']}."]
+        else:
+            clean["lead_user_id"] = lead.id
+    elif "lead_user_id" in data:
+        clean["lead_user_id"] = None
+    if "archived" in data:
+        if not isinstance(data["archived"], bool):
+            fields["archived"] = ["Must be true or false."]
+        else:
+            clean["archived"] = data["archived"]
     if fields:
         raise InvalidInput("The team was not saved: some fields are invalid.", fields)
     return clean
+
+
+def team_snapshot(team: Team) -> dict[str, Any]:
+    """What the audit log keeps of a team."""
+    return {
+        "name": team.name,
+        "department": team.department,
+        "timezone": team.timezone,
+        "lead_user_id": team.lead_user_id,
+        "archived": team.archived_at is not None,
+    }
+
+
+def _apply_team(session: Session, team: Team, clean: dict[str, Any]) -> None:
+    archived = clean.pop("archived", None)
+    for key, value in clean.items():
+        setattr(team, key, value)
+    if archived is not None and archived != (team.archived_at is not None):
+        team.archived_at = utcnow() if archived else None
+    if "department" in clean:
+        departments.ensure(session, clean["department"])
 
 
 def _check_team_name(session: Session, name: str | None, team: Team | None) -> None:
@@ -83,27 +138,35 @@ def _check_team_name(session: Session, name: str | None, team: Team | None) -> N
         raise Conflict(f"A team named {name!r} already exists.", {"name": ["Already exists."]})
 
 
-def create_team(session: Session, data: Mapping[str, Any]) -> Team:
-    clean = _clean_team(data, partial=False)
+def create_team(session: Session, data: Mapping[str, Any], *, actor: User | None = None) -> Team:
+    clean = _clean_team(session, data, partial=False)
     _check_team_name(session, clean.get("name"), None)
-    team = Team(**clean)
+    team = Team()
+    _apply_team(session, team, clean)
     session.add(team)
     session.flush()
+    audit.record(session, actor, "team.created", "team", team.id, after=team_snapshot(team))
     return team
 
 
-def update_team(session: Session, team_id: int, data: Mapping[str, Any]) -> Team:
+def update_team(
+    session: Session, team_id: int, data: Mapping[str, Any], *, actor: User | None = None
+) -> Team:
+    """Rename, move, re-zone, re-lead, archive or restore a team (one audited change)."""
     team = get_team(session, team_id)
-    clean = _clean_team(data, partial=True)
+    clean = _clean_team(session, data, partial=True)
     _check_team_name(session, clean.get("name"), team)
-    for key, value in clean.items():
-        setattr(team, key, value)
+    before = team_snapshot(team)
+    _apply_team(session, team, clean)
     session.flush()
+    audit.record(session, actor, "team.updated", "team", team.id, before, team_snapshot(team))
     return team
 
 
-def delete_team(session: Session, team_id: int) -> None:
-    session.delete(get_team(session, team_id))
+def delete_team(session: Session, team_id: int, *, actor: User | None = None) -> None:
+    team = get_team(session, team_id)
+    audit.record(session, actor, "team.deleted", "team", team.id, before=team_snapshot(team))
+    session.delete(team)
     session.flush()
 
 
@@ -154,6 +217,10 @@ def _clean_user(session: Session, data: Mapping[str, Any], *, partial: bool) -> 
             fields["team_id"] = [f"There is no team with id {data['team_id']}."]
         else:
             clean["team_id"] = data["team_id"]
+    team = session.get(Team, clean["team_id"]) if clean.get("team_id") is not None else None
+    if team is not None and team.archived_at is not None:
+        key = "team" if data.get("team") is not None else "team_id"
+        fields[key] = [f"The team {team.name!r} is archived; choose a current team."]
     if data.get("password") is not None:
         password = data["password"]
         if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
@@ -170,7 +237,32 @@ def _clean_user(session: Session, data: Mapping[str, Any], *, partial: bool) -> 
     return clean
 
 
-def create_user(session: Session, data: Mapping[str, Any]) -> User:
+def user_snapshot(user: User) -> dict[str, Any]:
+    """What the audit log keeps of a user (never the password hash)."""
+    return {"email": user.email, "name": user.name, "role": user.role,
+            "team_id": user.team_id, "active": user.active}  # fmt: skip
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    query = select(func.count(User.id)).where(
+        User.role == Role.ADMIN, User.active.is_(True), User.id != user.id
+    )
+    return session.scalar(query) or 0
+
+
+def _guard_last_admin(session: Session, user: User, *, role: str, active: bool) -> None:
+    """Refuse the change that would leave nobody able to administer the product."""
+    was_admin = user.role == Role.ADMIN and user.active
+    stays_admin = role == Role.ADMIN and active
+    if was_admin and not stays_admin and _other_active_admins(session, user) == 0:
+        raise Conflict(
+            f"{user.email} is the last active admin: make another person an admin first, "
+            "then change this one.",
+            {"role" if active else "active": ["The last active admin must stay an admin."]},
+        )
+
+
+def create_user(session: Session, data: Mapping[str, Any], *, actor: User | None = None) -> User:
     clean = _clean_user(session, data, partial=False)
     if session.scalar(select(User.id).where(User.email == clean["email"])) is not None:
         raise Conflict(f"A user with the email {clean['email']} already exists.",
@@ -178,10 +270,14 @@ def create_user(session: Session, data: Mapping[str, Any]) -> User:
     user = User(**clean)
     session.add(user)
     session.flush()
+    audit.record(session, actor, "user.created", "user", user.id, after=user_snapshot(user))
     return user
 
 
-def update_user(session: Session, user_id: int, data: Mapping[str, Any]) -> User:
+def update_user(
+    session: Session, user_id: int, data: Mapping[str, Any], *, actor: User | None = None
+) -> User:
+    """Change a person (role, team, active flag...); the last active admin stays one."""
     user = get_user(session, user_id)
     clean = _clean_user(session, data, partial=True)
     if clean.get("email") not in (None, user.email) and session.scalar(
@@ -189,12 +285,19 @@ def update_user(session: Session, user_id: int, data: Mapping[str, Any]) -> User
     ):
         raise Conflict(f"Another user has the email {clean['email']}.",
                        {"email": ["Already used."]})  # fmt: skip
+    _guard_last_admin(session, user, role=clean.get("role", user.role),
+                      active=clean.get("active", user.active))  # fmt: skip
+    before = user_snapshot(user)
     for key, value in clean.items():
         setattr(user, key, value)
     if "password_hash" in clean:
         _raise_epoch(user)  # a new password ends every session signed in with the old one
     session.flush()
     session.refresh(user)  # the related team follows the team_id just set
+    after = user_snapshot(user)
+    if "password_hash" in clean:
+        before, after = {**before, "password": "unchanged"}, {**after, "password": "changed"}
+    audit.record(session, actor, "user.updated", "user", user.id, before, after)
     return user
 
 
@@ -219,10 +322,14 @@ def _raise_epoch(user: User) -> None:
     user.session_epoch = (user.session_epoch or 0) + 1
 
 
-def end_sessions(session: Session, user_id: int) -> None:
-    """Sign the user out everywhere: every session cookie names an epoch, now outdated."""
-    _raise_epoch(get_user(session, user_id))
+def end_sessions(session: Session, user_id: int, *, actor: User | None = None) -> None:
+    """Sign the user out everywhere: every session cookie names an epoch, now outdated.
+    Audited when someone else (an admin) does it; signing oneself out is not an admin act."""
+    user = get_user(session, user_id)
+    _raise_epoch(user)
     session.flush()
+    if actor is not None and actor.id != user.id:
+        audit.record(session, actor, "user.sessions_revoked", "user", user.id)
 
 
 def queue_unlock_email(
@@ -241,8 +348,11 @@ def queue_unlock_email(
                           content=outbox.content_for(session, rendered))  # fmt: skip
 
 
-def delete_user(session: Session, user_id: int) -> None:
-    session.delete(get_user(session, user_id))
+def delete_user(session: Session, user_id: int, *, actor: User | None = None) -> None:
+    user = get_user(session, user_id)
+    _guard_last_admin(session, user, role="", active=False)
+    audit.record(session, actor, "user.deleted", "user", user.id, before=user_snapshot(user))
+    session.delete(user)
     session.flush()
 
 
@@ -255,6 +365,11 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether this is the user's password (False for a user who has none)."""
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
 
 
 def load_active_user(session: Session, session_id: str) -> User | None:
@@ -272,25 +387,20 @@ def load_active_user(session: Session, session_id: str) -> User | None:
 # ---------------------------------------------------------------- API tokens
 
 
-def create_api_token(session: Session, email: str, name: str = "") -> tuple[ApiToken, str]:
-    """A new token for the user; the plain token is returned once and never stored."""
+def create_api_token(
+    session: Session,
+    email: str,
+    name: str = "",
+    access: str = "write",
+    resources: Any = ("*",),
+) -> tuple[ApiToken, str]:
+    """A new token for the user with this email (the CLI's way); by default read-write on all."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise NotFound(f"There is no user with the email {email!r}.")
-    token = new_token(TOKEN_PREFIX)
-    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:10])
-    session.add(row)
-    session.flush()
-    return row, token
+    return api_tokens.create_token(session, user, name, access, resources)
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
-    )
-    if row is None or not row.user.active:
-        return None
-    row.last_used_at = utcnow()
-    return row.user
+    row = api_tokens.live_token(session, token)
+    return row.user if row is not None else None

@@ -12,12 +12,15 @@ from feedback.web import (  # conversation: replies, webhooks
     home,
     inbound,
     me,
+    people,
     playbooks,
     queue,
     resolution,
     survey,
+    teams,
     themes,
     thread,
+    tokens,
     unsubscribe,
     webhooks,
     webhooks_out,
@@ -37,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
         themes.bp,
         queue.bp,
         me.bp,
+        *(people.bp, teams.bp, tokens.bp),  # people admin: users, teams, API tokens
         *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"
         backlog.bp,  # outer loop: the departments' backlog
     ):

@@ -20,8 +20,10 @@ from wtforms.validators import DataRequired, Length
 
 from feedback import db
 from feedback.access import public, roles
+from feedback.extensions import limiter
 from feedback.roles import STAFF
-from feedback.services import org
+from feedback.services import org, password_reset
+from feedback.services.errors import ServiceError
 from feedback.web import signin_guard
 
 bp = Blueprint("auth", __name__)
@@ -43,6 +45,21 @@ ADDRESS_LIMITED = (
 def load_user(session_id: str) -> Any:
     """The user of a session cookie, only while its epoch is the user's current one."""
     return org.load_active_user(db.session(), session_id)
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField("New password again", validators=[DataRequired(), Length(max=200)])
+
+
+SENT = (
+    "If that address belongs to a staff account, a link to choose a new password is on its "
+    "way; it works once, within an hour. Check your inbox (and spam folder)."
+)
 
 
 class LoginForm(FlaskForm):
@@ -120,3 +137,54 @@ def logout():
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+def _reset_limit() -> str:
+    return str(current_app.config.get("PASSWORD_RESET_LIMIT") or "5 per hour")
+
+
+def _typed_email() -> str:
+    return "reset:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit(_reset_limit, methods=["POST"])  # per client address
+@limiter.limit(_reset_limit, methods=["POST"], key_func=_typed_email)  # per typed address
+def forgot():
+    """Ask for a reset link: the same answer whether or not the address has an account."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        with db.transaction() as session:
+            password_reset.request_reset(
+                session, current_app.config, form.email.data or "",
+                lambda token: url_for("auth.reset", token=token, _external=True),
+            )  # fmt: skip
+        flash(SENT, "info")
+        return redirect(url_for("auth.login"), code=303)
+    status = 400 if form.errors else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+@public
+def reset(token: str):
+    """The emailed link: GET checks it and shows the form (changing nothing), POST sets it."""
+    form = ResetForm()
+    errors: dict[str, list[str]] = dict(form.errors)
+    try:
+        person = password_reset.check_link(db.session(), token)
+        if form.validate_on_submit():
+            with db.transaction() as session:
+                password_reset.reset_password(
+                    session, token, form.password.data or "", form.confirm.data or ""
+                )
+            flash("Your password is changed; sign in with it.", "success")
+            return redirect(url_for("auth.login"), code=303)
+        errors = dict(form.errors)
+    except password_reset.LinkUnusable as exc:
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+    except ServiceError as exc:
+        errors = exc.fields or {"": [exc.message]}
+    status = 422 if errors and request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form, errors=errors, person=person), status

@@ -15,6 +15,8 @@ PUBLIC_ENDPOINTS = {
     "home.readyz",  # a load balancer asks it, signed in as nobody
     "auth.login",
     "auth.unlock",  # the emailed unlock link of a locked account: signed, valid for a day
+    "auth.forgot",  # "Forgot password?": rate-limited, same answer for any address
+    "auth.reset",  # the emailed one-time reset link: hashed, an hour, single use
     "survey.click",
     "survey.answer",
     "survey.thanks",

@@ -218,3 +218,20 @@ def test_seed_demo_refuses_production(app, run):
     result = run("seed-demo")
     assert result.exit_code == 1
     assert "does not run with FEEDBACK_ENV=production" in result.stderr
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+def test_tokens_create_prints_a_scoped_token_once(run, session, make_user):
+    from feedback.models import ApiToken
+
+    user = make_user("admin")
+    result = run("tokens", "create", "--email", user.email, "--name", "CRM",
+                 "--read-only", "--resource", "tasks", "--resource", "contacts")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    row = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).one()
+    assert (row.access, row.resources) == ("read", "contacts,tasks")
+    assert "read-only: contacts, tasks" in result.output
+    result = run("tokens", "create", "--email", user.email)
+    assert "read-write: all resources" in result.output
