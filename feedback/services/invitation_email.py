@@ -51,6 +51,15 @@ class Recipient(Protocol):
     def account_locale(self) -> str | None: ...
 
 
+def default_words(program_kind: str, locale: str, product: str) -> dict[str, str]:
+    """The catalogue's subject and intro in `locale`: what a program that wrote none says."""
+    with catalogue.writing_in(locale):
+        return {
+            "subject": catalogue.say(programs.DEFAULT_SUBJECT[program_kind], product=product),
+            "intro": catalogue.say(programs.DEFAULT_INTRO[program_kind]),
+        }
+
+
 def render_invitation(
     program: SurveyProgram,
     locale: str,
@@ -71,10 +80,9 @@ def render_invitation(
             if with_success and kind.question_with_success
             else catalogue.say(kind.question, product=product)
         )
-        subject = own.get("subject") or catalogue.say(
-            programs.DEFAULT_SUBJECT[program.kind], product=product
-        )
-        intro = own.get("intro") or catalogue.say(programs.DEFAULT_INTRO[program.kind])
+        default = default_words(program.kind, locale, product)
+        subject = own.get("subject") or default["subject"]
+        intro = own.get("intro") or default["intro"]
         if reminder:
             subject = catalogue.say(words.REMINDER_SUBJECT, subject=subject)
         return render(

@@ -13,6 +13,7 @@ from feedback.web import (  # conversation: replies, webhooks
     inbound,
     me,
     playbooks,
+    programs,
     queue,
     resolution,
     survey,
@@ -31,7 +32,7 @@ def register_blueprints(app: Flask) -> None:
         survey.bp,
         unsubscribe.bp,
         webhooks.bp,
-        admin.bp,
+        programs.bp,  # the admin blueprint (web/admin.py) with the program pages on it
         admin.dev,
         *(inbound.bp, thread.bp, webhooks_out.bp),
         themes.bp,
