@@ -4,7 +4,6 @@ send now, and the outbox page with the provider's words for failed emails."""
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
 import pytest
