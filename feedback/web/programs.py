@@ -41,11 +41,11 @@ def program_list():
     return render_template("admin/programs.html", programs=programs.list_programs(db.session()))
 
 
-def _placeholders(kind: str, product: str) -> dict[str, dict[str, str]]:
-    """Each language's catalogue words, shown greyed in the empty fields they would fill."""
+def _placeholders(product: str) -> dict[str, dict[str, dict[str, str]]]:
+    """Each kind's and language's catalogue words, shown greyed in the fields they would fill."""
     return {
-        locale: default_words(kind if kind in ("nps", "onboarding") else "nps", locale, product)
-        for locale in locales.SUPPORTED
+        kind: {locale: default_words(kind, locale, product) for locale in locales.SUPPORTED}
+        for kind in ("nps", "onboarding")
     }
 
 
@@ -58,7 +58,7 @@ def _editor(program: Any, values: dict[str, Any], rows: list, errors: dict, stat
         rows=rows or ([] if values.get("kind") != "onboarding" else [program_form.MilestoneRow()]),
         errors=errors,
         languages=LANGUAGE_NAMES,
-        placeholders=_placeholders(str(values.get("kind") or "nps"), product),
+        placeholders=_placeholders(product),
         starts=program_form.STARTS,
         milestone_questions=programs.MILESTONE_QUESTIONS,
         regions=programs.known_regions(db.session()),
