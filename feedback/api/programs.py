@@ -42,6 +42,17 @@ class ProgramSchema(Schema):
     content = fields.Dict(metadata={"description": "Per-locale subject and intro"})
     review_url = fields.String(allow_none=True)
     referral_enabled = fields.Boolean()
+    sender_email = fields.String(
+        allow_none=True, metadata={"description": "From address (default: the site's MAIL_FROM)"}
+    )
+    logo_url = fields.String(allow_none=True, metadata={"description": "https link to a logo"})
+    accent_color = fields.String(
+        allow_none=True,
+        metadata={"description": "#rrggbb; white text on it must reach a 4.5:1 contrast"},
+    )
+    footer_text = fields.String(
+        allow_none=True, metadata={"description": "Shown under emails and survey pages"}
+    )
     default_locale = fields.String(
         metadata={
             "enum": list(locales.SUPPORTED),

@@ -88,7 +88,7 @@ def render_invitation(
         return render(
             "survey",
             subject=subject.replace("{product}", product),
-            from_email=bare_address(config["MAIL_FROM"]),
+            from_email=program.sender_email or bare_address(config["MAIL_FROM"]),
             from_name=program.sender_name,
             reply_to=f"reply+{REPLY_TOKEN}@{config['INBOUND_DOMAIN']}",
             locale=locale,
@@ -103,6 +103,9 @@ def render_invitation(
             open_url=f"{public}/r/{TOKEN}",
             unsubscribe_url=f"{public}/u/{TOKEN}",
             sender_name=program.sender_name,
+            logo_url=program.logo_url,
+            accent=program.accent_color,
+            footer_text=program.footer_text,
         )
 
 

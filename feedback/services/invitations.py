@@ -319,9 +319,7 @@ def dispatch_due_surveys(
         success = None
         if step.wave.question == "closeness":
             if successes is None:
-                successes = _success_definitions(
-                    session, [c.contact_id for c in plan.candidates]
-                )
+                successes = _success_definitions(session, [c.contact_id for c in plan.candidates])
             success = successes.get(step.candidate.contact_id)
         composer.queue(step.program, step.candidate, step.wave, now, success)
         stats.invited += 1

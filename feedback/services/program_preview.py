@@ -65,9 +65,7 @@ def _sample_substitutions(locale: str, name: str) -> dict[str, str]:
     }
 
 
-def render_email(
-    program: SurveyProgram, locale: str, config: Mapping[str, Any]
-) -> RenderedEmail:
+def render_email(program: SurveyProgram, locale: str, config: Mapping[str, Any]) -> RenderedEmail:
     """The program's first email in `locale`, exactly as dispatch renders it."""
     question, _ = first_question(program)
     return render_invitation(
@@ -155,9 +153,7 @@ def audience_preview(
     now = now or datetime.now(UTC)
     program = programs.get_program(session, program_id)
     others = session.scalars(
-        select(SurveyProgram).where(
-            SurveyProgram.active.is_(True), SurveyProgram.id != program.id
-        )
+        select(SurveyProgram).where(SurveyProgram.active.is_(True), SurveyProgram.id != program.id)
     )
     active = sorted([program, *others], key=lambda p: (p.priority, p.id))
     result = AudiencePreview()

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
-from feedback import locales, questions
+from feedback import branding, locales, questions
 from feedback.audience import validate_audience
+from feedback.customer_fields import normalise_email
 from feedback.models import Account, SurveyProgram
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.wording import N_
@@ -56,10 +57,18 @@ INT_FIELDS = {  # name: (min, max, nullable)
     "reminder_after_days": (1, 30, True),
     "response_window_days": (1, 365, False),
 }
-TEXT_FIELDS = {"name": 200, "product_name": 120, "sender_name": 120, "description": 5000}
+TEXT_FIELDS = {
+    "name": 200,
+    "product_name": 120,
+    "sender_name": 120,
+    "description": 5000,
+    "footer_text": 1000,
+}
+BRAND_FIELDS = ("sender_email", "logo_url", "accent_color")
 FIELDS = (
     *INT_FIELDS,
     *TEXT_FIELDS,
+    *BRAND_FIELDS,
     "kind",
     "active",
     "audience",
@@ -109,7 +118,7 @@ def _validate_content(content: Any) -> list[str]:
     problems = []
     for locale, words in content.items():
         if locale not in locales.SUPPORTED:
-            known = ', '.join(locales.SUPPORTED)
+            known = ", ".join(locales.SUPPORTED)
             problems.append(f"{locale}: not a language we write in ({known}).")
             continue
         if not isinstance(words, Mapping) or any(
@@ -206,7 +215,36 @@ def _clean(
             fields["review_url"] = ["Must be an http(s) link, e.g. https://g2.com/..."]
         else:
             clean["review_url"] = data["review_url"]
+    _clean_branding(data, clean, fields)
     return clean, fields
+
+
+def _clean_branding(data: Mapping[str, Any], clean: dict[str, Any], fields: dict) -> None:
+    """Sender address, logo link and accent colour: each None (the default) or checked."""
+    checks = {
+        "sender_email": lambda v: normalise_email(v),
+        "logo_url": lambda v: _or_raise(branding.logo_problem(v), v),
+        "accent_color": lambda v: _or_raise(branding.accent_problem(v), v.lower()),
+    }
+    for key, check in checks.items():
+        if key not in data:
+            continue
+        value = data[key].strip() if isinstance(data[key], str) else data[key]
+        if value is None or value == "":
+            clean[key] = None
+        elif not isinstance(value, str):
+            fields[key] = ["Must be text."]
+        else:
+            try:
+                clean[key] = check(value)
+            except ValueError as exc:
+                fields[key] = [str(exc)]
+
+
+def _or_raise(problem: str | None, value: str) -> str:
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 def get_program(session: Session, program_id: int) -> SurveyProgram:

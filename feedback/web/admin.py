@@ -16,6 +16,7 @@ from feedback.services.errors import NotFound
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 dev = Blueprint("dev", __name__, url_prefix="/dev")
 
+
 @bp.route("/outbox")
 @roles(Role.ADMIN)
 def outbox_view():

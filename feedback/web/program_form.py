@@ -24,7 +24,18 @@ INT_INPUTS = (
     "response_window_days",
 )
 LIST_INPUTS = ("plan", "region", "lifecycle_stage")
-TEXT_INPUTS = ("name", "kind", "product_name", "sender_name", "description", "review_url")
+TEXT_INPUTS = (
+    "name",
+    "kind",
+    "product_name",
+    "sender_name",
+    "description",
+    "review_url",
+    "sender_email",
+    "logo_url",
+    "accent_color",
+    "footer_text",
+)
 #: How a milestone starts: a day count after sign-up, before renewal, or an event's name.
 STARTS = {
     "days_after_signup": "days after sign-up",

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from feedback import db, locales
+from feedback import branding, db, locales
 from feedback.access import current_staff, roles
 from feedback.roles import Role
 from feedback.services import invitations, program_preview, programs
@@ -152,7 +152,8 @@ def program_preview_survey(program_id: int, locale: str):
     program = programs.get_program(db.session(), program_id)
     survey = program_preview.preview_survey(program, locale)
     body, status = answer_page(survey, score=None, link_token=program_preview.PREVIEW_TOKEN)
-    return body, status, {"Content-Security-Policy": FRAMED_PAGE_POLICY, **FRAMED_BY_SELF}
+    policy = branding.with_image_origin(FRAMED_PAGE_POLICY, branding.logo_origin(program.logo_url))
+    return body, status, {"Content-Security-Policy": policy, **FRAMED_BY_SELF}
 
 
 @bp.route("/programs/<int:program_id>/test-send", methods=["POST"])

@@ -7,17 +7,42 @@ these pages from mail apps whose in-app browsers may drop the session cookie.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from feedback import db, questions
+from feedback import branding, db, questions
 from feedback.access import public
 from feedback.extensions import csrf
 from feedback.locales import SUPPORTED
 from feedback.mail.catalogue import use_customer_locale
-from feedback.services import capture
+from feedback.services import capture, programs
 from feedback.services.errors import InvalidInput, ServiceError
+from feedback.web.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("survey", __name__, url_prefix="/r")
+
+
+@bp.after_request
+def _allow_the_logo(response: Response) -> Response:
+    """A branded page shows the program's logo: its host, and only it, is added to img-src."""
+    origin = g.get("logo_origin")
+    if origin:
+        response.headers["Content-Security-Policy"] = branding.with_image_origin(
+            CONTENT_SECURITY_POLICY, origin
+        )
+    return response
+
+
+@bp.route("/brand/<int:program_id>.css")
+@public
+def brand_stylesheet(program_id: int):
+    """The program's accent colour as a stylesheet: the pages' policy forbids inline style."""
+    program = programs.get_program(db.session(), program_id)
+    css = branding.accent_stylesheet(program.accent_color)
+    return Response(css, mimetype="text/css", headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _branded(survey: capture.Survey) -> None:
+    g.logo_origin = branding.logo_origin(survey.program.logo_url)
 
 
 def _link_error(exc: ServiceError):
@@ -45,6 +70,7 @@ def answer_page(
 ):
     """The answer page; the program editor's preview renders it too, with a preview token."""
     use_customer_locale(survey.invitation.locale)
+    _branded(survey)
     kind = survey.kind
     category = kind.category(score) if score is not None and kind.on_scale(score) else None
     return render_template(
@@ -152,6 +178,7 @@ def thanks_page(
 ):
     """The thank-you page; the program editor's preview renders it too."""
     use_customer_locale(survey.invitation.locale)
+    _branded(survey)
     kind = survey.kind
     category = survey.response.category if survey.response else None
     return render_template(
