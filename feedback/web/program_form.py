@@ -74,6 +74,8 @@ def milestone_rows(form: MultiDict[str, str]) -> list[MilestoneRow]:
 
 def apply_row_action(rows: list[MilestoneRow], action: str) -> list[MilestoneRow] | None:
     """The rows after an add/remove/up/down button, or None when the action is not one."""
+    if action in ("save", "save_preview"):
+        return None
     if action == "add_milestone":
         return [*rows, MilestoneRow()]
     verb, _, index = action.partition(":")

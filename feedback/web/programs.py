@@ -94,6 +94,8 @@ def program_edit(program_id: int | None = None):
     if errors:
         return _editor(program, values, rows, errors, 422)
     flash(f"Saved “{program.name}”.", "info")
+    if request.form.get("action") == "save_preview":
+        return redirect(url_for("admin.program_preview_page", program_id=program.id))
     return redirect(url_for("admin.program_edit", program_id=program.id))
 
 

@@ -229,3 +229,17 @@ def test_the_api_and_the_page_share_the_checks(session):
             },  # fmt: skip
         )
     assert set(caught.value.fields) == {"triggers", "audience", "cadence_days"}
+
+
+def test_save_and_preview_goes_to_the_preview(admin, session):
+    response = admin.post("/admin/programs/new", data=form(action="save_preview"))
+    program = session.scalars(select(SurveyProgram)).one()
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/admin/programs/{program.id}/preview")
+
+
+def test_a_row_button_for_a_row_that_is_not_there_changes_nothing(admin, session):
+    data = onboarding()
+    body = page(admin.post("/admin/programs/new", data={**data, "action": "remove:7"}))
+    assert body.count('name="milestone_name"') == 3
+    assert session.scalars(select(SurveyProgram)).all() == []
