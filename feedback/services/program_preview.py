@@ -23,7 +23,7 @@ from feedback import locales, questions
 from feedback.mail import catalogue, words
 from feedback.mail.render import GREETING, NAME, REPLY_TOKEN, TOKEN, RenderedEmail, html_key
 from feedback.mail.substitutions import apply_substitutions
-from feedback.models import Contact, Invitation, SurveyProgram
+from feedback.models import Contact, Invitation, Response, SurveyProgram
 from feedback.services import capture, invitations, outbox, programs
 from feedback.services.errors import InvalidInput
 from feedback.services.invitation_email import render_invitation
@@ -89,12 +89,34 @@ def preview_email(
     )
 
 
-def preview_survey(program: SurveyProgram, locale: str) -> capture.Survey:
-    """A survey as the answer page takes it, for no one: nothing is added to the session."""
-    _, milestone = first_question(program)
+def preview_survey(program: SurveyProgram, locale: str, score: int | None = None) -> capture.Survey:
+    """A survey as the survey pages take it, answered with `score` when given (the thank-you
+    page's case), for no one: nothing is added to the session."""
+    question, milestone = first_question(program)
     invitation = Invitation(locale=_locale(locale), milestone=milestone)
     contact = Contact(email="ann@example.com", name="Ann Example", locale=locale)
-    return capture.Survey(invitation=invitation, program=program, contact=contact, response=None)
+    response = None
+    if score is not None:
+        kind = questions.kind(question)
+        if not kind.on_scale(score):
+            raise InvalidInput(
+                f"{score} is not on the {kind.name} scale.",
+                {"score": [f"A score from {kind.low} to {kind.high}."]},
+            )
+        response = Response(scale=kind.name, score=score, category=kind.category(score))
+    return capture.Survey(
+        invitation=invitation, program=program, contact=contact, response=response
+    )
+
+
+def sample_scores(program: SurveyProgram) -> dict[str, int]:
+    """One score per answer category of the program's first question, for the thank-you
+    previews (each category is told something different)."""
+    kind = questions.kind(first_question(program)[0])
+    samples: dict[str, int] = {}
+    for score in reversed(kind.scores):
+        samples.setdefault(kind.category(score), score)
+    return samples
 
 
 def send_test(

@@ -19,7 +19,7 @@ from feedback.services.invitation_email import default_words
 from feedback.web import program_form
 from feedback.web.admin import bp
 from feedback.web.security import CONTENT_SECURITY_POLICY
-from feedback.web.survey import answer_page
+from feedback.web.survey import answer_page, thanks_page
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -130,6 +130,7 @@ def program_preview_page(program_id: int):
         languages=LANGUAGE_NAMES,
         email=email,
         me=current_staff(),
+        samples=program_preview.sample_scores(program),
     )
 
 
@@ -154,6 +155,16 @@ def program_preview_survey(program_id: int, locale: str):
     program = programs.get_program(db.session(), program_id)
     survey = program_preview.preview_survey(program, locale)
     body, status = answer_page(survey, score=None, link_token=program_preview.PREVIEW_TOKEN)
+    policy = branding.with_image_origin(FRAMED_PAGE_POLICY, branding.logo_origin(program.logo_url))
+    return body, status, {"Content-Security-Policy": policy, **FRAMED_BY_SELF}
+
+
+@bp.route("/programs/<int:program_id>/preview/<locale>/thanks/<int:score>")
+@roles(Role.ADMIN)
+def program_preview_thanks(program_id: int, locale: str, score: int):
+    program = programs.get_program(db.session(), program_id)
+    survey = program_preview.preview_survey(program, locale, score)
+    body, status = thanks_page(survey, link_token=program_preview.PREVIEW_TOKEN)
     policy = branding.with_image_origin(FRAMED_PAGE_POLICY, branding.logo_origin(program.logo_url))
     return body, status, {"Content-Security-Policy": policy, **FRAMED_BY_SELF}
 

@@ -243,3 +243,22 @@ def test_a_row_button_for_a_row_that_is_not_there_changes_nothing(admin, session
     body = page(admin.post("/admin/programs/new", data={**data, "action": "remove:7"}))
     assert body.count('name="milestone_name"') == 3
     assert session.scalars(select(SurveyProgram)).all() == []
+
+
+def test_the_thank_you_page_is_previewed_per_answer(admin, session):
+    data = form(name="NPS", product_name="Acme", referral_enabled="on")
+    assert admin.post("/admin/programs/new", data=data).status_code == 302
+    program = session.scalars(select(SurveyProgram)).one()
+    body = page(admin.get(f"/admin/programs/{program.id}/preview?lang=fr"))
+    for score, category in ((10, "promoter"), (8, "passive"), (6, "detractor")):
+        url = f"/admin/programs/{program.id}/preview/fr/thanks/{score}"
+        assert f'href="{url}" target="thanks-frame">{score} ({category})' in body
+    promoter = admin.get(f"/admin/programs/{program.id}/preview/fr/thanks/10")
+    assert "frame-ancestors 'self'" in promoter.headers["Content-Security-Policy"]
+    promoter_page = page(promoter)
+    assert '<html lang="fr"' in promoter_page and 'action="/r/preview/referral"' in promoter_page
+    assert "Modifier ma réponse" in promoter_page  # French after the English staff page
+    detractor = page(admin.get(f"/admin/programs/{program.id}/preview/fr/thanks/0"))
+    assert 'action="/r/preview/callback"' in detractor
+    wrong = admin.get(f"/admin/programs/{program.id}/preview/fr/thanks/11")
+    assert "11 is not on the nps scale." in page(wrong, 422)
