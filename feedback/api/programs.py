@@ -13,7 +13,7 @@ from feedback import db, locales
 from feedback.access import roles
 from feedback.api.common import ApiErrorSchema
 from feedback.roles import STAFF, Role
-from feedback.services import contacts, invitations, programs
+from feedback.services import contacts, invitations, program_preview, programs
 
 blp = Blueprint(
     "api_programs", __name__, url_prefix="/api/v1", description="Survey programs and invitations"
@@ -153,6 +153,34 @@ class ProgramInvitations(MethodView):
                 session, current_app.config, program_id, data["emails"]
             )
         return {"results": results}
+
+
+class AudiencePreviewSchema(Schema):
+    matched = fields.Integer(metadata={"description": "Contacts in the audience (active accounts)"})
+    due = fields.Integer(metadata={"description": "Of those, due a survey from it now"})
+    invited = fields.Integer(metadata={"description": "Would be invited by a dispatch run now"})
+    skipped = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Due but not invited now, by eligibility reason"},
+    )
+    suppressed = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "In the audience but never surveyed: unsubscribed, bounced..."},
+    )
+
+
+@blp.route("/programs/<int:program_id>/audience")
+class ProgramAudience(MethodView):
+    @roles(Role.ADMIN)
+    @blp.response(200, AudiencePreviewSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    def get(self, program_id: int) -> dict[str, Any]:
+        """What a dispatch run now would do for this program, as if it were active; sends
+        nothing. The same planner as dispatch, so these are the numbers it then produces."""
+        preview = program_preview.audience_preview(db.session(), program_id)
+        return preview.as_dict()
 
 
 @blp.route("/events")

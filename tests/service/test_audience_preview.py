@@ -117,3 +117,18 @@ def test_the_audience_page_shows_the_numbers(app, session, world, login, make_us
     assert '<td id="audience-invited">8</td>' in body
     assert "Would be skipped: fatigue</td><td>3</td>" in body
     assert "if this program were active" in body
+
+
+def test_the_api_answers_the_same_numbers(client, world, api_headers):
+    program, _ = world
+    with time_machine.travel(TUESDAY, tick=False):
+        response = client.get(f"/api/v1/programs/{program.id}/audience", headers=api_headers())
+        refused = client.get(f"/api/v1/programs/{program.id}/audience", headers=api_headers("csm"))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {
+        "matched": 20, "due": 20, "invited": 8,
+        "skipped": {"unsubscribed": 2, "bounced": 1, "fatigue": 3, "outside_send_window": 2,
+                    "daily_cap": 4},
+        "suppressed": {"unsubscribed": 2, "bounced": 1},
+    }  # fmt: skip
+    assert refused.status_code == 403
