@@ -100,10 +100,15 @@ def _validate_triggers(triggers: Any) -> list[str]:
                 "days_before_renewal or event."
             )
         for key in ("days_after_signup", "days_before_renewal", "days_after"):
-            if key in trigger and (
-                not isinstance(trigger[key], int) or not 0 <= trigger[key] <= 3650
-            ):
-                problems.append(f"Milestone {name!r}: {key} must be a whole number of days.")
+            value = trigger.get(key)
+            if key not in trigger:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                # The editor's own words for a day count it could not read, so the page
+                # shows one message for one mistake.
+                problems.append(f"Milestone {name!r}: {value!r} is not a whole number of days.")
+            elif not 0 <= value <= 3650:
+                problems.append(f"Milestone {name!r}: {key} must be from 0 to 3650 days.")
         if trigger.get("question", "nps") not in MILESTONE_QUESTIONS:
             problems.append(
                 f"Milestone {name!r}: question must be one of {', '.join(MILESTONE_QUESTIONS)}."

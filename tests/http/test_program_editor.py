@@ -120,6 +120,7 @@ def test_every_problem_is_reported_at_once(admin, session, make_account):
         "Must be an http(s) link",
     ):
         assert message in body
+    assert body.count("'a week' is not a whole number of days.") == 1  # one mistake, one line
     assert 'value="a week"' in body and 'value="EMEA, Atlantis"' in body
     assert session.scalars(select(SurveyProgram)).all() == []
 
