@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from feedback import db, locales
-from feedback.access import roles
+from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema
 from feedback.roles import STAFF, Role
 from feedback.services import contacts, invitations, program_preview, programs
@@ -181,6 +181,35 @@ class ProgramAudience(MethodView):
         nothing. The same planner as dispatch, so these are the numbers it then produces."""
         preview = program_preview.audience_preview(db.session(), program_id)
         return preview.as_dict()
+
+
+class TestSendSchema(Schema):
+    locale = fields.String(
+        load_default="en", validate=validate.OneOf(locales.SUPPORTED), metadata={"example": "fr"}
+    )
+
+
+class TestSendResultSchema(Schema):
+    outbox_id = fields.Integer()
+    to_email = fields.String()
+    locale = fields.String()
+
+
+@blp.route("/programs/<int:program_id>/test-send")
+class ProgramTestSend(MethodView):
+    @roles(Role.ADMIN)
+    @blp.arguments(TestSendSchema)
+    @blp.response(201, TestSendResultSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    def post(self, data: dict[str, Any], program_id: int) -> dict[str, Any]:
+        """Send the program's first email in one language to the caller's own address, through
+        the outbox. Its links are previews: they record no answer."""
+        me = current_staff()
+        with db.transaction() as session:
+            outbox_id = program_preview.send_test(
+                session, current_app.config, program_id, data["locale"], me.email, me.name
+            )
+        return {"outbox_id": outbox_id, "to_email": me.email, "locale": data["locale"]}
 
 
 @blp.route("/events")

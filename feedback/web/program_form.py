@@ -42,8 +42,14 @@ STARTS = {
     "days_before_renewal": "days before renewal",
     "event": "after the event",
 }
-MILESTONE_FIELDS = ("milestone_name", "milestone_start", "milestone_value", "milestone_days_after")
-MILESTONE_FIELDS_ALL = (*MILESTONE_FIELDS, "milestone_question")
+#: A milestone row's inputs, in MilestoneRow's order; each is posted once per row.
+MILESTONE_FIELDS = (
+    "milestone_name",
+    "milestone_start",
+    "milestone_value",
+    "milestone_days_after",
+    "milestone_question",
+)
 
 
 @dataclass
@@ -63,7 +69,7 @@ class MilestoneRow:
 
 def milestone_rows(form: MultiDict[str, str]) -> list[MilestoneRow]:
     """The rows as posted, in order (the parallel lists line up by position)."""
-    columns = [form.getlist(key) for key in MILESTONE_FIELDS_ALL]
+    columns = [form.getlist(key) for key in MILESTONE_FIELDS]
     count = max((len(c) for c in columns), default=0)
     rows = []
     for i in range(count):

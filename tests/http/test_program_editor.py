@@ -263,3 +263,24 @@ def test_the_thank_you_page_is_previewed_per_answer(admin, session):
     assert 'action="/r/preview/callback"' in detractor
     wrong = admin.get(f"/admin/programs/{program.id}/preview/fr/thanks/11")
     assert "11 is not on the nps scale." in page(wrong, 422)
+
+
+def test_the_api_sends_a_test_to_the_callers_own_address(client, session, api_headers):
+    headers = api_headers("admin")
+    program = programs.create_program(
+        session, {"name": "API", "kind": "onboarding", "product_name": "Acme"}
+    )
+    session.commit()
+    url = f"/api/v1/programs/{program.id}/test-send"
+    response = client.post(url, json={"locale": "nl"}, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    sent = response.get_json()
+    row = session.get(OutboxEmail, sent["outbox_id"])
+    assert (row.kind, row.to_email, sent["locale"]) == ("program_test", sent["to_email"], "nl")
+    assert row.content.html.startswith('<!doctype html>\n<html lang="nl">')
+    assert client.post(url, json={"locale": "xx"}, headers=headers).status_code == 422
+    assert client.post(url, json={}, headers=api_headers("csm")).status_code == 403
+    assert (
+        client.post("/api/v1/programs/999999/test-send", json={}, headers=headers).status_code
+        == 404
+    )
