@@ -10,10 +10,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from feedback import db, locales
-from feedback.access import roles
+from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema
 from feedback.roles import STAFF, Role
-from feedback.services import contacts, invitations, programs
+from feedback.services import contacts, invitations, program_preview, programs
 
 blp = Blueprint(
     "api_programs", __name__, url_prefix="/api/v1", description="Survey programs and invitations"
@@ -42,6 +42,17 @@ class ProgramSchema(Schema):
     content = fields.Dict(metadata={"description": "Per-locale subject and intro"})
     review_url = fields.String(allow_none=True)
     referral_enabled = fields.Boolean()
+    sender_email = fields.String(
+        allow_none=True, metadata={"description": "From address (default: the site's MAIL_FROM)"}
+    )
+    logo_url = fields.String(allow_none=True, metadata={"description": "https link to a logo"})
+    accent_color = fields.String(
+        allow_none=True,
+        metadata={"description": "#rrggbb; white text on it must reach a 4.5:1 contrast"},
+    )
+    footer_text = fields.String(
+        allow_none=True, metadata={"description": "Shown under emails and survey pages"}
+    )
     default_locale = fields.String(
         metadata={
             "enum": list(locales.SUPPORTED),
@@ -142,6 +153,63 @@ class ProgramInvitations(MethodView):
                 session, current_app.config, program_id, data["emails"]
             )
         return {"results": results}
+
+
+class AudiencePreviewSchema(Schema):
+    matched = fields.Integer(metadata={"description": "Contacts in the audience (active accounts)"})
+    due = fields.Integer(metadata={"description": "Of those, due a survey from it now"})
+    invited = fields.Integer(metadata={"description": "Would be invited by a dispatch run now"})
+    skipped = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Due but not invited now, by eligibility reason"},
+    )
+    suppressed = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "In the audience but never surveyed: unsubscribed, bounced..."},
+    )
+
+
+@blp.route("/programs/<int:program_id>/audience")
+class ProgramAudience(MethodView):
+    @roles(Role.ADMIN)
+    @blp.response(200, AudiencePreviewSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    def get(self, program_id: int) -> dict[str, Any]:
+        """What a dispatch run now would do for this program, as if it were active; sends
+        nothing. The same planner as dispatch, so these are the numbers it then produces."""
+        preview = program_preview.audience_preview(db.session(), program_id)
+        return preview.as_dict()
+
+
+class TestSendSchema(Schema):
+    locale = fields.String(
+        load_default="en", validate=validate.OneOf(locales.SUPPORTED), metadata={"example": "fr"}
+    )
+
+
+class TestSendResultSchema(Schema):
+    outbox_id = fields.Integer()
+    to_email = fields.String()
+    locale = fields.String()
+
+
+@blp.route("/programs/<int:program_id>/test-send")
+class ProgramTestSend(MethodView):
+    @roles(Role.ADMIN)
+    @blp.arguments(TestSendSchema)
+    @blp.response(201, TestSendResultSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    def post(self, data: dict[str, Any], program_id: int) -> dict[str, Any]:
+        """Send the program's first email in one language to the caller's own address, through
+        the outbox. Its links are previews: they record no answer."""
+        me = current_staff()
+        with db.transaction() as session:
+            outbox_id = program_preview.send_test(
+                session, current_app.config, program_id, data["locale"], me.email, me.name
+            )
+        return {"outbox_id": outbox_id, "to_email": me.email, "locale": data["locale"]}
 
 
 @blp.route("/events")

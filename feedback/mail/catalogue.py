@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, g, has_request_context
-from flask_babel import Babel, force_locale, format_decimal, gettext
+from flask_babel import Babel, force_locale, format_decimal, gettext, refresh
 
 from feedback.locales import DEFAULT, customer_locale
 from feedback.wording import N_, Text  # noqa: F401  (N_ re-exported for pages)
@@ -41,6 +41,9 @@ def use_customer_locale(locale: str | None) -> str:
     """Answer this request in the customer's language (call before rendering)."""
     chosen = customer_locale(locale)
     g.customer_locale = chosen
+    # Flask-Babel keeps the first locale it was asked for in this context: a page that has
+    # already translated something (a staff page rendering a preview) must forget it.
+    refresh()
     return chosen
 
 

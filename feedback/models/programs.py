@@ -53,5 +53,11 @@ class SurveyProgram(Base):
     review_url: Mapped[str | None] = mapped_column(String(500))
     referral_enabled: Mapped[bool] = mapped_column(default=True)
     description: Mapped[str | None] = mapped_column(Text)
+    # Branding: what the emails, survey and thank-you pages show of the sender. None: the
+    # site's MAIL_FROM address, no logo, the house blue, no footer.
+    sender_email: Mapped[str | None] = mapped_column(String(254))
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    accent_color: Mapped[str | None] = mapped_column(String(7))  # "#0a58ca"
+    footer_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -51,6 +51,15 @@ class Recipient(Protocol):
     def account_locale(self) -> str | None: ...
 
 
+def default_words(program_kind: str, locale: str, product: str) -> dict[str, str]:
+    """The catalogue's subject and intro in `locale`: what a program that wrote none says."""
+    with catalogue.writing_in(locale):
+        return {
+            "subject": catalogue.say(programs.DEFAULT_SUBJECT[program_kind], product=product),
+            "intro": catalogue.say(programs.DEFAULT_INTRO[program_kind]),
+        }
+
+
 def render_invitation(
     program: SurveyProgram,
     locale: str,
@@ -71,16 +80,15 @@ def render_invitation(
             if with_success and kind.question_with_success
             else catalogue.say(kind.question, product=product)
         )
-        subject = own.get("subject") or catalogue.say(
-            programs.DEFAULT_SUBJECT[program.kind], product=product
-        )
-        intro = own.get("intro") or catalogue.say(programs.DEFAULT_INTRO[program.kind])
+        default = default_words(program.kind, locale, product)
+        subject = own.get("subject") or default["subject"]
+        intro = own.get("intro") or default["intro"]
         if reminder:
             subject = catalogue.say(words.REMINDER_SUBJECT, subject=subject)
         return render(
             "survey",
             subject=subject.replace("{product}", product),
-            from_email=bare_address(config["MAIL_FROM"]),
+            from_email=program.sender_email or bare_address(config["MAIL_FROM"]),
             from_name=program.sender_name,
             reply_to=f"reply+{REPLY_TOKEN}@{config['INBOUND_DOMAIN']}",
             locale=locale,
@@ -95,6 +103,9 @@ def render_invitation(
             open_url=f"{public}/r/{TOKEN}",
             unsubscribe_url=f"{public}/u/{TOKEN}",
             sender_name=program.sender_name,
+            logo_url=program.logo_url,
+            accent=program.accent_color,
+            footer_text=program.footer_text,
         )
 
 

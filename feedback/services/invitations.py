@@ -9,7 +9,7 @@ invitation composer), so both exist or neither does.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -211,6 +211,86 @@ def _success_definitions(session: Session, contact_ids: Iterable[int]) -> dict[i
     return {contact_id: text for contact_id, text, _ in rows if text and text.strip()}
 
 
+def in_program_audience(program: SurveyProgram, candidate: Candidate) -> bool:
+    """The audience filter as dispatch applies it (the pure audience module decides)."""
+    return audiences.in_audience(
+        program.audience,
+        plan=candidate.plan,
+        region=candidate.region,
+        lifecycle_stage=candidate.lifecycle_stage,
+        contact_attributes=candidate.attributes or {},
+    )
+
+
+def suppression_of(candidate: Candidate) -> str | None:
+    """Why this contact may get no survey at all (unsubscribed, bounced, spam), or None."""
+    reason = eligibility.suppression(
+        candidate.unsubscribed, candidate.bounced, candidate.spam_reported
+    )
+    return None if reason is None else str(reason)
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One contact due from one program in this run, and eligibility's decision about it."""
+
+    program: SurveyProgram
+    candidate: Candidate
+    wave: cadence.Due
+    decision: eligibility.Decision
+
+
+class Plan:
+    """A dispatch run's decisions, contact by contact, without writing anything.
+
+    Iterating it yields each (contact, due program) pair with its decision and notes each
+    "yes" in the in-memory history, so later contacts see the daily cap used up exactly as in
+    the run. dispatch_due_surveys queues the "yes" steps; the program editor's audience
+    preview only counts them: one planner, so the preview is what dispatch does.
+    """
+
+    def __init__(self, session: Session, active: list[SurveyProgram], now: datetime) -> None:
+        self.now = now
+        self.active = active
+        self.history = _load_history(session, now)
+        self.candidates = _candidates(session)
+        self.timings = {program.id: timing(program) for program in active}
+
+    def __iter__(self) -> Iterator[PlannedStep]:
+        history, now = self.history, self.now
+        for candidate in self.candidates:
+            due: dict[int, tuple[SurveyProgram, cadence.Due]] = {}
+            for program in self.active:
+                if not in_program_audience(program, candidate):
+                    continue
+                for wave in cadence.due_surveys(
+                    self.timings[program.id], candidate.dates, history.sent, now
+                )[:1]:
+                    due[program.id] = (program, wave)
+            if not due:
+                continue
+            waves = [(program_id, wave.wave_key) for program_id, (_, wave) in due.items()]
+            decisions = eligibility.choose_program(
+                candidate.facts(candidate.contact_id in history.in_conversation),
+                _past(history, candidate.contact_id, waves),
+                [
+                    (_rules(program, history, send_now=False), wave.wave_key)
+                    for program, wave in due.values()
+                ],
+                now,
+            )
+            for rules, decision in decisions:
+                program, wave = due[rules.program_id]
+                if decision.eligible:
+                    history.record(program.id, candidate.contact_id, wave.wave_key, now)
+                yield PlannedStep(program, candidate, wave, decision)
+
+
+def plan_invitations(session: Session, active: list[SurveyProgram], now: datetime) -> Plan:
+    """The decisions a dispatch run at `now` over these programs makes (most important first)."""
+    return Plan(session, active, now)
+
+
 def dispatch_due_surveys(
     session: Session, config: Mapping[str, Any], now: datetime | None = None
 ) -> DispatchStats:
@@ -222,10 +302,6 @@ def dispatch_due_surveys(
     """
     now = now or datetime.now(UTC)
     stats = DispatchStats()
-    history = _load_history(session, now)
-    candidates = _candidates(session)
-    composer = InvitationComposer(session, config)
-    successes: dict[int, str] | None = None
     active = list(
         session.scalars(
             select(SurveyProgram)
@@ -233,47 +309,20 @@ def dispatch_due_surveys(
             .order_by(SurveyProgram.priority, SurveyProgram.id)
         )
     )
-    timings = {program.id: timing(program) for program in active}
-    for candidate in candidates:
-        due: dict[int, tuple[SurveyProgram, cadence.Due]] = {}
-        for program in active:
-            if not audiences.in_audience(
-                program.audience,
-                plan=candidate.plan,
-                region=candidate.region,
-                lifecycle_stage=candidate.lifecycle_stage,
-                contact_attributes=candidate.attributes or {},
-            ):
-                continue
-            for wave in cadence.due_surveys(
-                timings[program.id], candidate.dates, history.sent, now
-            )[:1]:
-                due[program.id] = (program, wave)
-        if not due:
+    plan = plan_invitations(session, active, now)
+    composer = InvitationComposer(session, config)
+    successes: dict[int, str] | None = None
+    for step in plan:
+        if not step.decision.eligible:
+            stats.skipped[step.decision.reason] += 1
             continue
-        waves = [(program_id, wave.wave_key) for program_id, (_, wave) in due.items()]
-        decisions = eligibility.choose_program(
-            candidate.facts(candidate.contact_id in history.in_conversation),
-            _past(history, candidate.contact_id, waves),
-            [
-                (_rules(program, history, send_now=False), wave.wave_key)
-                for program, wave in due.values()
-            ],
-            now,
-        )
-        for rules, decision in decisions:
-            if not decision.eligible:
-                stats.skipped[decision.reason] += 1
-                continue
-            program, wave = due[rules.program_id]
-            success = None
-            if wave.question == "closeness":
-                if successes is None:
-                    successes = _success_definitions(session, [c.contact_id for c in candidates])
-                success = successes.get(candidate.contact_id)
-            composer.queue(program, candidate, wave, now, success)
-            history.record(program.id, candidate.contact_id, wave.wave_key, now)
-            stats.invited += 1
+        success = None
+        if step.wave.question == "closeness":
+            if successes is None:
+                successes = _success_definitions(session, [c.contact_id for c in plan.candidates])
+            success = successes.get(step.candidate.contact_id)
+        composer.queue(step.program, step.candidate, step.wave, now, success)
+        stats.invited += 1
     composer.finish(now)
     return stats
 

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
-from feedback import locales, questions
+from feedback import branding, locales, questions
 from feedback.audience import validate_audience
-from feedback.models import SurveyProgram
+from feedback.customer_fields import normalise_email
+from feedback.models import Account, SurveyProgram
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.wording import N_
 
@@ -56,10 +57,18 @@ INT_FIELDS = {  # name: (min, max, nullable)
     "reminder_after_days": (1, 30, True),
     "response_window_days": (1, 365, False),
 }
-TEXT_FIELDS = {"name": 200, "product_name": 120, "sender_name": 120, "description": 5000}
+TEXT_FIELDS = {
+    "name": 200,
+    "product_name": 120,
+    "sender_name": 120,
+    "description": 5000,
+    "footer_text": 1000,
+}
+BRAND_FIELDS = ("sender_email", "logo_url", "accent_color")
 FIELDS = (
     *INT_FIELDS,
     *TEXT_FIELDS,
+    *BRAND_FIELDS,
     "kind",
     "active",
     "audience",
@@ -91,10 +100,15 @@ def _validate_triggers(triggers: Any) -> list[str]:
                 "days_before_renewal or event."
             )
         for key in ("days_after_signup", "days_before_renewal", "days_after"):
-            if key in trigger and (
-                not isinstance(trigger[key], int) or not 0 <= trigger[key] <= 3650
-            ):
-                problems.append(f"Milestone {name!r}: {key} must be a whole number of days.")
+            value = trigger.get(key)
+            if key not in trigger:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                # The editor's own words for a day count it could not read, so the page
+                # shows one message for one mistake.
+                problems.append(f"Milestone {name!r}: {value!r} is not a whole number of days.")
+            elif not 0 <= value <= 3650:
+                problems.append(f"Milestone {name!r}: {key} must be from 0 to 3650 days.")
         if trigger.get("question", "nps") not in MILESTONE_QUESTIONS:
             problems.append(
                 f"Milestone {name!r}: question must be one of {', '.join(MILESTONE_QUESTIONS)}."
@@ -103,18 +117,41 @@ def _validate_triggers(triggers: Any) -> list[str]:
 
 
 def _validate_content(content: Any) -> list[str]:
-    if not isinstance(content, Mapping) or "en" not in content:
-        return ['Needs at least English (\'en\') words: {"en": {"subject": ..., "intro": ...}}.']
+    """Each language's own subject and intro; a language left out speaks the catalogue's words."""
+    if not isinstance(content, Mapping):
+        return ['Must map languages to words: {"fr": {"subject": ..., "intro": ...}}.']
     problems = []
     for locale, words in content.items():
-        if not isinstance(words, Mapping) or not str(words.get("subject") or "").strip():
-            problems.append(f"{locale}: a subject is required.")
-        elif len(str(words["subject"])) > 200:
-            problems.append(f"{locale}: the subject is longer than 200 characters.")
+        if locale not in locales.SUPPORTED:
+            known = ", ".join(locales.SUPPORTED)
+            problems.append(f"{locale}: not a language we write in ({known}).")
+            continue
+        if not isinstance(words, Mapping) or any(
+            key not in ("subject", "intro") or not isinstance(value, str | None)
+            for key, value in words.items()
+        ):
+            problems.append(f"{locale}: only a subject and an intro, as text.")
+            continue
+        for key, limit in (("subject", 200), ("intro", 2000)):
+            if len(words.get(key) or "") > limit:
+                problems.append(f"{locale}: the {key} is longer than {limit} characters.")
     return problems
 
 
-def _clean(data: Mapping[str, Any], *, partial: bool, kind: str | None) -> dict[str, Any]:
+def _clean_content(content: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Drop empty words, so an empty field means "the default", not "say nothing"."""
+    clean: dict[str, dict[str, str]] = {}
+    for locale, words in content.items():
+        kept = {k: v.strip() for k, v in words.items() if isinstance(v, str) and v.strip()}
+        if kept:
+            clean[locale] = kept
+    return clean
+
+
+def _clean(
+    data: Mapping[str, Any], *, partial: bool, kind: str | None
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The values that passed, and every field's problems (all of them, not the first)."""
     fields: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for key in data:
@@ -171,7 +208,7 @@ def _clean(data: Mapping[str, Any], *, partial: bool, kind: str | None) -> dict[
         if problems := _validate_content(data["content"]):
             fields["content"] = problems
         else:
-            clean["content"] = dict(data["content"])
+            clean["content"] = _clean_content(data["content"])
     if "default_locale" in data:
         if data["default_locale"] not in locales.SUPPORTED:
             fields["default_locale"] = [f"One of {', '.join(locales.SUPPORTED)}."]
@@ -183,9 +220,36 @@ def _clean(data: Mapping[str, Any], *, partial: bool, kind: str | None) -> dict[
             fields["review_url"] = ["Must be an http(s) link, e.g. https://g2.com/..."]
         else:
             clean["review_url"] = data["review_url"]
-    if fields:
-        raise InvalidInput("The program was not saved: some fields are invalid.", fields)
-    return clean
+    _clean_branding(data, clean, fields)
+    return clean, fields
+
+
+def _clean_branding(data: Mapping[str, Any], clean: dict[str, Any], fields: dict) -> None:
+    """Sender address, logo link and accent colour: each None (the default) or checked."""
+    checks = {
+        "sender_email": lambda v: normalise_email(v),
+        "logo_url": lambda v: _or_raise(branding.logo_problem(v), v),
+        "accent_color": lambda v: _or_raise(branding.accent_problem(v), v.lower()),
+    }
+    for key, check in checks.items():
+        if key not in data:
+            continue
+        value = data[key].strip() if isinstance(data[key], str) else data[key]
+        if value is None or value == "":
+            clean[key] = None
+        elif not isinstance(value, str):
+            fields[key] = ["Must be text."]
+        else:
+            try:
+                clean[key] = check(value)
+            except ValueError as exc:
+                fields[key] = [str(exc)]
+
+
+def _or_raise(problem: str | None, value: str) -> str:
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 def get_program(session: Session, program_id: int) -> SurveyProgram:
@@ -195,22 +259,71 @@ def get_program(session: Session, program_id: int) -> SurveyProgram:
     return program
 
 
-def _check_name(session: Session, name: str | None, program: SurveyProgram | None) -> None:
+def _duplicate_name(session: Session, name: str | None, program: SurveyProgram | None) -> bool:
     if name is None:
-        return
+        return False
     other = session.scalar(
         select(SurveyProgram).where(func.lower(SurveyProgram.name) == name.lower())
     )
-    if other is not None and other is not program:
-        raise Conflict(f"A program named {name!r} already exists.", {"name": ["Already exists."]})
+    return other is not None and other is not program
+
+
+def known_regions(session: Session) -> list[str]:
+    """The regions accounts are in: the only ones an audience can usefully name."""
+    return sorted(
+        session.scalars(select(Account.region).where(Account.region.is_not(None)).distinct())
+    )
+
+
+def _check(
+    session: Session, data: Mapping[str, Any], program: SurveyProgram | None
+) -> dict[str, Any]:
+    """One validation for the page and the API: every problem at once, or the clean values.
+
+    Beyond each field's shape: an onboarding program needs milestones (without them it never
+    sends), and an audience region must be one some account is in (a typo would silently
+    match nobody).
+    """
+    kind = data.get("kind", program.kind if program else None)
+    clean, fields = _clean(data, partial=program is not None, kind=kind)
+    kind = clean.get("kind", kind)
+    if program is None and kind == "onboarding" and "triggers" not in data:
+        clean["triggers"] = DEFAULT_ONBOARDING_TRIGGERS
+    triggers = clean.get("triggers", program.triggers if program else [])
+    if kind == "onboarding" and not triggers and "triggers" not in fields:
+        fields["triggers"] = ["An onboarding program needs at least one milestone."]
+    regions = (clean.get("audience") or {}).get("region") or []
+    if regions:
+        known = set(known_regions(session))
+        if unknown := [r for r in regions if r not in known]:
+            fields.setdefault("audience", []).append(
+                f"No account is in region {', '.join(map(repr, unknown))}; known regions: "
+                f"{', '.join(sorted(known)) or 'none yet'}."
+            )
+    duplicate = _duplicate_name(session, clean.get("name"), program)
+    if fields:
+        if duplicate:
+            fields["name"] = ["Already exists."]
+        raise InvalidInput("The program was not saved: some fields are invalid.", fields)
+    if duplicate:
+        raise Conflict(
+            f"A program named {clean['name']!r} already exists.", {"name": ["Already exists."]}
+        )
+    return clean
+
+
+def validate_program(
+    session: Session, data: Mapping[str, Any], program_id: int | None = None
+) -> dict[str, Any]:
+    """The clean values of a new program (or a change), or InvalidInput listing every field."""
+    program = get_program(session, program_id) if program_id is not None else None
+    return _check(session, data, program)
 
 
 def create_program(session: Session, data: Mapping[str, Any]) -> SurveyProgram:
-    clean = _clean(data, partial=False, kind=data.get("kind"))
-    _check_name(session, clean.get("name"), None)
+    clean = _check(session, data, None)
     clean.setdefault("content", DEFAULT_CONTENT[clean["kind"]])
     if clean["kind"] == "onboarding":
-        clean.setdefault("triggers", DEFAULT_ONBOARDING_TRIGGERS)
         # The milestones are 23 days apart (week 1 → day 30): a 30-day rest would push day 30
         # out of its window, so the series itself rests 14 days unless told otherwise.
         clean.setdefault("fatigue_days", ONBOARDING_FATIGUE_DAYS)
@@ -227,8 +340,7 @@ def create_program(session: Session, data: Mapping[str, Any]) -> SurveyProgram:
 
 def update_program(session: Session, program_id: int, data: Mapping[str, Any]) -> SurveyProgram:
     program = get_program(session, program_id)
-    clean = _clean(data, partial=True, kind=data.get("kind", program.kind))
-    _check_name(session, clean.get("name"), program)
+    clean = _check(session, data, program)
     for key, value in clean.items():
         setattr(program, key, value)
     session.flush()

@@ -14,6 +14,7 @@ from feedback.web import (  # conversation: replies, webhooks
     me,
     people,
     playbooks,
+    programs,
     queue,
     resolution,
     survey,
@@ -34,7 +35,7 @@ def register_blueprints(app: Flask) -> None:
         survey.bp,
         unsubscribe.bp,
         webhooks.bp,
-        admin.bp,
+        programs.bp,  # the admin blueprint (web/admin.py) with the program pages on it
         admin.dev,
         *(inbound.bp, thread.bp, webhooks_out.bp),
         themes.bp,

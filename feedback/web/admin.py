@@ -1,160 +1,20 @@
-"""Admin pages: survey programs (edit, send now), the outbox, and the dev mailbox."""
+"""Admin pages: the outbox and the dev mailbox (survey programs: web/programs.py)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template
 
 from feedback import db
 from feedback.access import roles
 from feedback.mail.substitutions import apply_substitutions
 from feedback.roles import Role
-from feedback.services import invitations, outbox, programs
-from feedback.services.errors import NotFound, ServiceError
+from feedback.services import outbox
+from feedback.services.errors import NotFound
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 dev = Blueprint("dev", __name__, url_prefix="/dev")
-
-INT_INPUTS = (
-    "priority",
-    "cadence_days",
-    "fatigue_days",
-    "sample_percent",
-    "daily_cap",
-    "reminder_after_days",
-    "response_window_days",
-)
-LIST_INPUTS = ("plan", "region", "lifecycle_stage")
-
-
-def _form_to_program(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Turn the edit form into the service's fields, keeping parse errors per field."""
-    data: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
-    for key in ("name", "kind", "product_name", "sender_name", "description"):
-        data[key] = form.get(key, "").strip() or None
-    data["review_url"] = form.get("review_url", "").strip() or None
-    data["active"] = form.get("active") == "on"
-    data["referral_enabled"] = form.get("referral_enabled") == "on"
-    for key in INT_INPUTS:
-        raw = form.get(key, "").strip()
-        if raw == "":
-            if key in ("daily_cap", "reminder_after_days"):
-                data[key] = None
-            continue
-        try:
-            data[key] = int(raw)
-        except ValueError:
-            errors[key] = [f"{raw!r} is not a whole number."]
-    audience: dict[str, Any] = {}
-    for key in LIST_INPUTS:
-        values = [v.strip() for v in form.get(f"audience_{key}", "").split(",") if v.strip()]
-        if values:
-            audience[key] = values
-    data["audience"] = audience
-    for key in ("triggers", "content"):
-        raw = form.get(key, "").strip()
-        if key == "triggers" and not raw:
-            data[key] = []
-            continue
-        try:
-            data[key] = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            errors[key] = [f"Not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})."]
-    if data.get("kind") == "nps" and not data.get("triggers"):
-        data.pop("triggers", None)  # relationship NPS has no milestones
-    return data, errors
-
-
-@bp.route("/programs")
-@roles(Role.ADMIN)
-def program_list():
-    return render_template("admin/programs.html", programs=programs.list_programs(db.session()))
-
-
-@bp.route("/programs/new", methods=["GET", "POST"])
-@bp.route("/programs/<int:program_id>", methods=["GET", "POST"])
-@roles(Role.ADMIN)
-def program_edit(program_id: int | None = None):
-    program = programs.get_program(db.session(), program_id) if program_id else None
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = request.form.to_dict() if request.method == "POST" else {}
-    if request.method == "POST":
-        data, errors = _form_to_program(request.form)
-        if not errors:
-            try:
-                with db.transaction() as session:
-                    if program is None:
-                        program = programs.create_program(session, data)
-                    else:
-                        programs.update_program(session, program.id, data)
-                flash(f"Saved “{program.name}”.", "info")
-                return redirect(url_for("admin.program_edit", program_id=program.id))
-            except ServiceError as exc:
-                errors = exc.fields or {"": [exc.message]}
-        status = 422
-    else:
-        status = 200
-        values = _program_values(program)
-    return render_template(
-        "admin/program_edit.html",
-        program=program,
-        values=values,
-        errors=errors,
-    ), status
-
-
-def _program_values(program: Any) -> dict[str, Any]:
-    if program is None:
-        return {
-            "kind": "nps",
-            "priority": 100,
-            "cadence_days": 90,
-            "fatigue_days": 30,
-            "sample_percent": 100,
-            "reminder_after_days": 3,
-            "response_window_days": 30,
-            "product_name": "",
-            "sender_name": "Customer Success",
-            "content": json.dumps(programs.DEFAULT_CONTENT["nps"], indent=2),
-            "triggers": "",
-        }
-    values = {
-        key: getattr(program, key)
-        for key in (
-            *INT_INPUTS,
-            "name",
-            "kind",
-            "product_name",
-            "sender_name",
-            "description",
-            "review_url",
-        )
-    }
-    values = {k: ("" if v is None else v) for k, v in values.items()}
-    values["active"] = "on" if program.active else ""
-    values["referral_enabled"] = "on" if program.referral_enabled else ""
-    for key in LIST_INPUTS:
-        values[f"audience_{key}"] = ", ".join((program.audience or {}).get(key, []))
-    values["content"] = json.dumps(program.content, indent=2, ensure_ascii=False)
-    values["triggers"] = json.dumps(program.triggers, indent=2) if program.triggers else ""
-    return values
-
-
-@bp.route("/programs/<int:program_id>/send-now", methods=["POST"])
-@roles(Role.ADMIN)
-def program_send_now(program_id: int):
-    program = programs.get_program(db.session(), program_id)
-    raw = request.form.get("emails", "")
-    emails = [e.strip() for e in raw.replace(",", "\n").splitlines() if e.strip()]
-    if not emails:
-        flash("Enter at least one contact email, one per line.", "error")
-        return redirect(url_for("admin.program_edit", program_id=program_id))
-    with db.transaction() as session:
-        results = invitations.invite_now(session, current_app.config, program_id, emails)
-    return render_template("admin/send_now.html", program=program, results=results)
 
 
 @bp.route("/outbox")

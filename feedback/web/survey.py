@@ -7,17 +7,42 @@ these pages from mail apps whose in-app browsers may drop the session cookie.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from feedback import db, questions
+from feedback import branding, db, questions
 from feedback.access import public
 from feedback.extensions import csrf
 from feedback.locales import SUPPORTED
 from feedback.mail.catalogue import use_customer_locale
-from feedback.services import capture
+from feedback.services import capture, programs
 from feedback.services.errors import InvalidInput, ServiceError
+from feedback.web.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("survey", __name__, url_prefix="/r")
+
+
+@bp.after_request
+def _allow_the_logo(response: Response) -> Response:
+    """A branded page shows the program's logo: its host, and only it, is added to img-src."""
+    origin = g.get("logo_origin")
+    if origin:
+        response.headers["Content-Security-Policy"] = branding.with_image_origin(
+            CONTENT_SECURITY_POLICY, origin
+        )
+    return response
+
+
+@bp.route("/brand/<int:program_id>.css")
+@public
+def brand_stylesheet(program_id: int):
+    """The program's accent colour as a stylesheet: the pages' policy forbids inline style."""
+    program = programs.get_program(db.session(), program_id)
+    css = branding.accent_stylesheet(program.accent_color)
+    return Response(css, mimetype="text/css", headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _branded(survey: capture.Survey) -> None:
+    g.logo_origin = branding.logo_origin(survey.program.logo_url)
 
 
 def _link_error(exc: ServiceError):
@@ -33,7 +58,7 @@ def _open(session, token: str) -> capture.Survey:  # type: ignore[no-untyped-def
     return survey
 
 
-def _page(
+def answer_page(
     survey: capture.Survey,
     *,
     score: int | None,
@@ -41,8 +66,11 @@ def _page(
     success_definition: str = "",
     errors: dict | None = None,
     status: int = 200,
+    link_token: str | None = None,
 ):
+    """The answer page; the program editor's preview renders it too, with a preview token."""
     use_customer_locale(survey.invitation.locale)
+    _branded(survey)
     kind = survey.kind
     category = kind.category(score) if score is not None and kind.on_scale(score) else None
     return render_template(
@@ -60,6 +88,7 @@ def _page(
         success_definition=success_definition,
         errors=errors or {},
         max_comment=capture.MAX_COMMENT,
+        link_token=link_token or request.view_args["token"],
     ), status
 
 
@@ -82,7 +111,7 @@ def click(token: str, score: int):
         return _link_error(exc)
     # Show the score that was clicked even when the hit did not count (it may have been a
     # person misjudged as a scanner): any choice on this page confirms it.
-    response = _page(
+    response = answer_page(
         survey, score=score, comment=survey.response.comment or "" if survey.response else ""
     )
     return response[0], response[1], {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
@@ -96,7 +125,7 @@ def answer(token: str):
         if request.method == "GET":
             survey = _open(db.session(), token)
             score = survey.response.score if survey.response else None
-            return _page(
+            return answer_page(
                 survey,
                 score=score,
                 comment=(survey.response.comment or "") if survey.response else "",
@@ -115,7 +144,7 @@ def answer(token: str):
                 )
         except InvalidInput as exc:
             survey = _open(db.session(), token)
-            return _page(
+            return answer_page(
                 survey,
                 score=score if score is not None and score >= 0 else None,
                 comment=comment,
@@ -135,18 +164,21 @@ def thanks(token: str):
         survey = _open(db.session(), token)
     except (capture.LinkNotFound, capture.LinkExpired) as exc:
         return _link_error(exc)
-    return _thanks_page(survey)
+    return thanks_page(survey)
 
 
-def _thanks_page(
+def thanks_page(
     survey: capture.Survey,
     *,
     errors: dict | None = None,
     form: dict | None = None,
     sent: str | None = None,
     status: int = 200,
+    link_token: str | None = None,
 ):
+    """The thank-you page; the program editor's preview renders it too."""
     use_customer_locale(survey.invitation.locale)
+    _branded(survey)
     kind = survey.kind
     category = survey.response.category if survey.response else None
     return render_template(
@@ -159,6 +191,7 @@ def _thanks_page(
         errors=errors or {},
         form=form or {},
         sent=sent,
+        link_token=link_token or request.view_args["token"],
     ), status
 
 
@@ -170,10 +203,10 @@ def _follow_up_form(token: str, sent: str, record) -> object:  # type: ignore[no
             survey = record(session, token, form)
     except InvalidInput as exc:
         survey = _open(db.session(), token)
-        return _thanks_page(survey, errors=exc.fields, form=form, status=422)
+        return thanks_page(survey, errors=exc.fields, form=form, status=422)
     except (capture.LinkNotFound, capture.LinkExpired) as exc:
         return _link_error(exc)
-    return _thanks_page(survey, sent=sent)
+    return thanks_page(survey, sent=sent)
 
 
 @bp.route("/<token>/callback", methods=["POST"])

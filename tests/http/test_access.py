@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = {
     "survey.thanks",
     "survey.callback",
     "survey.referral",
+    "survey.brand_stylesheet",  # a program's accent colour: nothing else, for its public pages
     "unsubscribe.show",
     "unsubscribe.unsubscribe",
     "unsubscribe.resubscribe",

@@ -4,7 +4,6 @@ send now, and the outbox page with the provider's words for failed emails."""
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
 import pytest
@@ -24,11 +23,21 @@ def form(**fields: Any) -> dict[str, str]:
         "sender_name": "Ada at Acme", "priority": "100", "cadence_days": "90",
         "fatigue_days": "30", "sample_percent": "100", "daily_cap": "", "reminder_after_days": "3",
         "response_window_days": "30", "audience_plan": "", "audience_region": "",
-        "audience_lifecycle_stage": "", "review_url": "",
-        "content": json.dumps(programs.DEFAULT_CONTENT["nps"]), "triggers": "",
+        "audience_lifecycle_stage": "", "review_url": "", "action": "save",
     }  # fmt: skip
     data.update(fields)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def milestones(*rows: tuple[str, str, str, str]) -> dict[str, list[str]]:
+    """Milestone rows as the editor posts them: (name, starts, days or event, question)."""
+    return {
+        "milestone_name": [r[0] for r in rows],
+        "milestone_start": [r[1] for r in rows],
+        "milestone_value": [r[2] for r in rows],
+        "milestone_days_after": ["" for _ in rows],
+        "milestone_question": [r[3] for r in rows],
+    }
 
 
 @pytest.fixture
@@ -88,10 +97,12 @@ def test_no_reminder_when_left_empty(admin, session):
     ("fields", "messages"),
     [
         ({"cadence_days": "every quarter"}, ["'every quarter' is not a whole number."]),
-        ({"content": '{"en": {"subject": '}, ["Not valid JSON"]),
+        ({"content_fr_subject": "x" * 201}, ["fr: the subject is longer than 200 characters."]),
         ({"name": "", "cadence_days": "0"}, ["Required.", "A whole number from 1 to 3650."]),
-        ({"kind": "onboarding", "triggers": '[{"milestone": "week1"}]'},
-         ["needs exactly one of days_after_signup"]),
+        ({"kind": "onboarding", **milestones(("week1", "days_after_signup", "a week", "effort"))},
+         ["Milestone 'week1': 'a week' is not a whole number of days."]),
+        ({"kind": "onboarding"}, ["An onboarding program needs at least one milestone."]),
+        ({"audience_region": "Atlantis"}, ["No account is in region 'Atlantis'"]),
         ({"review_url": "ftp://example.com"}, ["Must be an http(s) link"]),
     ],
 )  # fmt: skip
@@ -105,8 +116,8 @@ def test_create_with_errors_is_422_and_keeps_what_was_typed(admin, session, fiel
     for key in ("cadence_days", "review_url"):
         if key in fields:
             assert f'value="{fields[key]}"' in body
-    if "content" in fields:
-        assert fields["content"] in body
+    if "content_fr_subject" in fields:
+        assert fields["content_fr_subject"] in body
     assert session.scalars(select(SurveyProgram)).all() == []
 
 

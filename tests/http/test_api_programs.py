@@ -90,7 +90,8 @@ def test_patch_changes_only_what_is_sent(client, admin, program):
         ({**NPS, "audience": {"tier": ["gold"]}}, {"audience"}),
         ({**NPS, "triggers": [{"milestone": "week1", "days_after_signup": 7}]}, {"triggers"}),
         ({**NPS, "kind": "onboarding", "triggers": [{"milestone": "x"}]}, {"triggers"}),
-        ({**NPS, "content": {"de": {"subject": "Hallo"}}}, {"content"}),
+        ({**NPS, "content": {"klingon": {"subject": "Hallo"}}}, {"content"}),
+        ({**NPS, "content": {"de": {"subject": "x" * 201}}}, {"content"}),
         ({**NPS, "review_url": "javascript:alert(1)"}, {"review_url"}),
         ({**NPS, "cadence_days": "often"}, {"cadence_days"}),  # schema: not an integer
     ],

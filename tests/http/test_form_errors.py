@@ -26,14 +26,17 @@ def admin(login, make_user):
 
 
 def test_program_errors_carry_the_ids_their_fields_name(admin):
-    typed = {"name": "Quarterly NPS", "kind": "nps", "content": "{not json", "cadence_days": "x"}
+    typed = {"name": "Onboarding", "kind": "onboarding", "cadence_days": "x",
+             "content_fr_subject": "x" * 201, "milestone_name": "week1",
+             "milestone_start": "days_after_signup", "milestone_value": "soon"}  # fmt: skip
     response = admin.post("/admin/programs/new", data=typed)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "The program was not saved" in page
     targets = _described_by_resolves(page)
-    assert {"content-error", "cadence_days-error"} <= set(targets)
-    assert re.search(r'<p class="field-error" id="content-error">Not valid JSON', page)
+    assert {"content-error", "cadence_days-error", "triggers-error"} <= set(targets)
+    assert re.search(r'<p class="field-error" id="content-error">fr: the subject is longer', page)
+    assert re.search(r'<p class="field-error" id="triggers-error">Milestone &#39;week1&#39;', page)
 
 
 def test_theme_errors_carry_the_ids_their_fields_name(admin, seed_defaults):
