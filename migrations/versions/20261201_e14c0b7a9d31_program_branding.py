@@ -1,7 +1,7 @@
 """survey_programs branding: sender address, logo, accent colour and footer per program
 
 Revision ID: e14c0b7a9d31
-Revises: b4c71e0a9d55
+Revises: e14a0c5d7b21
 Create Date: 2026-12-01 19:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e14c0b7a9d31"
-down_revision: str | None = "b4c71e0a9d55"
+down_revision: str | None = "e14a0c5d7b21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
