@@ -11,8 +11,8 @@ from feedback import db
 from feedback.access import roles
 from feedback.mail.substitutions import apply_substitutions
 from feedback.roles import Role
-from feedback.services import invitations, outbox, programs
-from feedback.services.errors import NotFound, ServiceError
+from feedback.services import invitations, outbox, outbox_admin, programs
+from feedback.services.errors import Conflict, NotFound, ServiceError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 dev = Blueprint("dev", __name__, url_prefix="/dev")
@@ -157,15 +157,79 @@ def program_send_now(program_id: int):
     return render_template("admin/send_now.html", program=program, results=results)
 
 
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    """A whole-number query argument; anything else reads as not given (a filter, not an error)."""
+    raw = (request.args.get(name) or "").strip()
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def page_args() -> tuple[int, int]:
+    page = min(max(_int_arg("page", 1) or 1, 1), 100_000)
+    per_page = min(max(_int_arg("per_page", 50) or 50, 1), 200)
+    return page, per_page
+
+
 @bp.route("/outbox")
 @roles(Role.ADMIN)
 def outbox_view():
     session = db.session()
+    page, per_page = page_args()
+    status = request.args.get("status") or None
+    if status not in (None, *outbox_admin.EMAIL_STATUS_HELP):
+        status = None
+    filters = outbox_admin.as_filters(
+        status=status,
+        program_id=_int_arg("program_id"),
+        recipient=(request.args.get("recipient") or "").strip()[:254],
+    )
+    emails, total = outbox_admin.list_emails(session, page=page, per_page=per_page, **filters)
     return render_template(
         "admin/outbox.html",
         counts=outbox.status_counts(session),
-        failed=outbox.failed_emails(session),
+        emails=emails,
+        programs_by_email=outbox_admin.program_names(session, emails),
+        program_choices=outbox_admin.program_choices(session),
+        status_help=outbox_admin.EMAIL_STATUS_HELP,
+        filters=filters,
+        total=total,
+        page=page,
+        pages=outbox_admin.page_count(total, per_page),
     )
+
+
+def _back_to_outbox() -> Any:
+    """The list the button was pressed on, with its filters and page (only our own path)."""
+    back = request.form.get("next", "")
+    if back.startswith("/admin/outbox") and "//" not in back:
+        return redirect(back, code=303)
+    return redirect(url_for("admin.outbox_view"), code=303)
+
+
+@bp.post("/outbox/<int:outbox_id>/retry")
+@roles(Role.ADMIN)
+def outbox_retry(outbox_id: int):
+    try:
+        with db.transaction() as session:
+            row = outbox_admin.retry_email(session, outbox_id)
+        flash(f"Email {row.id} to {row.to_email} is queued again.", "success")
+    except (Conflict, NotFound) as exc:
+        flash(exc.message, "error")
+    return _back_to_outbox()
+
+
+@bp.post("/outbox/<int:outbox_id>/cancel")
+@roles(Role.ADMIN)
+def outbox_cancel(outbox_id: int):
+    try:
+        with db.transaction() as session:
+            row = outbox_admin.cancel_email(session, outbox_id)
+        flash(f"Email {row.id} to {row.to_email} is cancelled; it will not be sent.", "success")
+    except (Conflict, NotFound) as exc:
+        flash(exc.message, "error")
+    return _back_to_outbox()
 
 
 # ---------------------------------------------------------------- dev mailbox
