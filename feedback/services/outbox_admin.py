@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from feedback.mail.substitutions import apply_substitutions
 from feedback.models import (
     Contact,
+    EmailContent,
     Invitation,
     OutboxEmail,
     SurveyProgram,
@@ -237,3 +239,30 @@ def page_count(total: int, per_page: int) -> int:
 def as_filters(**values: Any) -> dict[str, Any]:
     """The filters worth carrying in the pager's links (the empty ones are not)."""
     return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def mailbox(
+    session: Session,
+    *,
+    recipient: str | None = None,
+    subject: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[tuple[OutboxEmail, str]], int]:
+    """The dev mailbox: queued and sent emails, newest first, with the subject each recipient
+    sees; searched by recipient and by the subject's shared wording (the per-recipient parts
+    of a subject, such as a name, are substitutions and not searched)."""
+    query = (
+        select(OutboxEmail)
+        .join(EmailContent, OutboxEmail.content_id == EmailContent.id)
+        .where(OutboxEmail.status.in_(("sent", "queued")))
+        .order_by(OutboxEmail.id.desc())
+    )
+    if recipient and recipient.strip():
+        query = query.where(func.lower(OutboxEmail.to_email).like(_like(recipient.strip()), "\\"))
+    if subject and subject.strip():
+        query = query.where(func.lower(EmailContent.subject).like(_like(subject.strip()), "\\"))
+    rows, total = paginate(session, query.options(joinedload(OutboxEmail.content)), page, per_page)
+    return [
+        (row, apply_substitutions(row.content.subject, row.substitutions)) for row in rows
+    ], total

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import uuid
+from email.utils import formataddr
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from feedback import db
 from feedback.access import roles
+from feedback.mail import replies
 from feedback.mail.substitutions import apply_substitutions
 from feedback.roles import Role
-from feedback.services import invitations, outbox, outbox_admin, programs
+from feedback.services import conversation, invitations, outbox, outbox_admin, programs
 from feedback.services.errors import Conflict, NotFound, ServiceError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -240,12 +243,33 @@ def _console_only() -> None:
         abort(404)
 
 
+def can_reply_as_customer() -> bool:
+    """The "reply as this customer" form: development and tests only, never production, even
+    with the console backend (it writes a customer's words no customer wrote)."""
+    return current_app.config["MAIL_BACKEND"] == "console" and current_app.config["ENV"] != (
+        "production"
+    )
+
+
 @dev.route("/mailbox")
 @roles(Role.ADMIN)
 def mailbox():
     _console_only()
-    messages = [{"email": row, "subject": subject} for row, subject in outbox.mailbox(db.session())]
-    return render_template("admin/mailbox.html", messages=messages)
+    page, per_page = page_args()
+    filters = outbox_admin.as_filters(
+        recipient=(request.args.get("recipient") or "").strip()[:254],
+        subject=(request.args.get("subject") or "").strip()[:300],
+    )
+    rows, total = outbox_admin.mailbox(db.session(), page=page, per_page=per_page, **filters)
+    return render_template(
+        "admin/mailbox.html",
+        messages=[{"email": row, "subject": subject} for row, subject in rows],
+        can_reply=can_reply_as_customer(),
+        filters=filters,
+        total=total,
+        page=page,
+        pages=outbox_admin.page_count(total, per_page),
+    )
 
 
 def _message(outbox_id: int) -> tuple[Any, Any]:
@@ -269,7 +293,45 @@ def mailbox_message(outbox_id: int):
         subject=apply_substitutions(content.subject, row.substitutions),
         reply_to=apply_substitutions(content.reply_to or "", row.substitutions),
         text=apply_substitutions(content.text, row.substitutions),
+        can_reply=can_reply_as_customer() and bool(content.reply_to),
     )
+
+
+@dev.post("/mailbox/<int:outbox_id>/reply")
+@roles(Role.ADMIN)
+def mailbox_reply(outbox_id: int):
+    """Post the typed text as the customer's email reply, through the same parser and service
+    the Inbound Parse webhook uses, so the whole conversation can be tried in the demo."""
+    if not can_reply_as_customer():
+        abort(404)
+    row, content = _message(outbox_id)
+    reply_to = apply_substitutions(content.reply_to or "", row.substitutions)
+    text = request.form.get("text", "").strip()
+    if not reply_to:
+        flash("This email has no reply address: a customer's reply would not reach us.", "error")
+        return redirect(url_for("dev.mailbox_message", outbox_id=outbox_id), code=303)
+    if not text:
+        flash("Type the customer's reply first.", "error")
+        return redirect(url_for("dev.mailbox_message", outbox_id=outbox_id), code=303)
+    subject = apply_substitutions(content.subject, row.substitutions)
+    fields = {
+        "from": formataddr((row.to_name or "", row.to_email)),
+        "to": reply_to,
+        "subject": f"Re: {subject}",
+        "text": text,
+        "envelope": json.dumps({"to": [reply_to], "from": row.to_email}),
+        "headers": f"Message-ID: <dev-mailbox-{uuid.uuid4().hex}@feedback.invalid>\n",
+    }
+    mail = replies.from_sendgrid(fields)
+    with db.transaction() as session:
+        received = conversation.receive_inbound(session, mail)
+    if received.message is not None:
+        number = received.message.id
+        flash(f"Reply stored in the conversation as {row.to_email} (message {number}).", "success")
+    else:
+        flash("The reply address was not recognised; the reply is among the unmatched replies.",
+              "error")  # fmt: skip
+    return redirect(url_for("dev.mailbox_message", outbox_id=outbox_id), code=303)
 
 
 @dev.route("/mailbox/<int:outbox_id>/html")
