@@ -16,6 +16,7 @@ from feedback.web import (  # conversation: replies, webhooks
     playbooks,
     queue,
     resolution,
+    sso,
     survey,
     themes,
     thread,
@@ -28,6 +29,7 @@ from feedback.web import (  # conversation: replies, webhooks
 def register_blueprints(app: Flask) -> None:
     for blueprint in (
         auth.bp,
+        sso.bp,
         home.bp,
         survey.bp,
         unsubscribe.bp,
@@ -44,3 +46,4 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     display.init_app(app)
+    sso.init_app(app)
