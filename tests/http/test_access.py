@@ -15,6 +15,8 @@ PUBLIC_ENDPOINTS = {
     "home.readyz",  # a load balancer asks it, signed in as nobody
     "auth.login",
     "auth.unlock",  # the emailed unlock link of a locked account: signed, valid for a day
+    "sso.start",  # single sign-on: off to the provider (404 while SSO is not configured)
+    "sso.callback",  # back from it: state, nonce and the signed id_token are the check
     "survey.click",
     "survey.answer",
     "survey.thanks",
