@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from feedback.mail.backends import ConsoleBackend
 from feedback.models import Invitation, OutboxEmail, SurveyProgram, WebhookDelivery
 from feedback.services import outbox_admin, webhooks_out
+from feedback.services.delivery import deliver_due
 from feedback.services.errors import Conflict
 from tests.builders import invite
 
@@ -81,7 +83,7 @@ def test_pages(admin, session, make_contact):
     assert "Page 2 of 2" in body and 'rel="prev"' in body and body.count("<tr class=") == 2
 
 
-def test_retry_queues_a_failed_email_again_and_keeps_the_filters(admin, session, failed):
+def test_retry_queues_a_failed_email_again_and_keeps_the_filters(admin, app, session, failed):
     _, email, _ = failed
     answer = admin.post(
         f"/admin/outbox/{email.id}/retry", data={"next": "/admin/outbox?status=failed"}
@@ -95,6 +97,11 @@ def test_retry_queues_a_failed_email_again_and_keeps_the_filters(admin, session,
     # Twice is a clear message, not an error page.
     again = admin.post(f"/admin/outbox/{email.id}/retry", follow_redirects=True)
     assert "is queued, not failed" in page(again)
+    # The delivery job sends it like any queued email.
+    stats = deliver_due(app.extensions["feedback.db"].sessionmaker, ConsoleBackend(), worker_id="t")
+    assert stats.sent == 1
+    session.expire_all()
+    assert session.get(OutboxEmail, email.id).status == "sent"
 
 
 def test_an_off_site_next_is_ignored(admin, failed):
