@@ -47,9 +47,7 @@ def upgrade() -> None:
             "status IN ('uploaded', 'queued', 'running', 'done', 'failed')",
             name=op.f("ck_csv_imports_status"),
         ),
-        sa.CheckConstraint(
-            "kind IN ('contacts', 'accounts')", name=op.f("ck_csv_imports_kind")
-        ),
+        sa.CheckConstraint("kind IN ('contacts', 'accounts')", name=op.f("ck_csv_imports_kind")),
         sa.ForeignKeyConstraint(
             ["created_by_id"],
             ["users.id"],
