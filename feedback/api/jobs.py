@@ -57,6 +57,10 @@ class JobResultSchema(Schema):
     run = fields.Nested(JobRunSchema, allow_none=True)
 
 
+class JobRunBody(Schema):
+    """Nothing to send: an empty JSON object ({}), as every API write has a JSON body."""
+
+
 class JobFailed(ServiceError):
     code = "job_failed"
     status = 500
@@ -92,10 +96,11 @@ class Jobs(MethodView):
 @blp.route("/<name>/run")
 class JobRunNow(MethodView):
     @roles(Role.ADMIN)
+    @blp.arguments(JobRunBody)
     @blp.response(200, JobResultSchema)
     @blp.alt_response(404, schema=ApiErrorSchema)
     @blp.alt_response(500, schema=ApiErrorSchema)
-    def post(self, name: str) -> dict[str, Any]:
+    def post(self, _body: dict[str, Any], name: str) -> dict[str, Any]:
         """Run the job once, now, and answer with its result (as `flask jobs run`).
 
         A job that raises is recorded as failed and answered with 500 and its error.
