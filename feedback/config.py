@@ -198,6 +198,31 @@ class Settings(BaseSettings):
         "Proxies in front whose `X-Forwarded-For/Proto/Host` are trusted (HSTS, client "
         "address); 0 trusts none",
     )
+    OIDC_DISCOVERY_URL: str | None = _setting(
+        None,
+        "the provider's https URL ending in /.well-known/openid-configuration",
+        "Single sign-on with OpenID Connect: the provider's discovery document (Google "
+        "Workspace: `https://accounts.google.com/.well-known/openid-configuration`; Entra ID and "
+        "Okta show theirs); unset turns SSO off",
+        "—",
+    )
+    OIDC_CLIENT_ID: str | None = _setting(
+        None, "the client id the provider shows", "Required with SSO", "—"
+    )
+    OIDC_CLIENT_SECRET: str | None = _setting(
+        None, "the client secret the provider shows", "Required with SSO", "—"
+    )
+    OIDC_PROVIDER_NAME: str = _setting(
+        "SSO",
+        "a short name such as Google, Microsoft or Okta",
+        "The sign-in button says “Sign in with <name>”",
+    )
+    OIDC_REQUIRE_SSO: bool = _setting(
+        False,
+        "true or false",
+        "Refuse password sign-in for everyone but admins (their password is the way in when the "
+        "provider is down); staff sign in with SSO",
+    )
 
     @field_validator("ENV", "MAIL_BACKEND", mode="before")
     @classmethod
@@ -246,7 +271,27 @@ class Settings(BaseSettings):
             raise ValueError("not a host name")
         return ".".join(labels)
 
-    @field_validator("SECRET_KEY", "SENDGRID_API_KEY", "INBOUND_SECRET")
+    @field_validator("OIDC_PROVIDER_NAME")
+    @classmethod
+    def _provider_name(cls, value: str) -> str:
+        if not 1 <= len(value.strip()) <= 40:
+            raise ValueError("not a short name")
+        return value.strip()
+
+    @field_validator("OIDC_DISCOVERY_URL")
+    @classmethod
+    def _discovery_url(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL")
+        return value.strip()
+
+    @field_validator("SECRET_KEY", "SENDGRID_API_KEY", "INBOUND_SECRET", "OIDC_CLIENT_ID",
+                     "OIDC_CLIENT_SECRET")  # fmt: skip
     @classmethod
     def _not_blank(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
@@ -419,6 +464,19 @@ def check(config: dict[str, Any]) -> None:
     """The rules between settings, and production's own; raise ConfigError naming one."""
     if config["MAIL_BACKEND"] == "sendgrid" and not config.get("SENDGRID_API_KEY"):
         raise ConfigError("FEEDBACK_SENDGRID_API_KEY: required when FEEDBACK_MAIL_BACKEND=sendgrid")
+    if config.get("OIDC_DISCOVERY_URL") or config.get("OIDC_CLIENT_ID"):
+        for name in ("OIDC_DISCOVERY_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"):
+            if not config.get(name):
+                raise ConfigError(
+                    f"FEEDBACK_{name}: required for single sign-on (FEEDBACK_OIDC_DISCOVERY_URL, "
+                    "FEEDBACK_OIDC_CLIENT_ID and FEEDBACK_OIDC_CLIENT_SECRET go together)"
+                )
+    if config.get("OIDC_REQUIRE_SSO") and not config.get("OIDC_DISCOVERY_URL"):
+        raise ConfigError(
+            "FEEDBACK_OIDC_REQUIRE_SSO: needs single sign-on set up (FEEDBACK_OIDC_DISCOVERY_URL, "
+            "FEEDBACK_OIDC_CLIENT_ID, FEEDBACK_OIDC_CLIENT_SECRET); without it nobody but admins "
+            "could sign in"
+        )
     if config["ENV"] == "production":
         check_production(config)
 

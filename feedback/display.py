@@ -47,6 +47,13 @@ LABELS: dict[str, dict[str, str]] = {
         "failed": "Failed",
         "cancelled": "Cancelled",
     },
+    "import": {
+        "uploaded": "Previewed, not started",
+        "queued": "Waiting to start",
+        "running": "Importing",
+        "done": "Done",
+        "failed": "Stopped",
+    },
 }
 
 

@@ -26,6 +26,8 @@ RESOURCES: tuple[str, ...] = (
     "metrics",
     "teams",
     "users",
+    "invitations",
+    "jobs",
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BLUEPRINT_PREFIX = "api_"

@@ -18,6 +18,7 @@ from feedback.services import (
     analytics,
     backlog_notices,
     backlog_proposals,
+    csv_imports,
     delivery,
     escalation,
     followup,
@@ -114,6 +115,10 @@ def _tell_backlog_customers(app: Flask, now: datetime) -> dict[str, Any]:
         return backlog_notices.tell_customers(session, app.config, now)
 
 
+def _run_imports(app: Flask, now: datetime) -> dict[str, Any]:
+    return csv_imports.run_due_imports(db.database().sessionmaker, now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -195,6 +200,12 @@ JOBS: dict[str, Job] = {
             3600,
             "Tell the customers behind last week's shipped backlog items, one email each.",
             _tell_backlog_customers,
+        ),
+        Job(
+            "run-imports",
+            15,
+            "Import the contacts and accounts CSV files admins started in the browser.",
+            _run_imports,
         ),
     )
 }

@@ -9,6 +9,8 @@ from feedback.api import (
     backlog,
     common,
     contacts,
+    invitations,
+    jobs,
     metrics,
     programs,
     responses,
@@ -18,7 +20,19 @@ from feedback.api import (
 )
 from feedback.extensions import csrf
 
-RESOURCES = (teams, users, accounts, contacts, programs, responses, metrics, tasks, backlog)
+RESOURCES = (
+    teams,
+    users,
+    accounts,
+    contacts,
+    programs,
+    invitations,
+    responses,
+    metrics,
+    tasks,
+    backlog,
+    jobs,
+)
 
 
 def init_app(app: Flask) -> None:

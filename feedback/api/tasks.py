@@ -18,6 +18,7 @@ from marshmallow.exceptions import ValidationError
 from feedback import db, task_states
 from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
+from feedback.playbooks import TASK_TYPES
 from feedback.roles import STAFF
 from feedback.services import followup
 
@@ -74,6 +75,9 @@ class TaskListArgs(PageArgs):
     owner_id = fields.Integer()
     team_id = fields.Integer()
     overdue = fields.Boolean(metadata={"description": "true: open and past due; false: not"})
+    response_id = fields.Integer()
+    contact_id = fields.Integer()
+    type = fields.String(validate=validate.OneOf(TASK_TYPES))
 
 
 class TaskPatchSchema(Schema):
@@ -108,6 +112,9 @@ class Tasks(MethodView):
             owner_id=args.get("owner_id"),
             team_id=args.get("team_id"),
             overdue=args.get("overdue"),
+            response_id=args.get("response_id"),
+            contact_id=args.get("contact_id"),
+            type=args.get("type"),
             page=args["page"],
             per_page=args["per_page"],
         )

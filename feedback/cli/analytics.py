@@ -7,13 +7,14 @@ so Ctrl+C (or a killed process) and running the command again continues where it
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from typing import Any
 
 import click
 from flask.cli import with_appcontext
 
 from feedback import db, response_analysis
-from feedback.cli.common import fail
+from feedback.cli.common import fail, progress
 from feedback.services import analytics
 from feedback.services.errors import ServiceError
 
@@ -56,30 +57,24 @@ def analyze(all_: bool, response_id: int | None, restart: bool, chunk: int) -> N
             click.echo(f"  mismatch: {body['mismatch']['reason']}")
         return
 
+    bars = ExitStack()
     state: dict[str, Any] = {"bar": None}
 
-    def progress(done: int, total: int) -> None:
+    def advance(done: int, total: int) -> None:
         bar = state["bar"]
         if bar is None:
-            bar = click.progressbar(
-                length=total, label="Analysing comments", file=sys.stderr, show_pos=True
-            )
-            bar.__enter__()
-            state["bar"] = bar
+            bar = state["bar"] = bars.enter_context(progress(total, "Analysing comments"))
         bar.length = max(bar.length or 0, total)
         bar.update(done - bar.pos)  # a resumed pass starts where it stopped
 
     try:
-        result = analytics.reanalyze_all(
-            db.database().sessionmaker, progress, chunk=chunk, restart=restart
-        )
+        with bars:
+            result = analytics.reanalyze_all(
+                db.database().sessionmaker, advance, chunk=chunk, restart=restart
+            )
     except KeyboardInterrupt:
-        if state["bar"] is not None:
-            state["bar"].__exit__(None, None, None)
         click.echo("\nInterrupted. Finished chunks are saved; run the same command to continue.")
         sys.exit(130)
-    if state["bar"] is not None:
-        state["bar"].__exit__(None, None, None)
     note = f" (restarted {result.restarted}x: the taxonomy changed)" if result.restarted else ""
     click.echo(f"Analysed {result.analyzed:,} comments of {result.total:,}{note}.")
 

@@ -6,7 +6,6 @@ writing are in services.imports and feedback.demo.
 
 from __future__ import annotations
 
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedback import db
-from feedback.cli.common import fail
+from feedback.cli.common import fail, progress
 from feedback.demo import data as demo_data
 from feedback.demo import seed as demo_seed
 from feedback.services import defaults, imports
@@ -66,11 +65,9 @@ def contacts_import(path: Path) -> None:
     summary = imports.ImportSummary(errors=list(parsed.errors))
     stopped: str | None = None
     stopped_at: int | None = None
-    with click.progressbar(
-        length=len(parsed.rows),
-        label=f"Importing {len(parsed.rows):,} row{'' if len(parsed.rows) == 1 else 's'}",
-        file=sys.stderr,
-        show_pos=True,
+    with progress(
+        len(parsed.rows),
+        f"Importing {len(parsed.rows):,} row{'' if len(parsed.rows) == 1 else 's'}",
     ) as bar:
         for chunk in imports.chunks(parsed.rows):
             try:
@@ -135,8 +132,19 @@ def seed_demo(seed: int, reset: bool, if_empty: bool) -> None:
         fail("seed-demo does not run with FEEDBACK_ENV=production; it is for demos and local use.")
     started = time.perf_counter()
     try:
-        with db.transaction() as session:
-            result = demo_seed.seed(session, seed=seed, now=datetime.now(UTC), reset=reset)
+        with (
+            progress(
+                len(demo_seed.STEPS), "Seeding the demo", item_show_func=lambda s: s or ""
+            ) as bar,
+            db.transaction() as session,
+        ):
+            result = demo_seed.seed(
+                session,
+                seed=seed,
+                now=datetime.now(UTC),
+                reset=reset,
+                step=lambda name: bar.update(1, name),
+            )
     except demo_seed.DatabaseNotEmpty as exc:
         if if_empty:
             click.echo("The database already has data; demo data not loaded again.")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -116,6 +116,10 @@ class SeedResult:
 
 # ---------------------------------------------------------------- the entry point
 
+# The parts of a seed, in order, for a progress bar.
+STEPS = ("teams and staff", "accounts and contacts", "a year of surveys", "follow-up tasks",
+         "backlog")  # fmt: skip
+
 
 def seed(
     session: Session,
@@ -124,12 +128,15 @@ def seed(
     now: datetime,
     reset: bool = False,
     config: Mapping[str, Any] | None = None,
+    step: Callable[[str], None] | None = None,
 ) -> SeedResult:
     """Build the demo tenant in the caller's transaction; the caller commits.
 
     `now` is the demo's present: nothing in it happens later, and the same seed and `now`
     give the same data. With `config` (the app's), the shipped backlog item's customers are
-    told through the outbox, as the job would."""
+    told through the outbox, as the job would. `step` is called with each of STEPS as it
+    starts (the CLI's progress bar)."""
+    step = step or (lambda _name: None)
     rng = random.Random(seed)
     result = SeedResult(seed=seed)
     if reset:
@@ -138,6 +145,7 @@ def seed(
     end = now.astimezone(UTC)  # nothing in the demo happens after this
     today = end.date()
 
+    step("teams and staff")
     teams = [
         org.create_team(session, {"name": n, "department": d, "timezone": tz}) for n, d, tz in TEAMS
     ]
@@ -147,6 +155,7 @@ def seed(
         user = org.create_user(session, {"email": email, "name": name, "role": role, "team": team})
         user.password_hash = password_hash
         result.user_emails.append(email)
+    step("accounts and contacts")
     account_rows = _account_rows(rng, today)
     accounts.upsert_accounts(session, account_rows, all_or_nothing=True)
     contact_rows = _contact_rows(rng, account_rows, today)
@@ -169,10 +178,13 @@ def seed(
         Person(by_email[row["email"]], account_of[row["account_external_id"]], row)
         for row in contact_rows
     ]
+    step("a year of surveys")
     history = History(rng, end, programs, people)
     history.build()
     history.write(session)
+    step("follow-up tasks")
     result.tasks = tasks.follow_up(session, rng, end)
+    step("backlog")
     result.backlog = backlog.seed_backlog(session, end, config=config, password=PASSWORD)
 
     result.counts.update(

@@ -27,6 +27,7 @@ from feedback.models.followup import (
     Task,
     TaskEvent,
 )
+from feedback.models.imports import CsvImport
 from feedback.models.jobs import JobRun, WorkerHeartbeat
 from feedback.models.org import ApiToken, AuditEvent, Department, PasswordReset, Team, User
 from feedback.models.programs import SurveyProgram
@@ -42,4 +43,5 @@ __all__ = [
     "ResponseTheme", "Theme", "ThemeProposal", "WorkerHeartbeat", "InboundEmail", "ReplyToken",
     "UnmatchedReply", "WebhookDelivery", "WebhookEndpoint",
     "BacklogEvent", "BacklogItem", "BacklogNotice", "BacklogResponse", "BacklogTask",
+    "CsvImport",
 ]  # fmt: skip

@@ -194,6 +194,34 @@ def upsert_accounts(
     queries per row); this checks every row first, then writes with one flush. With
     all_or_nothing, one invalid row refuses the whole batch before anything is written.
     """
+    results, ready, existing = _checked(session, rows)
+    if all_or_nothing:
+        refuse_invalid(results, len(rows), "accounts")
+
+    for index, external_id, clean in ready:
+        clean["external_id"] = external_id
+        domains = clean.pop("domains", None)
+        account = existing.get(external_id)
+        created = account is None
+        if account is None:
+            account = Account(attributes={})
+        for key, value in clean.items():
+            setattr(account, key, value)
+        if domains is not None:
+            keep = {d.domain: d for d in account.domains}
+            account.domains = [keep.get(d) or AccountDomain(domain=d) for d in domains]
+        if created:
+            session.add(account)
+        results.append(RowResult(index, "created" if created else "updated", external_id))
+    session.flush()
+    return sorted(results, key=lambda r: r.index)
+
+
+def _checked(
+    session: Session, rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[RowResult], list[tuple[int, str, dict[str, Any]]], dict[str, Account]]:
+    """Every row checked, nothing written: the invalid rows' results, the rows ready to
+    write, and the stored accounts they update."""
     results: list[RowResult] = []
     cleaned: list[tuple[int, str, dict[str, Any]]] = []
     seen: dict[str, int] = {}
@@ -257,23 +285,12 @@ def upsert_accounts(
             results.append(RowResult(index, "invalid", external_id, dict(errors)))
         else:
             ready.append((index, external_id, clean))
-    if all_or_nothing:
-        refuse_invalid(results, len(rows), "accounts")
+    return results, ready, existing
 
-    for index, external_id, clean in ready:
-        clean["external_id"] = external_id
-        domains = clean.pop("domains", None)
-        account = existing.get(external_id)
-        created = account is None
-        if account is None:
-            account = Account(attributes={})
-        for key, value in clean.items():
-            setattr(account, key, value)
-        if domains is not None:
-            keep = {d.domain: d for d in account.domains}
-            account.domains = [keep.get(d) or AccountDomain(domain=d) for d in domains]
-        if created:
-            session.add(account)
-        results.append(RowResult(index, "created" if created else "updated", external_id))
-    session.flush()
-    return sorted(results, key=lambda r: r.index)
+
+def check_accounts(
+    session: Session, rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[int, dict[str, list[str]]]]:
+    """The errors upsert_accounts would report, by row index, without writing (CSV preview)."""
+    results, _, _ = _checked(session, rows)
+    return [(r.index, r.errors) for r in results if r.status == "invalid"]

@@ -153,6 +153,20 @@ def list_contacts(
     return paginate(session, query.order_by(Contact.id), page, per_page)
 
 
+def check_contacts(
+    session: Session, rows: Iterable[Mapping[str, Any]]
+) -> list[tuple[int, dict[str, list[str]]]]:
+    """The errors upsert_contacts would report, by row index, without writing (CSV preview)."""
+    lookups = _Lookups.load(session)
+    found: list[tuple[int, dict[str, list[str]]]] = []
+    for index, row in enumerate(rows):
+        try:
+            _clean_contact(row, lookups, partial=False)
+        except InvalidInput as exc:
+            found.append((index, exc.fields))
+    return found
+
+
 def upsert_contacts(
     session: Session, rows: Iterable[Mapping[str, Any]], *, all_or_nothing: bool
 ) -> list[RowResult]:

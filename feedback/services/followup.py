@@ -415,12 +415,19 @@ def list_tasks(
     owner_id: int | None = None,
     team_id: int | None = None,
     overdue: bool | None = None,
+    response_id: int | None = None,
+    contact_id: int | None = None,
+    type: str | None = None,
     page: int = 1,
     per_page: int = 50,
     now: datetime | None = None,
 ) -> tuple[list[Task], int]:
     now = now or datetime.now(UTC)
     query = select(Task).where(visibility.tasks_filter(session, viewer))
+    for column, value in ((Task.response_id, response_id), (Task.contact_id, contact_id),
+                          (Task.type, type)):  # fmt: skip
+        if value is not None:
+            query = query.where(column == value)
     statuses = [s for s in status if s]
     if statuses:
         query = query.where(Task.status.in_(statuses))

@@ -1,5 +1,8 @@
-"""Contact import from CSV: parse the text into rows with their line numbers, then upsert them
-in chunks so one bad row costs only itself.
+"""Contact (and account) import from CSV: parse the text into rows with their line numbers,
+then upsert them in chunks so one bad row costs only itself.
+
+The one definition of what a good file and a good row are, for the CLI (`contacts import`)
+and the browser's upload (services/csv_imports): same parser, same column names, same checks.
 
 Parsing is pure (text in, rows and problems out) so the odd files people export from
 spreadsheets are tested with strings; `import_chunk` is the one step that touches the session,
@@ -17,9 +20,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback.customer_fields import normalise_email
+from feedback.customer_fields import ACCOUNT_FIELDS, normalise_email
 from feedback.models import Contact
-from feedback.services.contacts import upsert_contacts
+from feedback.services.accounts import check_accounts, upsert_accounts
+from feedback.services.contacts import check_contacts, upsert_contacts
 from feedback.services.errors import InvalidInput
 
 CHUNK_SIZE = 1000
@@ -40,6 +44,34 @@ ALIASES = {
     "signup_date": "signed_up_on",
 }
 DELIMITERS = ",;\t"
+ACCOUNT_COLUMNS = tuple(f for f in ACCOUNT_FIELDS if f != "attributes")
+ACCOUNT_ALIASES = {
+    "account_id": "external_id",
+    "crm_id": "external_id",
+    "account_name": "name",
+    "company": "name",
+    "domain": "domains",
+    "owner": "owner_email",
+    "time_zone": "timezone",
+    "tz": "timezone",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What one kind of file holds: its key column (required, one row per key), its known
+    columns and the spellings people use for them; any other column is an attribute."""
+
+    name: str
+    key: str
+    known: tuple[str, ...]
+    aliases: dict[str, str]
+
+
+KINDS = {
+    "contacts": Kind("contacts", "email", KNOWN_COLUMNS, ALIASES),
+    "accounts": Kind("accounts", "external_id", ACCOUNT_COLUMNS, ACCOUNT_ALIASES),
+}
 
 
 class ImportFileError(InvalidInput):
@@ -118,10 +150,20 @@ class ImportSummary:
         return f"{text}; no errors."
 
 
-def normalise_header(name: str) -> str:
+def normalise_header(name: str, kind: str = "contacts") -> str:
     """'Signed up on', 'SIGNED-UP-ON' and ' signed_up_on ' all become 'signed_up_on'."""
     key = "_".join(name.strip().lstrip("\ufeff").lower().replace("-", " ").split())
-    return ALIASES.get(key, key)
+    return KINDS[kind].aliases.get(key, key)
+
+
+def read_header(text: str) -> list[str]:
+    """The header line's cells as written (the browser's mapping shows them)."""
+    text = text.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    try:
+        return [cell.strip() for cell in next(reader, [])]
+    except csv.Error as exc:
+        raise ImportFileError(f"The header line is not valid CSV: {exc}.") from None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -140,12 +182,21 @@ def sniff_delimiter(text: str) -> str:
 
 
 def parse_contacts_csv(text: str) -> ParsedFile:
-    """Rows of a contacts CSV as upsert_contacts dicts, each with the line it starts on.
+    """Rows of a contacts CSV as upsert_contacts dicts, each with the line it starts on."""
+    return parse_csv(text, "contacts")
+
+
+def parse_csv(
+    text: str, kind: str = "contacts", mapping: Sequence[str] | None = None
+) -> ParsedFile:
+    """Rows of a contacts or accounts CSV as upsert dicts, each with the line it starts on.
 
     Empty cells are left out, so a blank cell never erases what is stored. Columns other than
-    the contact fields become string attributes. Raises ImportFileError for a file that cannot
-    be read as a contacts CSV at all.
+    the known fields become string attributes. `mapping` (the browser's choice per column:
+    a field, an attribute name, or "" to ignore it) replaces the names in the header line.
+    Raises ImportFileError for a file that cannot be read as such a CSV at all.
     """
+    spec = KINDS[kind]
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
         raise ImportFileError("The file is not a CSV text file (it contains binary data).")
@@ -156,18 +207,26 @@ def parse_contacts_csv(text: str) -> ParsedFile:
         header = next(reader)
     except csv.Error as exc:
         raise ImportFileError(f"The header line is not valid CSV: {exc}.") from None
-    columns = [normalise_header(h) for h in header]
+    if mapping is not None:
+        columns = [normalise_header(m, kind) if m else "" for m in mapping]
+        columns += [""] * (len(header) - len(columns))
+    else:
+        columns = [normalise_header(h, kind) for h in header]
     parsed = ParsedFile(columns=[c for c in columns if c])
-    if "email" not in columns:
+    if spec.key not in columns:
         found = ", ".join(repr(h.strip()) for h in header if h.strip()) or "none"
         raise ImportFileError(
-            f"The header line has no email column (columns found: {found}). "
-            "The first line must name the columns, one of them 'email'."
+            f"The header line has no {spec.key} column (columns found: {found}). "
+            f"The first line must name the columns, one of them '{spec.key}'.",
+            {"mapping": [f"Choose the column that holds the {spec.key}."]},
         )
     seen_columns: set[str] = set()
     for name in columns:
         if name in seen_columns:
-            raise ImportFileError(f"Column {name!r} appears twice in the header line.")
+            raise ImportFileError(
+                f"Column {name!r} appears twice in the header line.",
+                {"mapping": [f"{name!r} is chosen for two columns; choose it once."]},
+            )
         if name:
             seen_columns.add(name)
     unnamed_used: set[int] = set()
@@ -185,7 +244,7 @@ def parse_contacts_csv(text: str) -> ParsedFile:
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) > len(columns):
+        if len(cells) > len(header):
             parsed.errors.append(RowError(
                 start, "",
                 f"has {len(cells)} cells but the header names {len(columns)} columns "
@@ -200,18 +259,22 @@ def parse_contacts_csv(text: str) -> ParsedFile:
             if not value:
                 continue
             if not name:
-                unnamed_used.add(index)
-            elif name in KNOWN_COLUMNS:
+                if mapping is None:
+                    unnamed_used.add(index)
+            elif name == "domains" and kind == "accounts":
+                data[name] = [d for d in value.replace(";", " ").replace(",", " ").split() if d]
+            elif name in spec.known:
                 data[name] = value
             else:
                 attributes[name] = value
         if attributes:
             data["attributes"] = attributes
-        email = data.get("email")
+        email = data.get(spec.key)
         if email is None:
-            parsed.errors.append(RowError(start, "email", "An email address is required."))
+            what = "An email address" if spec.key == "email" else f"A value for {spec.key}"
+            parsed.errors.append(RowError(start, spec.key, f"{what} is required."))
             continue
-        key = _email_key(email)
+        key = _email_key(email) if spec.key == "email" else email.strip()
         if key in first_line_of_emails:
             parsed.duplicates.append(Duplicate(start, first_line_of_emails[key], email))
             continue
@@ -257,11 +320,29 @@ def chunks(rows: Sequence[ParsedRow], size: int = CHUNK_SIZE) -> Iterator[Sequen
         yield rows[start : start + size]
 
 
-def import_chunk(session: Session, rows: Sequence[ParsedRow]) -> ImportSummary:
+def check_rows(
+    session: Session, rows: Sequence[ParsedRow], kind: str = "contacts"
+) -> list[RowError]:
+    """Every row's errors, found by the same checks the import makes, writing nothing."""
+    data = [row.data for row in rows]
+    found = check_contacts(session, data) if kind == "contacts" else check_accounts(session, data)
+    return [
+        RowError(rows[index].line, name, message)
+        for index, fields in found
+        for name, messages in fields.items()
+        for message in messages
+    ]
+
+
+def import_chunk(
+    session: Session, rows: Sequence[ParsedRow], kind: str = "contacts"
+) -> ImportSummary:
     """Upsert one chunk, keeping the valid rows; flushes, the caller commits."""
     summary = ImportSummary()
-    data = _merge_attributes(session, rows)
-    results = upsert_contacts(session, data, all_or_nothing=False)
+    if kind == "accounts":
+        results = upsert_accounts(session, [dict(r.data) for r in rows], all_or_nothing=False)
+    else:
+        results = upsert_contacts(session, _merge_attributes(session, rows), all_or_nothing=False)
     for result in results:
         line = rows[result.index].line
         if result.status == "created":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,3 +53,28 @@ def prune(session: Session, now: datetime, keep_days: int) -> int:
         delete(JobRun).where(JobRun.started_at < now - timedelta(days=keep_days))
     )
     return result.rowcount or 0
+
+
+def last_runs(session: Session) -> dict[str, JobRun]:
+    """The newest run of each job that has run (within the kept days), by job name."""
+    newest = (
+        select(JobRun.job, func.max(JobRun.started_at).label("started_at"))
+        .group_by(JobRun.job)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(JobRun)
+        .join(newest, (newest.c.job == JobRun.job) & (newest.c.started_at == JobRun.started_at))
+        .order_by(JobRun.id)
+    )
+    return {run.job: run for run in rows}
+
+
+def run_started_at(session: Session, job: str, started_at: datetime) -> JobRun | None:
+    """The run of `job` that started at this instant (a manual run's own key)."""
+    return session.scalar(
+        select(JobRun)
+        .where(JobRun.job == job, JobRun.started_at == started_at)
+        .order_by(JobRun.id.desc())
+        .limit(1)
+    )

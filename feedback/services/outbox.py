@@ -15,7 +15,6 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from feedback.mail.render import RenderedEmail
-from feedback.mail.substitutions import apply_substitutions
 from feedback.models import EmailContent, OutboxEmail
 from feedback.services.errors import NotFound
 
@@ -109,15 +108,3 @@ def get_email(session: Session, outbox_id: int) -> OutboxEmail:
     if row is None:
         raise NotFound(f"There is no email with id {outbox_id} in the outbox.")
     return row
-
-
-def mailbox(session: Session, limit: int = 200) -> list[tuple[OutboxEmail, str]]:
-    """The newest queued or sent emails with the subject each recipient sees (dev mailbox)."""
-    rows = session.execute(
-        select(OutboxEmail, EmailContent)
-        .join(EmailContent, OutboxEmail.content_id == EmailContent.id)
-        .where(OutboxEmail.status.in_(("sent", "queued")))
-        .order_by(OutboxEmail.id.desc())
-        .limit(limit)
-    )
-    return [(row, apply_substitutions(content.subject, row.substitutions)) for row, content in rows]

@@ -110,12 +110,6 @@ def list_endpoints(session: Session) -> list[WebhookEndpoint]:
     return list(session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
 
 
-def recent_deliveries(session: Session, limit: int = 50) -> list[WebhookDelivery]:
-    return list(
-        session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit))
-    )
-
-
 # ---------------------------------------------------------------- emitting
 
 

@@ -10,6 +10,7 @@ from feedback.web import (  # conversation: replies, webhooks
     backlog,
     display,
     home,
+    imports,
     inbound,
     me,
     people,
@@ -17,6 +18,7 @@ from feedback.web import (  # conversation: replies, webhooks
     programs,
     queue,
     resolution,
+    sso,
     survey,
     teams,
     themes,
@@ -31,12 +33,14 @@ from feedback.web import (  # conversation: replies, webhooks
 def register_blueprints(app: Flask) -> None:
     for blueprint in (
         auth.bp,
+        sso.bp,
         home.bp,
         survey.bp,
         unsubscribe.bp,
         webhooks.bp,
         programs.bp,  # the admin blueprint (web/admin.py) with the program pages on it
         admin.dev,
+        imports.bp,
         *(inbound.bp, thread.bp, webhooks_out.bp),
         themes.bp,
         queue.bp,
@@ -47,3 +51,4 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     display.init_app(app)
+    sso.init_app(app)

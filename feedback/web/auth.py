@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length
 from feedback import db
 from feedback.access import public, roles
 from feedback.extensions import limiter
-from feedback.roles import STAFF
+from feedback.roles import STAFF, Role
 from feedback.services import org, password_reset
 from feedback.services.errors import ServiceError
 from feedback.web import signin_guard
@@ -36,6 +36,9 @@ LOCKED = (
     "This account is locked after too many failed sign-ins. If it exists, an unlock link is on "
     "its way to its email address; otherwise try again in 15 minutes."
 )
+# With FEEDBACK_OIDC_REQUIRE_SSO only admins keep password sign-in: the way back in when the
+# provider is down or misconfigured.
+SSO_REQUIRED = "Staff sign in with single sign-on here; use “Sign in with {name}”."
 ADDRESS_LIMITED = (
     "Too many failed sign-ins from your network address; wait 15 minutes and try again."
 )
@@ -67,7 +70,7 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only redirect within this site after login (no open redirects)."""
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
@@ -94,10 +97,17 @@ def login():
             return render_template("auth/login.html", form=form), 429
         session = db.session()
         user = org.authenticate(session, email, form.password.data or "")
+        if (
+            user is not None
+            and current_app.config.get("OIDC_REQUIRE_SSO")
+            and (user.role != Role.ADMIN)
+        ):
+            flash(SSO_REQUIRED.format(name=current_app.config["OIDC_PROVIDER_NAME"]), "error")
+            return render_template("auth/login.html", form=form), 403
         if user is not None:
             guard.succeeded(email)
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         if guard.failed(email, address):
             token = _unlock_serializer().dumps(email)
             link = url_for("auth.unlock", token=token, _external=True)

@@ -17,6 +17,8 @@ PUBLIC_ENDPOINTS = {
     "auth.unlock",  # the emailed unlock link of a locked account: signed, valid for a day
     "auth.forgot",  # "Forgot password?": rate-limited, same answer for any address
     "auth.reset",  # the emailed one-time reset link: hashed, an hour, single use
+    "sso.start",  # single sign-on: off to the provider (404 while SSO is not configured)
+    "sso.callback",  # back from it: state, nonce and the signed id_token are the check
     "survey.click",
     "survey.answer",
     "survey.thanks",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from feedback.cli import common as cli_common
 from feedback.demo import data as demo_data
 from feedback.models import Account, Contact, Response, Team, User
 
@@ -72,7 +73,15 @@ def test_import_of_a_semicolon_file_with_bom_and_attribute_columns(run, session)
     assert jurgen.attributes == {"team_size": "12"}
 
 
-def test_large_file_is_imported_in_chunks_with_line_numbers_across_them(run, session, tmp_path):
+@pytest.fixture
+def terminal(monkeypatch):
+    """stderr as a terminal: the commands draw their progress bars."""
+    monkeypatch.setattr(cli_common, "on_terminal", lambda: True)
+
+
+def test_large_file_is_imported_in_chunks_with_line_numbers_across_them(
+    run, session, tmp_path, terminal
+):
     rows = [f"person{n}@bulk.example,Person {n}" for n in range(2500)]
     rows[1998] = "broken@,Broken"  # file line 2,000
     path = tmp_path / "bulk.csv"
@@ -84,6 +93,14 @@ def test_large_file_is_imported_in_chunks_with_line_numbers_across_them(run, ses
     assert "Imported 2,499 contacts (2,499 new, 0 updated); 1 row had errors" in result.stdout
     assert "Importing 2,500 rows" in result.stderr
     assert count(session, Contact) == 2499
+
+
+def test_no_progress_bar_off_a_terminal(run, tmp_path):
+    path = tmp_path / "quiet.csv"
+    path.write_text("email\nann@x.example\n", encoding="utf-8")
+    result = run("contacts", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # a cron job's mail or a log gets the result, no bar
 
 
 @pytest.mark.parametrize(
@@ -124,7 +141,7 @@ def test_import_of_only_invalid_rows_still_lists_them(run, tmp_path):
     assert "Imported 0 contacts (0 new, 0 updated); 2 rows had errors" in result.stdout
 
 
-def test_one_row_is_one_row_and_a_clean_import_exits_0(run, session, tmp_path):
+def test_one_row_is_one_row_and_a_clean_import_exits_0(run, session, tmp_path, terminal):
     path = tmp_path / "one.csv"
     path.write_text("email,name,locale\nann@x.example,Ann,pt-BR\n", encoding="utf-8")
     result = run("contacts", "import", str(path))
@@ -175,6 +192,7 @@ def test_a_directory_is_refused(run, tmp_path):
 def test_seed_demo_builds_the_tenant_and_prints_how_to_sign_in(run, session, client):
     result = run("seed-demo", "--seed", "5")
     assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # no progress bar off a terminal
     assert "3 teams, 6 staff users, 40 accounts, 300 contacts, 2 survey programs" in result.stdout
     assert (
         f"as {demo_data.ADMIN_EMAIL} / {demo_data.PASSWORD} (also csm1@demo.example"
@@ -200,12 +218,15 @@ def test_seed_demo_refuses_a_database_with_data_unless_reset(run, session, make_
     assert count(session, Contact) == 0
 
 
-def test_seed_demo_reset_replaces_an_earlier_demo_and_keeps_other_data(run, session, make_user):
+def test_seed_demo_reset_replaces_an_earlier_demo_and_keeps_other_data(
+    run, session, make_user, terminal
+):
     own = make_user("admin")
     assert run("seed-demo", "--reset").exit_code == 0
     assert run("seed-demo").exit_code == 1
     result = run("seed-demo", "--reset")
     assert result.exit_code == 0, result.output
+    assert "Seeding the demo" in result.stderr  # on a terminal, the bar
     deleted = "Deleted the earlier demo data (5 backlog items, 300 contacts, 2 survey programs"
     assert deleted in result.stdout
     assert count(session, Contact) == 300

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.mail.backends import ConsoleBackend
-from feedback.models import OutboxEmail, ScoreChange
+from feedback.models import Message, OutboxEmail, ScoreChange
 from feedback.services import invitations, programs
 from feedback.services.delivery import deliver_due
 
@@ -117,3 +117,60 @@ class TestWithSendGrid:
         queued = session.scalars(select(OutboxEmail)).first()
         for url in ("/dev/mailbox", f"/dev/mailbox/{queued.id}", f"/dev/mailbox/{queued.id}/html"):
             assert admin.get(url).status_code == 404, url
+
+
+# ---------------------------------------------------------------- search, pages, reply
+
+
+def test_search_by_recipient_and_subject_with_dates(admin, app, session, sent, make_contact):
+    other = programs.create_program(
+        session, {"name": "CES", "kind": "nps", "product_name": "Globex", "active": True}
+    )
+    person = make_contact(name="Alan Turing", timezone="UTC")
+    invitations.invite_now(session, app.config, other.id, [person.email])
+    session.commit()
+    body = text(admin.get("/dev/mailbox?subject=globex"))
+    assert person.email in body and sent.to_email not in body
+    assert "1 email found" in body
+    body = text(admin.get(f"/dev/mailbox?recipient={sent.to_email.upper()}"))
+    assert sent.to_email in body and person.email not in body
+    assert "Acme" in body and "Queued" in body  # the column of dates: queued, sent
+    assert "No email matches this search" in text(admin.get("/dev/mailbox?subject=nothing+like+it"))
+
+
+def test_the_mailbox_has_pages_instead_of_stopping_at_200(admin, app, session, make_contact):
+    program = programs.create_program(
+        session, {"name": "Many", "kind": "nps", "product_name": "Acme", "active": True}
+    )
+    people = [make_contact().email for _ in range(5)]
+    invitations.invite_now(session, app.config, program.id, people)
+    session.commit()
+    body = text(admin.get("/dev/mailbox?per_page=2"))
+    assert "Page 1 of 3" in body and 'rel="next"' in body
+    body = text(admin.get("/dev/mailbox?per_page=2&page=3"))
+    assert "Page 3 of 3" in body and body.count("/dev/mailbox/") == 1
+
+
+def test_reply_as_this_customer_goes_through_the_inbound_path(admin, session, sent):
+    page = text(admin.get(f"/dev/mailbox/{sent.id}"))
+    assert "Reply as this customer" in page
+    answer = admin.post(f"/dev/mailbox/{sent.id}/reply", data={"text": "Exports are slow.\n"})
+    assert answer.status_code == 303
+    assert "Reply stored in the conversation" in text(admin.get(answer.headers["Location"]))
+    session.expire_all()
+    [reply] = session.scalars(
+        select(Message).filter_by(
+            invitation_id=sent.invitation_id, direction="inbound", channel="email"
+        )  # fmt: skip
+    )
+    assert "Exports are slow." in reply.body
+    # Empty text is a message on the page, not a stored reply.
+    empty = admin.post(f"/dev/mailbox/{sent.id}/reply", data={"text": "  "}, follow_redirects=True)
+    assert "Type the customer's reply first." in text(empty)
+
+
+def test_reply_as_customer_is_absent_in_production(admin, app, sent):
+    app.config["ENV"] = "production"
+    page = text(admin.get(f"/dev/mailbox/{sent.id}"))
+    assert "Reply as this customer" not in page and "/reply" not in page
+    assert admin.post(f"/dev/mailbox/{sent.id}/reply", data={"text": "Hi"}).status_code == 404

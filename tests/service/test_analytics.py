@@ -308,6 +308,7 @@ def test_a_keyword_edit_resets_progress_and_analyze_all_retags_old_responses(ses
     result = app.test_cli_runner().invoke(args=["analyze", "--all"])
     assert result.exit_code == 0, result.output
     assert "Analysed 4 comments of 4" in result.output
+    assert "Analysing comments" not in result.output  # no progress bar off a terminal
     for response in old:
         assert set(_stored(session, response)[1]) == {"usability"}
         assert _spans(session, response, "usability") == ["audit trail"]

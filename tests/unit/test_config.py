@@ -45,6 +45,7 @@ PRODUCTION_SENDGRID = {
 }
 
 # One bad value for every setting (with what else it needs to be checked at all).
+DISCOVERY = "https://idp.example/.well-known/openid-configuration"
 BAD_VALUES: dict[str, dict[str, str]] = {
     "ENV": {"FEEDBACK_ENV": "staging"},
     "DATABASE_URL": {"FEEDBACK_DATABASE_URL": "mysql://x@y/z"},
@@ -71,6 +72,17 @@ BAD_VALUES: dict[str, dict[str, str]] = {
     "MAX_JSON_BYTES": {"FEEDBACK_MAX_JSON_BYTES": "12"},
     "MAX_JSON_DEPTH": {"FEEDBACK_MAX_JSON_DEPTH": "-1"},
     "TRUSTED_PROXIES": {"FEEDBACK_TRUSTED_PROXIES": "yes"},
+    "OIDC_DISCOVERY_URL": {"FEEDBACK_OIDC_DISCOVERY_URL": "accounts.google.com"},
+    "OIDC_CLIENT_ID": {
+        "FEEDBACK_OIDC_DISCOVERY_URL": DISCOVERY,
+        "FEEDBACK_OIDC_CLIENT_SECRET": "s",
+    },
+    "OIDC_CLIENT_SECRET": {
+        "FEEDBACK_OIDC_DISCOVERY_URL": DISCOVERY,
+        "FEEDBACK_OIDC_CLIENT_ID": "c",
+    },
+    "OIDC_PROVIDER_NAME": {"FEEDBACK_OIDC_PROVIDER_NAME": "x" * 41},
+    "OIDC_REQUIRE_SSO": {"FEEDBACK_OIDC_REQUIRE_SSO": "true"},  # without SSO set up
 }
 
 
