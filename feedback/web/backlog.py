@@ -6,6 +6,7 @@ is allowed; a refused change comes back as a flashed message and the right statu
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,8 +15,14 @@ from flask_wtf import FlaskForm
 
 from feedback import backlog_impact, db
 from feedback.access import roles
-from feedback.roles import STAFF
-from feedback.services import backlog, backlog_evidence, backlog_notices, org
+from feedback.roles import ADMINS, STAFF
+from feedback.services import (
+    backlog,
+    backlog_evidence,
+    backlog_notices,
+    backlog_responsiveness,
+    org,
+)
 from feedback.services.errors import NotFound, ServiceError
 
 bp = Blueprint("backlog", __name__, url_prefix="/backlog")
@@ -100,6 +107,15 @@ def board() -> Any:
     items = _items(filters, all_statuses=True)
     columns = {s: [i for i in items if i.status == s] for s in backlog_impact.STATUSES}
     return render_template("backlog/board.html", columns=columns, **_page_context(filters))
+
+
+@bp.get("/responsiveness")
+@roles(*ADMINS)
+def responsiveness() -> Any:
+    """Per department: what it was given, what it did with it, and how fast (admins)."""
+    today = datetime.now(UTC).date()
+    rows, totals = backlog_responsiveness.department_figures(db.session(), today)
+    return render_template("backlog/responsiveness.html", rows=rows, totals=totals, today=today)
 
 
 @bp.get("/<int:item_id>")
