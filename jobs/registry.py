@@ -16,6 +16,7 @@ from feedback import db
 from feedback.mail.backends import get_backend
 from feedback.services import (
     analytics,
+    backlog_digests,
     backlog_notices,
     backlog_proposals,
     delivery,
@@ -114,6 +115,11 @@ def _tell_backlog_customers(app: Flask, now: datetime) -> dict[str, Any]:
         return backlog_notices.tell_customers(session, app.config, now)
 
 
+def _send_backlog_digests(app: Flask, now: datetime) -> dict[str, Any]:
+    with db.transaction() as session:
+        return backlog_digests.send_backlog_digests(session, app.config, now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -195,6 +201,13 @@ JOBS: dict[str, Job] = {
             3600,
             "Tell the customers behind last week's shipped backlog items, one email each.",
             _tell_backlog_customers,
+        ),
+        Job(
+            "send-backlog-digests",
+            3600,
+            "Tell department heads (email, Slack/Teams) of new proposals and items over the "
+            "impact threshold: one digest a day per department.",
+            _send_backlog_digests,
         ),
     )
 }
