@@ -53,6 +53,7 @@ def impact_before(items: Iterable[BacklogItem]) -> dict[int, Decimal]:
 
 
 def record_crossings(
+    session: Session,
     items: Iterable[BacklogItem],
     before: Mapping[int, Decimal],
     threshold: Decimal,
@@ -62,13 +63,15 @@ def record_crossings(
     count = 0
     for item in items:
         if digest.crossed(before.get(item.id, Decimal("0")), item.arr_at_risk, threshold):
-            item.events.append(
+            # Added by id, not through item.events: loading every item's history is the cost.
+            session.add(
                 BacklogEvent(
+                    item_id=item.id,
                     kind="threshold",
                     to_value=f"{item.arr_at_risk:.2f}",
                     created_at=now,
-                    body=f"ARR at risk reached {item.arr_at_risk:,.0f} (threshold "
-                    f"{threshold:,.0f}).",
+                    body=f"ARR at risk reached {item.arr_at_risk:,.0f} "
+                    f"(threshold {threshold:,.0f}).",
                 )  # fmt: skip
             )
             count += 1

@@ -157,7 +157,7 @@ def refresh_backlog(
     before = backlog_digests.impact_before(items)
     recomputed = backlog_evidence.recompute_impact(session, items, now=now)
     crossed = backlog_digests.record_crossings(
-        items, before, backlog_digests.arr_threshold(config), now
+        session, items, before, backlog_digests.arr_threshold(config), now
     )
     session.flush()
     return {"merged": merged, "proposed": proposed, "recomputed": recomputed, "crossed": crossed}

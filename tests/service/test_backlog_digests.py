@@ -92,7 +92,7 @@ def test_one_digest_a_day_per_head_never_twice_for_an_event(session, world, head
     vat = backlog.create_item(session, {"title": "VAT", "department": "Finance"}, world.admin)
     backlog.create_item(session, {"title": "Chat", "department": "Customer Success"}, world.admin)
     vat.arr_at_risk = Decimal("120000")
-    backlog_digests.record_crossings([vat], {vat.id: Decimal("0")}, Decimal("100000"), NOW)
+    backlog_digests.record_crossings(session, [vat], {vat.id: Decimal("0")}, Decimal("100000"), NOW)
     session.commit()
 
     stats = backlog_digests.send_backlog_digests(session, CONFIG, NOW)
