@@ -110,7 +110,7 @@ def populate(session: Any, responses: int) -> None:
         f"reply_token_hash, locale, created_at, sent_at, expires_at) SELECT {program}, "
         f"{first_contact} + x % {contacts}, 'b' || x, {d.token('t', 'x')}, {d.token('r', 'x')}, "
         f"'en', {now}, {now}, {now} FROM {d.series(responses)}")  # fmt: skip
-    score = "((i.id * 7919) % 11)"
+    score = "((i.id * 7) % 11)"
     run(f"INSERT INTO responses (invitation_id, program_id, contact_id, account_id, scale, "
         f"score, category, status, comment, answered_at, updated_at) SELECT i.id, {program}, "
         f"i.contact_id, c.account_id, 'nps', {score}, CASE WHEN {score} >= 9 THEN 'promoter' "

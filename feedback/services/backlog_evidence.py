@@ -139,7 +139,8 @@ def evidence_by_item(
             .where(BacklogItem.id.in_(chunk))
         )
         both = union_all(linked, themed).subquery()
-        rows = session.execute(
+        # Core rows, not ORM rows: a million-response backlog reads hundreds of thousands.
+        rows = session.connection().execute(
             select(
                 both.c.item_id,
                 Response.id,
@@ -223,5 +224,7 @@ def latest_categories(session: Session, accounts: set[int]) -> dict[int, str]:
     if len(accounts) <= CHUNK:
         newest = newest.where(Response.account_id.in_(accounts))
     ranked = newest.subquery()
-    rows = session.execute(select(ranked.c.account_id, ranked.c.category).where(ranked.c.n == 1))
+    rows = session.connection().execute(
+        select(ranked.c.account_id, ranked.c.category).where(ranked.c.n == 1)
+    )
     return {a: category for a, category in rows if a in accounts}
