@@ -45,3 +45,26 @@ def test_only_admins(client, login, make_user, world, role):
     login(make_user(role, team_id=world.finance.id))
     assert client.get("/backlog/chat").status_code == 403
     assert client.post("/backlog/chat", data={"department": "Finance"}).status_code == 403
+
+
+def test_the_api_sets_lists_and_removes_a_channel(client, session, world, api_headers):
+    admin = api_headers("admin")
+    url = "https://acme.webhook.office.com/webhookb2/abc"
+    put = client.put("/api/v1/backlog/chat", headers=admin,
+                     json={"department": "Finance", "kind": "teams", "url": url})  # fmt: skip
+    assert put.status_code == 200 and put.get_json() == {
+        "department": "Finance",
+        "kind": "teams",
+        "url": url,
+    }
+    listed = client.get("/api/v1/backlog/chat", headers=admin).get_json()["items"]
+    assert listed == [{"department": "Finance", "kind": "teams", "url": url}]
+    bad = client.put("/api/v1/backlog/chat", headers=admin,
+                     json={"department": "Finance", "url": "http://x.example/"})  # fmt: skip
+    assert bad.status_code == 422 and "url" in bad.get_json()["error"]["fields"]
+    gone = client.put("/api/v1/backlog/chat", headers=admin,
+                      json={"department": "Finance", "url": ""})  # fmt: skip
+    assert gone.status_code == 200 and gone.get_json()["url"] == ""
+    assert client.get("/api/v1/backlog/chat", headers=admin).get_json()["items"] == []
+    lead = api_headers("team_lead")
+    assert client.get("/api/v1/backlog/chat", headers=lead).status_code == 403
