@@ -24,7 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +79,13 @@ class Dialect:
     def true(self) -> str:
         return "true" if self.pg else "1"
 
+    def false(self) -> str:
+        return "false" if self.pg else "0"
+
 
 def populate(session: Any, responses: int) -> None:
     d = Dialect(session.get_bind().dialect.name)
-    now, yes = d.now(), d.true()
+    now, yes, no = d.now(), d.true(), d.false()
     contacts = max(responses // 5, 1)
     run = lambda sql: session.execute(text(sql))  # noqa: E731
     run(f"INSERT INTO teams (name, department, timezone, created_at) SELECT 'Team ' || x, "
@@ -99,8 +101,8 @@ def populate(session: Any, responses: int) -> None:
     first_account = session.scalar(text("SELECT min(id) FROM accounts"))
     run(f"INSERT INTO contacts (email, name, account_id, locale, unsubscribed, bounced, "
         f"spam_reported, attributes, created_at, updated_at) SELECT 'p' || x || '@c.example', "
-        f"'Person ' || x, {first_account} + x % {ACCOUNTS}, 'en', false, false, false, '{{}}', "
-        f"{now}, {now} FROM {d.series(contacts)}".replace("false", "0" if not d.pg else "false"))
+        f"'Person ' || x, {first_account} + x % {ACCOUNTS}, 'en', {no}, {no}, {no}, '{{}}', "
+        f"{now}, {now} FROM {d.series(contacts)}")  # fmt: skip
     first_contact = session.scalar(text("SELECT min(id) FROM contacts"))
     program_row = SurveyProgram(name="Relationship NPS", kind="nps", active=True)
     session.add(program_row)

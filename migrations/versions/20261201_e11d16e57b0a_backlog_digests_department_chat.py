@@ -31,7 +31,9 @@ def upgrade() -> None:
             sa.Column("kind", sa.String(length=16), nullable=False, server_default="signed")
         )
         batch_op.add_column(sa.Column("department", sa.String(length=120), nullable=True))
-        batch_op.create_check_constraint(op.f("ck_webhook_endpoints_kind"), "kind IN ('signed', 'slack', 'teams')")
+        batch_op.create_check_constraint(
+            op.f("ck_webhook_endpoints_kind"), "kind IN ('signed', 'slack', 'teams')"
+        )
         batch_op.create_index("ix_webhook_endpoints_department", ["department"], unique=True)
 
 
