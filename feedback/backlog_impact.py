@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from feedback.nps import nps_from_counts
 
@@ -104,9 +105,8 @@ def nps_points(overall: Counts, mentioning: Counts) -> float:
     return round(after - before, 2)
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """One NPS answer behind an item."""
+class Evidence(NamedTuple):
+    """One NPS answer behind an item (a tuple: refresh-backlog builds hundreds of thousands)."""
 
     response_id: int
     account_id: int | None
@@ -139,12 +139,14 @@ def impact(
     evidence) is a detractor: an account that has since become happy is no longer at risk.
     """
     rows = {e.response_id: e for e in evidence}.values()
-    accounts = {e.account_id for e in rows if e.account_id is not None}
-    mentioning = Counts(
-        sum(1 for e in rows if e.category == "promoter"),
-        sum(1 for e in rows if e.category == "passive"),
-        sum(1 for e in rows if e.category == "detractor"),
-    )
+    accounts: set[int] = set()
+    by_category = {"promoter": 0, "passive": 0, "detractor": 0}
+    for e in rows:  # one pass: an item can have tens of thousands of answers behind it
+        if e.account_id is not None:
+            accounts.add(e.account_id)
+        if e.category in by_category:
+            by_category[e.category] += 1
+    mentioning = Counts(by_category["promoter"], by_category["passive"], by_category["detractor"])
     arr = sum((arr_by_account.get(a) or Decimal("0") for a in accounts), Decimal("0"))
     at_risk = sum(
         (
@@ -169,11 +171,12 @@ def impact(
 def weekly_trend(moments: Iterable[datetime], now: datetime, weeks: int = TREND_WEEKS) -> list[int]:
     """Mentions per week for the last `weeks` weeks, oldest first; the last week ends at now."""
     counts = [0] * weeks
+    zero, week = timedelta(0), timedelta(weeks=1)
     for moment in moments:
         age = now - moment
-        if age < timedelta(0):
+        if age < zero:
             continue
-        index = weeks - 1 - int(age // timedelta(weeks=1))
+        index = weeks - 1 - age // week
         if 0 <= index < weeks:
             counts[index] += 1
     return counts

@@ -16,9 +16,9 @@ import secrets
 from collections.abc import Mapping
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -150,6 +150,12 @@ class Settings(BaseSettings):
         28,
         "a whole number of days from 1 to 3660, such as 28",
         "The window, in days, in which those answers are counted",
+    )
+    BACKLOG_NOTIFY_ARR_AT_RISK: int = _setting(
+        50_000,
+        "a whole amount of at least 0, such as 50000",
+        "ARR at risk from which a backlog item is news for its department head's daily digest",
+        "`50000`",
     )
     RATELIMIT_STORAGE_URI: str = _setting(
         "memory://",
@@ -322,31 +328,24 @@ class Settings(BaseSettings):
             raise ValueError("out of range")
         return value
 
-    @field_validator("SENDGRID_WEBHOOK_MAX_AGE")
-    @classmethod
-    def _max_age(cls, value: int) -> int:
-        if not 1 <= value <= 86_400:
-            raise ValueError("out of range")
-        return value
+    # Whole-number settings and the range each must fall in (inclusive).
+    _RANGES: ClassVar[dict[str, tuple[int, int]]] = {
+        "SENDGRID_WEBHOOK_MAX_AGE": (1, 86_400),
+        "API_MAX_BULK": (1, 100_000),
+        "BACKLOG_PROPOSAL_THRESHOLD": (1, 100_000),
+        "BACKLOG_NOTIFY_ARR_AT_RISK": (0, 10**12),
+        "BACKLOG_PROPOSAL_WINDOW_DAYS": (1, 3660),
+        "INBOUND_MAX_BYTES": (1024 * 1024, 100 * 1024 * 1024),
+        "MAX_JSON_BYTES": (1024, 25 * 1024 * 1024),
+        "MAX_JSON_DEPTH": (2, 256),
+        "TRUSTED_PROXIES": (0, 5),
+    }
 
-    @field_validator("API_MAX_BULK")
+    @field_validator(*_RANGES)
     @classmethod
-    def _bulk(cls, value: int) -> int:
-        if not 1 <= value <= 100_000:
-            raise ValueError("out of range")
-        return value
-
-    @field_validator("BACKLOG_PROPOSAL_THRESHOLD")
-    @classmethod
-    def _proposal_threshold(cls, value: int) -> int:
-        if not 1 <= value <= 100_000:
-            raise ValueError("out of range")
-        return value
-
-    @field_validator("BACKLOG_PROPOSAL_WINDOW_DAYS")
-    @classmethod
-    def _proposal_window(cls, value: int) -> int:
-        if not 1 <= value <= 3660:
+    def _in_range(cls, value: int, info: ValidationInfo) -> int:
+        low, high = cls._RANGES[info.field_name]
+        if not low <= value <= high:
             raise ValueError("out of range")
         return value
 
@@ -355,34 +354,6 @@ class Settings(BaseSettings):
     def _prefix(cls, value: str) -> str:
         if not value or len(value) > 40 or not value.replace("-", "").replace("_", "").isalnum():
             raise ValueError("not a short word")
-        return value
-
-    @field_validator("INBOUND_MAX_BYTES")
-    @classmethod
-    def _inbound_bytes(cls, value: int) -> int:
-        if not 1024 * 1024 <= value <= 100 * 1024 * 1024:
-            raise ValueError("out of range")
-        return value
-
-    @field_validator("MAX_JSON_BYTES")
-    @classmethod
-    def _json_bytes(cls, value: int) -> int:
-        if not 1024 <= value <= 25 * 1024 * 1024:
-            raise ValueError("out of range")
-        return value
-
-    @field_validator("MAX_JSON_DEPTH")
-    @classmethod
-    def _json_depth(cls, value: int) -> int:
-        if not 2 <= value <= 256:
-            raise ValueError("out of range")
-        return value
-
-    @field_validator("TRUSTED_PROXIES")
-    @classmethod
-    def _proxies(cls, value: int) -> int:
-        if not 0 <= value <= 5:
-            raise ValueError("out of range")
         return value
 
     @field_validator("RATELIMIT_STORAGE_URI")

@@ -16,6 +16,7 @@ from feedback import db
 from feedback.mail.backends import get_backend
 from feedback.services import (
     analytics,
+    backlog_digests,
     backlog_notices,
     backlog_proposals,
     csv_imports,
@@ -119,6 +120,11 @@ def _run_imports(app: Flask, now: datetime) -> dict[str, Any]:
     return csv_imports.run_due_imports(db.database().sessionmaker, now)
 
 
+def _send_backlog_digests(app: Flask, now: datetime) -> dict[str, Any]:
+    with db.transaction() as session:
+        return backlog_digests.send_backlog_digests(session, app.config, now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -206,6 +212,13 @@ JOBS: dict[str, Job] = {
             15,
             "Import the contacts and accounts CSV files admins started in the browser.",
             _run_imports,
+        ),
+        Job(
+            "send-backlog-digests",
+            3600,
+            "Tell department heads (email, Slack/Teams) of new proposals and items over the "
+            "impact threshold: one digest a day per department.",
+            _send_backlog_digests,
         ),
     )
 }

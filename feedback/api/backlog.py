@@ -7,6 +7,7 @@ workflow does not allow is 409 with the reason; a move without a note is 422.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask.views import MethodView
@@ -14,11 +15,17 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
-from feedback import backlog_impact, db
+from feedback import backlog_digest, backlog_impact, db
 from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema, PageArgs, money, page_schema
-from feedback.roles import STAFF
-from feedback.services import backlog, backlog_evidence, backlog_notices
+from feedback.roles import ADMINS, STAFF
+from feedback.services import (
+    backlog,
+    backlog_digests,
+    backlog_evidence,
+    backlog_notices,
+    backlog_responsiveness,
+)
 
 blp = Blueprint(
     "api_backlog", __name__, url_prefix="/api/v1/backlog",
@@ -140,6 +147,45 @@ class LinkTaskSchema(Schema):
     task_id = fields.Integer(required=True)
 
 
+class DepartmentFiguresSchema(Schema):
+    department = fields.String()
+    proposed = fields.Integer(metadata={"description": "every item the department was given"})
+    accepted = fields.Integer(metadata={"description": "items that ever reached accepted"})
+    shipped = fields.Integer()
+    declined = fields.Integer()
+    open = fields.Integer()
+    days_to_accept = fields.Float(
+        allow_none=True, metadata={"description": "median days from proposal to acceptance"}
+    )
+    days_to_ship = fields.Float(
+        allow_none=True, metadata={"description": "median days from proposal to shipping"}
+    )
+    past_target = fields.Integer(metadata={"description": "open items past their target date"})
+    customers_told = fields.Integer()
+
+
+class ResponsivenessSchema(Schema):
+    departments = fields.List(fields.Nested(DepartmentFiguresSchema))
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class ChatWebhookSchema(Schema):
+    department = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    kind = fields.String(
+        load_default="slack",
+        validate=validate.OneOf(backlog_digest.CHAT_KINDS),
+        metadata={"description": "slack ({text}) or teams (MessageCard)"},
+    )
+    url = fields.String(
+        required=True,
+        metadata={"description": "the incoming webhook's https URL; empty removes it"},
+    )
+
+
+class ChatWebhookListSchema(Schema):
+    items = fields.List(fields.Nested(ChatWebhookSchema))
+
+
 class _Detail:
     """An item with its linked ids, for the detail schema to dump."""
 
@@ -193,6 +239,43 @@ class BacklogItems(MethodView):
             if task_id is not None:
                 backlog.link_task(session, item.id, task_id, actor)
         return _detail(item)
+
+
+@blp.route("/responsiveness")
+class Responsiveness(MethodView):
+    @roles(*ADMINS)
+    @blp.response(200, ResponsivenessSchema)
+    def get(self) -> dict[str, Any]:
+        """Per department: items proposed, accepted, shipped, declined, median days, past
+        target, customers told (admins)."""
+        today = datetime.now(UTC).date()
+        rows, totals = backlog_responsiveness.department_figures(db.session(), today)
+        return {"departments": rows, "totals": totals}
+
+
+@blp.route("/chat")
+class ChatWebhooks(MethodView):
+    @roles(*ADMINS)
+    @blp.response(200, ChatWebhookListSchema)
+    def get(self) -> dict[str, Any]:
+        """Departments whose backlog digest also goes to a Slack or Teams channel (admins)."""
+        endpoints = backlog_digests.chat_endpoints(db.session())
+        return {"items": [{"department": d, "kind": e.kind, "url": e.url}
+                          for d, e in sorted(endpoints.items())]}  # fmt: skip
+
+    @roles(*ADMINS)
+    @blp.arguments(ChatWebhookSchema)
+    @blp.response(200, ChatWebhookSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    def put(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Set a department's Slack/Teams incoming webhook (https), or remove it (empty url)."""
+        with db.transaction() as session:
+            endpoint = backlog_digests.set_chat(
+                session, data["department"], data["kind"], data["url"]
+            )
+        if endpoint is None:
+            return {"department": data["department"], "kind": data["kind"], "url": ""}
+        return {"department": endpoint.department, "kind": endpoint.kind, "url": endpoint.url}
 
 
 @blp.route("/<int:item_id>")

@@ -20,7 +20,7 @@ from feedback.access import current_staff, roles
 from feedback.api.common import ApiErrorSchema, PageArgs, page_body, page_schema
 from feedback.playbooks import TASK_TYPES
 from feedback.roles import STAFF
-from feedback.services import followup
+from feedback.services import followup, product_gaps
 
 blp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks", description="Follow-up tasks")
 
@@ -91,6 +91,15 @@ class TaskPatchSchema(Schema):
     note = fields.String(allow_none=True, validate=validate.Length(max=task_states.MAX_NOTE))
     owner_id = fields.Integer(metadata={"description": "reassign to this user"})
     comment = fields.String(validate=validate.Length(min=1, max=followup.MAX_COMMENT))
+    backlog_item_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "closing as product_gap: the open backlog item that fixes it"},
+    )
+    backlog_title = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=300),
+        metadata={"description": "closing as product_gap: propose a new backlog item instead"},
+    )
 
     @validates_schema
     def _something(self, data: dict[str, Any], **_: Any) -> None:
@@ -138,7 +147,8 @@ class TaskById(MethodView):
     @blp.alt_response(409, schema=ApiErrorSchema)
     @blp.alt_response(422, schema=ApiErrorSchema)
     def patch(self, data: dict[str, Any], task_id: int) -> Any:
-        """Reassign, comment on, or move a task (closing needs a resolution_code)."""
+        """Reassign, comment on, or move a task (closing needs a resolution_code; closing as
+        product_gap also needs backlog_item_id or backlog_title, and links the task)."""
         actor = current_staff()
         with db.transaction() as session:
-            return followup.change_task(session, task_id, actor, data)
+            return product_gaps.change_task(session, task_id, actor, data)

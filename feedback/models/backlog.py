@@ -127,6 +127,7 @@ class BacklogEvent(Base):
     """The item's history: created, status changes (each with its note), links, merges, rank."""
 
     __tablename__ = "backlog_events"
+    __table_args__ = (Index("ix_backlog_events_unnotified", "kind", "notified_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(
@@ -138,6 +139,8 @@ class BacklogEvent(Base):
     to_value: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the department head's digest reported it ("created" and "threshold" events only).
+    notified_at: Mapped[datetime | None]
 
     item: Mapped[BacklogItem] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

@@ -15,9 +15,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.db import Base, JSONType, utcnow
 
+ENDPOINT_KINDS = ("signed", "slack", "teams")
+
 
 class WebhookEndpoint(Base):
+    """Where to post. `signed`: a system that subscribed to event types, posted our signed JSON.
+    `slack` / `teams`: a department's chat incoming webhook, posted the message it expects
+    (backlog digests), one per department."""
+
     __tablename__ = "webhook_endpoints"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ENDPOINT_KINDS!r}", name="kind"),
+        Index("ix_webhook_endpoints_department", "department", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(2000))
@@ -28,6 +38,8 @@ class WebhookEndpoint(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(16), default="signed", server_default="signed")
+    department: Mapped[str | None] = mapped_column(String(120))
 
 
 class WebhookDelivery(Base):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select, union_all
 from sqlalchemy.orm import Session
 
 from feedback import backlog_impact as rules
@@ -27,6 +27,7 @@ from feedback.models import (
 )
 
 NPS_CATEGORIES = ("promoter", "passive", "detractor")
+CHUNK = 500  # items per evidence query; accounts read by id below this many, else all
 
 
 def nps_answer() -> ColumnElement[bool]:
@@ -116,20 +117,48 @@ def overall_counts(session: Session) -> rules.Counts:
     )
 
 
+def evidence_by_item(
+    session: Session, items: Iterable[BacklogItem]
+) -> dict[int, list[rules.Evidence]]:
+    """The NPS answers behind each item: its linked responses and every mention of its theme.
+
+    One query per chunk of items (not one per item), so refresh-backlog over hundreds of items
+    and a million responses stays a handful of set-based reads.
+    """
+    out: dict[int, list[rules.Evidence]] = {}
+    ids = [i.id for i in items]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        linked = select(
+            BacklogResponse.item_id.label("item_id"),
+            BacklogResponse.response_id.label("response_id"),
+        ).where(BacklogResponse.item_id.in_(chunk))
+        themed = (
+            select(BacklogItem.id.label("item_id"), ResponseTheme.response_id.label("response_id"))
+            .join(ResponseTheme, ResponseTheme.theme_id == BacklogItem.theme_id)
+            .where(BacklogItem.id.in_(chunk))
+        )
+        both = union_all(linked, themed).subquery()
+        # Core rows, not ORM rows: a million-response backlog reads hundreds of thousands.
+        rows = session.connection().execute(
+            select(
+                both.c.item_id,
+                Response.id,
+                Response.account_id,
+                Response.category,
+                Response.answered_at,
+            )
+            .join(Response, Response.id == both.c.response_id)
+            .where(nps_answer())
+        )
+        for item_id, *row in rows:
+            out.setdefault(item_id, []).append(rules.Evidence(*row))
+    return out
+
+
 def evidence_of(session: Session, item: BacklogItem) -> list[rules.Evidence]:
-    """The NPS answers behind an item: linked responses and every mention of its theme."""
-    linked = select(BacklogResponse.response_id).where(BacklogResponse.item_id == item.id)
-    condition = Response.id.in_(linked)
-    if item.theme_id is not None:
-        condition = condition | Response.id.in_(
-            select(ResponseTheme.response_id).where(ResponseTheme.theme_id == item.theme_id)
-        )
-    rows = session.execute(
-        select(Response.id, Response.account_id, Response.category, Response.answered_at).where(
-            nps_answer(), condition
-        )
-    ).all()
-    return [rules.Evidence(*row) for row in rows]
+    """The NPS answers behind one item (see evidence_by_item)."""
+    return evidence_by_item(session, [item]).get(item.id, [])
 
 
 def recompute_impact(
@@ -141,21 +170,18 @@ def recompute_impact(
 ) -> int:
     """Store the impact figures on each item; returns how many were recomputed."""
     now = now or datetime.now(UTC)
+    items = list(items)
+    if not items:
+        return 0
     overall = overall or overall_counts(session)
-    done = 0
+    evidence = evidence_by_item(session, items)
+    accounts = {
+        e.account_id for rows in evidence.values() for e in rows if e.account_id is not None
+    }
+    arr = account_arr(session, accounts)
+    latest = latest_categories(session, accounts)
     for item in items:
-        evidence = evidence_of(session, item)
-        accounts = {e.account_id for e in evidence if e.account_id is not None}
-        arr = (
-            dict(
-                session.execute(
-                    select(Account.id, Account.arr).where(Account.id.in_(accounts))
-                ).all()
-            )
-            if accounts
-            else {}
-        )
-        figures = rules.impact(evidence, arr, latest_categories(session, accounts), overall, now)
+        figures = rules.impact(evidence.get(item.id, []), arr, latest, overall, now)
         item.responses_linked = figures.responses_linked
         item.detractors = figures.detractors
         item.passives = figures.passives
@@ -165,29 +191,40 @@ def recompute_impact(
         item.nps_points = figures.nps_points
         item.trend = figures.trend
         item.impact_at = now
-        done += 1
     session.flush()
-    return done
+    return len(items)
+
+
+def account_arr(session: Session, accounts: set[int]) -> dict[int, Decimal | None]:
+    if not accounts:
+        return {}
+    query = select(Account.id, Account.arr)
+    if len(accounts) <= CHUNK:
+        query = query.where(Account.id.in_(accounts))
+    return {a: arr for a, arr in session.execute(query) if a in accounts}
 
 
 def latest_categories(session: Session, accounts: set[int]) -> dict[int, str]:
-    """Each account's latest NPS answer's category (the newest answer, ties by id)."""
+    """Each account's latest NPS answer's category (the newest answer, ties by id).
+
+    Few accounts: only theirs are read; many: every account's, in one pass, and kept for
+    these (a long IN list costs more than the window over all answers)."""
     if not accounts:
         return {}
-    newest = (
-        select(
-            Response.account_id,
-            Response.category,
-            func.row_number()
-            .over(
-                partition_by=Response.account_id,
-                order_by=(Response.answered_at.desc(), Response.id.desc()),
-            )
-            .label("n"),
+    newest = select(
+        Response.account_id,
+        Response.category,
+        func.row_number()
+        .over(
+            partition_by=Response.account_id,
+            order_by=(Response.answered_at.desc(), Response.id.desc()),
         )
-        .where(nps_answer(), Response.account_id.in_(accounts))
-        .subquery()
+        .label("n"),
+    ).where(nps_answer(), Response.account_id.is_not(None))
+    if len(accounts) <= CHUNK:
+        newest = newest.where(Response.account_id.in_(accounts))
+    ranked = newest.subquery()
+    rows = session.connection().execute(
+        select(ranked.c.account_id, ranked.c.category).where(ranked.c.n == 1)
     )
-    return dict(
-        session.execute(select(newest.c.account_id, newest.c.category).where(newest.c.n == 1)).all()
-    )
+    return {a: category for a, category in rows if a in accounts}

@@ -24,7 +24,7 @@ from feedback.models import (
     ResponseTheme,
     Theme,
 )
-from feedback.services import backlog, backlog_evidence
+from feedback.services import backlog, backlog_digests, backlog_evidence
 
 DEFAULT_THRESHOLD = 5
 DEFAULT_WINDOW_DAYS = 28
@@ -151,6 +151,13 @@ def refresh_backlog(
     now = now or datetime.now(UTC)
     merged = merge_duplicates(session, now)
     proposed = propose(session, config, now)
-    items = session.scalars(select(BacklogItem).where(BacklogItem.status.in_(rules.OPEN_STATUSES)))
-    recomputed = backlog_evidence.recompute_impact(session, list(items), now=now)
-    return {"merged": merged, "proposed": proposed, "recomputed": recomputed}
+    items = list(
+        session.scalars(select(BacklogItem).where(BacklogItem.status.in_(rules.OPEN_STATUSES)))
+    )
+    before = backlog_digests.impact_before(items)
+    recomputed = backlog_evidence.recompute_impact(session, items, now=now)
+    crossed = backlog_digests.record_crossings(
+        session, items, before, backlog_digests.arr_threshold(config), now
+    )
+    session.flush()
+    return {"merged": merged, "proposed": proposed, "recomputed": recomputed, "crossed": crossed}

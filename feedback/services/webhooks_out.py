@@ -107,7 +107,14 @@ def set_active(
 
 
 def list_endpoints(session: Session) -> list[WebhookEndpoint]:
-    return list(session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
+    """The systems subscribed to events (departments' chat webhooks are set elsewhere)."""
+    return list(
+        session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.kind == "signed")
+            .order_by(WebhookEndpoint.id)
+        )
+    )
 
 
 # ---------------------------------------------------------------- emitting
@@ -119,6 +126,24 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def enqueue_chat(
+    session: Session,
+    endpoint: WebhookEndpoint,
+    event_type: str,
+    message: Mapping[str, Any],
+    now: datetime,
+) -> WebhookDelivery:
+    """Queue one chat message for a department's Slack/Teams webhook (sent with retries by
+    deliver-webhooks, like every delivery)."""
+    row = WebhookDelivery(
+        endpoint_id=endpoint.id, event_type=event_type, payload=dict(message), status="pending",
+        next_attempt_at=now, created_at=now,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row
 
 
 def emit(
@@ -138,7 +163,9 @@ def emit(
     data = json.loads(json.dumps(dict(payload), default=_plain))
     rows = []
     for endpoint in session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True))
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.active.is_(True), WebhookEndpoint.kind == "signed"
+        )
     ):
         if event_type not in (endpoint.event_types or []):
             continue
@@ -169,6 +196,7 @@ class _Claimed:
     created_at: datetime
     url: str
     secret: str
+    kind: str = "signed"
 
 
 @dataclass(frozen=True)
@@ -232,21 +260,27 @@ def _claim(
             .order_by(WebhookDelivery.id)
         ).all()
         return [
-            _Claimed(d.id, d.event_type, d.payload, d.attempts, d.created_at, e.url, e.secret)
+            _Claimed(
+                d.id, d.event_type, d.payload, d.attempts, d.created_at, e.url, e.secret, e.kind
+            )
             for d, e in claimed
         ]
 
 
 def _post(http: requests.Session, item: _Claimed, timestamp: int) -> _Outcome:
-    body = body_of(item.id, item.event_type, item.created_at, item.payload)
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "X-Feedback-Event": item.event_type,
-        "X-Feedback-Delivery": str(item.id),
-        "X-Feedback-Timestamp": str(timestamp),
-        "X-Feedback-Signature": signing.sign(item.secret, timestamp, body),
-    }
+    if item.kind == "signed":
+        body = body_of(item.id, item.event_type, item.created_at, item.payload)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-Feedback-Event": item.event_type,
+            "X-Feedback-Delivery": str(item.id),
+            "X-Feedback-Timestamp": str(timestamp),
+            "X-Feedback-Signature": signing.sign(item.secret, timestamp, body),
+        }
+    else:  # a chat incoming webhook: the payload is the message, as Slack or Teams expects it
+        body = json.dumps(item.payload, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     try:
         answer = http.post(
             item.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False

@@ -6,16 +6,24 @@ is allowed; a refused change comes back as a flashed message and the right statu
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from feedback import backlog_impact, db
+from feedback import backlog_digest, backlog_impact, db
 from feedback.access import roles
-from feedback.roles import STAFF
-from feedback.services import backlog, backlog_evidence, backlog_notices, org
+from feedback.roles import ADMINS, STAFF
+from feedback.services import (
+    backlog,
+    backlog_digests,
+    backlog_evidence,
+    backlog_notices,
+    backlog_responsiveness,
+    org,
+)
 from feedback.services.errors import NotFound, ServiceError
 
 bp = Blueprint("backlog", __name__, url_prefix="/backlog")
@@ -100,6 +108,52 @@ def board() -> Any:
     items = _items(filters, all_statuses=True)
     columns = {s: [i for i in items if i.status == s] for s in backlog_impact.STATUSES}
     return render_template("backlog/board.html", columns=columns, **_page_context(filters))
+
+
+@bp.get("/responsiveness")
+@roles(*ADMINS)
+def responsiveness() -> Any:
+    """Per department: what it was given, what it did with it, and how fast (admins)."""
+    today = datetime.now(UTC).date()
+    rows, totals = backlog_responsiveness.department_figures(db.session(), today)
+    return render_template("backlog/responsiveness.html", rows=rows, totals=totals, today=today)
+
+
+@bp.route("/chat", methods=["GET", "POST"])
+@roles(*ADMINS)
+def chat() -> Any:
+    """Each department's Slack/Teams incoming webhook for its backlog digest (admins)."""
+    session = db.session()
+    typed: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        _check_csrf()
+        typed = {k: request.form.get(k, "") for k in ("department", "kind", "url")}
+        try:
+            endpoint = backlog_digests.set_chat(
+                session, typed["department"], typed["kind"], typed["url"]
+            )
+            session.commit()
+        except ServiceError as exc:
+            session.rollback()
+            errors = exc.fields or {"": [exc.message]}
+        else:
+            flash(
+                f"{typed['department']}: digests also go to its "
+                f"{backlog_digest.CHAT_LABELS[endpoint.kind]} channel."
+                if endpoint is not None
+                else f"{typed['department']}: no chat channel; digests go by email only.",
+                "success",
+            )
+            return redirect(url_for("backlog.chat")), 303
+    return render_template(
+        "backlog/chat.html",
+        departments=backlog.departments(session),
+        endpoints=backlog_digests.chat_endpoints(session),
+        kinds=backlog_digest.CHAT_LABELS,
+        typed=typed,
+        errors=errors,
+    ), (422 if errors else 200)
 
 
 @bp.get("/<int:item_id>")

@@ -14,7 +14,15 @@ from flask_login import current_user
 from feedback import db, task_states
 from feedback.access import roles
 from feedback.roles import LEADS, STAFF
-from feedback.services import conversation, followup, huddle, metrics, task_list, visibility
+from feedback.services import (
+    conversation,
+    followup,
+    huddle,
+    metrics,
+    product_gaps,
+    task_list,
+    visibility,
+)
 from feedback.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
 from feedback.web import carry
 from feedback.web.sparkline import Sparkline
@@ -121,6 +129,10 @@ def _task_page(task_id: int, status: int = 200, **form: Any) -> Any:
             contact_spark=Sparkline(detail.customer.contact_trend),
             account_spark=Sparkline(detail.customer.account_trend),
             max_reply=conversation.MAX_REPLY,
+            gap_items=product_gaps.open_items(db.session(), _me())
+            if detail.task.status != "closed"
+            else [],
+            backlog_items=product_gaps.linked_items(db.session(), detail.task.id),
             **form,
         ),
         status,
@@ -190,21 +202,15 @@ def change_status(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/close")
 @roles(*STAFF)
 def close(task_id: int) -> Any:
-    typed = {k: request.form.get(k, "") for k in ("resolution_code", "root_cause", "note")}
+    fields = ("resolution_code", "root_cause", "note", "backlog_item_id", "backlog_title")
+    typed = {k: request.form.get(k, "") for k in fields}
     try:
         with db.transaction() as session:
-            followup.transition(
-                session,
-                task_id,
-                _me(),
-                "closed",
-                resolution_code=typed["resolution_code"] or None,
-                root_cause=typed["root_cause"] or None,
-                note=typed["note"] or None,
-            )
+            _, item = product_gaps.close_task(session, task_id, _me(), typed)
     except ServiceError as exc:
         return _failed(task_id, exc, "close", "#close", close=typed)
-    flash("Task closed.", "success")
+    flash("Task closed." if item is None else f"Task closed and linked to “{item.title}”.",
+          "success")  # fmt: skip
     return _back(task_id)
 
 

@@ -135,7 +135,7 @@ def test_duplicate_proposals_for_one_theme_are_merged(session, world, said, head
     backlog.link_response(session, second.id, said["mega_2"].id, head, now=NOW)
     backlog.link_response(session, first.id, said["mega_2"].id, head, now=NOW)
     stats = backlog_proposals.refresh_backlog(session, {"BACKLOG_PROPOSAL_THRESHOLD": 1}, NOW)
-    assert stats == {"merged": 1, "proposed": 0, "recomputed": 1}
+    assert stats == {"merged": 1, "proposed": 0, "recomputed": 1, "crossed": 0}
     assert second.status == "declined"
     assert f"Merged into item #{first.id}" in second.decline_reason
     assert sorted(backlog_evidence.linked_response_ids(session, first)) == sorted(
