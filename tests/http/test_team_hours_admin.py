@@ -1,13 +1,16 @@
 """A team's business hours on the team pages and the teams API: defaults, edits, the checks
-(end after start, at least one day) and the audit row every change leaves."""
+(end after start, at least one day) and the audit row every change leaves; the task page shows
+them beside the due time, which stays in the viewer's own zone."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from feedback.models import AuditEvent, Team
+from feedback.services import followup, org
+from tests.followup_world import tasks_of
 from tests.http.api_helpers import error
 
 URL = "/api/v1/teams"
@@ -113,3 +116,26 @@ def test_the_api_changes_hours_checked_against_those_kept(client, admin, session
     events = _team_events(session, team.id)
     assert [e.action for e in events] == ["team.created", "team.updated"]
     assert events[-1].after["business_hours"] == "Sun–Thu 08:00–17:00"
+
+
+def test_the_task_page_shows_the_due_time_in_the_viewers_zone_and_the_teams_hours(
+    client, session, login, world, respond
+):
+    org.update_team(session, world.support.id, {"timezone": "Asia/Jerusalem",
+                    "business_days": ["sun", "mon", "tue", "wed", "thu"],
+                    "business_start": "08:00", "business_end": "16:00"})  # fmt: skip
+    session.commit()
+    thursday_14_jerusalem = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    response = respond(2, account=world.big, at=thursday_14_jerusalem - timedelta(minutes=5))
+    followup.create_followups(session, thursday_14_jerusalem)
+    (task,) = tasks_of(session, response)
+    # Due Sunday 14:00 in Jerusalem: 12:00 UTC, 08:00 in New York (summer time since 07:00 UTC).
+    assert task.due_at == datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
+    org.set_time_zone(session, world.bob.id, "America/New_York")
+    session.commit()
+    login(world.bob)
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "2026-03-08 08:00 EDT" in page
+    assert "8 business hours of Sun–Thu 08:00–16:00, Asia/Jerusalem" in page
+    listing = client.get("/queue").get_data(as_text=True)
+    assert "2026-03-08 08:00 EDT" in listing and "Due (America/New_York)" in listing
