@@ -1,12 +1,16 @@
-"""SLA clocks in business hours: Monday to Friday, 9:00 to 17:00 in the owner's team's zone.
+"""SLA clocks in business hours: the owner's team's working days and hours, in its zone.
 
-A task created Friday at 16:00 in Berlin with a 2-business-day (16 hour) SLA is due Tuesday at
-16:00 Berlin time, whatever the UTC offset did over the weekend. At 1× its SLA a task is
-overdue; at 2× it escalates. Pure: aware datetimes and zone names in, UTC datetimes out.
+A team's hours (BusinessHours) default to Monday to Friday, 9:00 to 17:00; a team in Tel Aviv
+may work Sunday to Thursday, 8:00 to 16:00. A task created Friday at 16:00 in Berlin with a
+2-business-day (16 hour) SLA is due Tuesday at 16:00 Berlin time, whatever the UTC offset did
+over the weekend. At 1× its SLA a task is overdue; at 2× it escalates. Pure: aware datetimes,
+zone names and hours in, UTC datetimes out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +24,123 @@ ESCALATE_FACTOR = 2
 MAX_DAYS = 3660  # a guard against a loop that never ends (an SLA of ten years)
 
 ON_TIME, OVERDUE, ESCALATE = "on_time", "overdue", "escalate"
+
+# Weekday names as stored and sent by the API, Monday first (datetime.weekday()'s order).
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class HoursError(ValueError):
+    """Business hours a team cannot work by; `field` names what to fix (days, start, end)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """When a team works: the same opening and closing wall-clock time on each working day.
+
+    Hours never cross midnight (end after start), and a team works on at least one day, so
+    every SLA clock ends.
+    """
+
+    days: frozenset[int] = field(default=WORKDAYS)
+    start: time = DAY_START
+    end: time = DAY_END
+
+    def __post_init__(self) -> None:
+        if not self.days:
+            raise HoursError("days", "Choose at least one working day.")
+        if not set(self.days) <= set(range(7)):
+            raise HoursError("days", "Working days are weekdays 0 (Monday) to 6 (Sunday).")
+        if self.end <= self.start:
+            raise HoursError("end", "The day must end after it starts.")
+
+    @property
+    def hours_per_day(self) -> float:
+        """The length of one working day in hours (what a business day of SLA is worth)."""
+        return (_minutes(self.end) - _minutes(self.start)) / 60
+
+    @property
+    def day_names(self) -> list[str]:
+        return [DAY_NAMES[d] for d in sorted(self.days)]
+
+    def works_on(self, day: date) -> bool:
+        return day.weekday() in self.days
+
+    def describe(self) -> str:
+        """'Mon–Fri 09:00–17:00', for pages and emails."""
+        return f"{_day_ranges(sorted(self.days))} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+STANDARD = BusinessHours()
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def _day_ranges(days: list[int]) -> str:
+    """[0..4] → 'Mon–Fri'; [0, 2, 4] → 'Mon, Wed, Fri'; [6, 0, 1, 2, 3] → 'Sun–Thu'."""
+    if len(days) == 7:
+        return "Mon–Sun"
+    # Start at a day whose eve is off, so a run across the week's end (Sun–Thu) stays whole.
+    first = next(d for d in days if (d - 1) % 7 not in days)
+    runs: list[list[int]] = []
+    for d in sorted(days, key=lambda d: (d - first) % 7):
+        if runs and (runs[-1][-1] + 1) % 7 == d:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    parts = []
+    for run in runs:
+        names = [DAY_NAMES[d].title() for d in run]
+        parts.append(f"{names[0]}–{names[-1]}" if len(run) > 2 else ", ".join(names))
+    return ", ".join(parts)
+
+
+def parse_time(value: str | time, field_name: str) -> time:
+    """'08:00' (or a time) as a time on the minute; HoursError naming the field otherwise."""
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    try:
+        parsed = time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise HoursError(field_name, f"{value!r} is not a time like 09:00.") from None
+    if parsed.second or parsed.microsecond or parsed.tzinfo is not None:
+        raise HoursError(field_name, f"{value!r} is not a time like 09:00.")
+    return parsed
+
+
+def parse_days(value: Iterable[str | int] | str) -> frozenset[int]:
+    """Day names ('mon', 'Tuesday'), numbers 0–6 or 'mon,tue' text as weekday numbers."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    days: set[int] = set()
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 6:
+            days.add(item)
+            continue
+        word = str(item).strip().lower()
+        if not word:
+            continue
+        if word in DAY_NAMES:
+            days.add(DAY_NAMES.index(word))
+        elif word in _FULL_NAMES:
+            days.add(_FULL_NAMES.index(word))
+        else:
+            raise HoursError("days", f"{item!r} is not a day of the week (mon … sun).")
+    if not days:
+        raise HoursError("days", "Choose at least one working day.")
+    return frozenset(days)
+
+
+def hours_from(
+    days: Iterable[str | int] | str, start: str | time, end: str | time
+) -> BusinessHours:
+    """BusinessHours from what a person or machine sends; HoursError names the bad field."""
+    return BusinessHours(parse_days(days), parse_time(start, "start"), parse_time(end, "end"))
 
 
 def zone(name: str | tzinfo | None) -> tzinfo:
@@ -40,14 +161,19 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-def _window(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+def _window(day: date, tz: tzinfo, hours: BusinessHours) -> tuple[datetime, datetime]:
     """The day's business hours as UTC instants (the wall clock decides, so DST is honoured)."""
-    start = datetime.combine(day, DAY_START, tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(day, DAY_END, tzinfo=tz).astimezone(UTC)
+    start = datetime.combine(day, hours.start, tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day, hours.end, tzinfo=tz).astimezone(UTC)
     return start, end
 
 
-def add_business_hours(start: datetime, hours: float, tz: str | tzinfo | None) -> datetime:
+def add_business_hours(
+    start: datetime,
+    hours: float,
+    tz: str | tzinfo | None,
+    business: BusinessHours = STANDARD,
+) -> datetime:
     """The UTC instant `hours` business hours after `start` (counting begins at the next
     opening when `start` falls outside business hours)."""
     start = _aware(start).astimezone(UTC)
@@ -57,8 +183,8 @@ def add_business_hours(start: datetime, hours: float, tz: str | tzinfo | None) -
     remaining = timedelta(hours=hours)
     day = start.astimezone(zone_).date()
     for _ in range(MAX_DAYS):
-        if day.weekday() in WORKDAYS:
-            opens, closes = _window(day, zone_)
+        if business.works_on(day):
+            opens, closes = _window(day, zone_, business)
             begin = max(opens, start)
             if begin < closes:
                 available = closes - begin
@@ -69,7 +195,9 @@ def add_business_hours(start: datetime, hours: float, tz: str | tzinfo | None) -
     raise ValueError("the SLA is too long to count in business hours")
 
 
-def business_hours_between(start: datetime, end: datetime, tz: str | tzinfo | None) -> float:
+def business_hours_between(
+    start: datetime, end: datetime, tz: str | tzinfo | None, business: BusinessHours = STANDARD
+) -> float:
     """Business hours elapsed from `start` to `end` (0 when end is not after start)."""
     start, end = _aware(start).astimezone(UTC), _aware(end).astimezone(UTC)
     if end <= start:
@@ -79,8 +207,8 @@ def business_hours_between(start: datetime, end: datetime, tz: str | tzinfo | No
     day = start.astimezone(zone_).date()
     last = end.astimezone(zone_).date()
     while day <= last:
-        if day.weekday() in WORKDAYS:
-            opens, closes = _window(day, zone_)
+        if business.works_on(day):
+            opens, closes = _window(day, zone_, business)
             begin, finish = max(opens, start), min(closes, end)
             if begin < finish:
                 total += finish - begin
@@ -88,27 +216,46 @@ def business_hours_between(start: datetime, end: datetime, tz: str | tzinfo | No
     return total.total_seconds() / 3600
 
 
-def due_at(created_at: datetime, sla_hours: float, tz: str | tzinfo | None) -> datetime:
+def due_at(
+    created_at: datetime,
+    sla_hours: float,
+    tz: str | tzinfo | None,
+    business: BusinessHours = STANDARD,
+) -> datetime:
     """When the task becomes overdue (1× its SLA)."""
-    return add_business_hours(created_at, sla_hours, tz)
+    return add_business_hours(created_at, sla_hours, tz, business)
 
 
-def escalate_at(created_at: datetime, sla_hours: float, tz: str | tzinfo | None) -> datetime:
+def escalate_at(
+    created_at: datetime,
+    sla_hours: float,
+    tz: str | tzinfo | None,
+    business: BusinessHours = STANDARD,
+) -> datetime:
     """When the task escalates to the department head (2× its SLA)."""
-    return add_business_hours(created_at, ESCALATE_FACTOR * sla_hours, tz)
+    return add_business_hours(created_at, ESCALATE_FACTOR * sla_hours, tz, business)
 
 
-def state(created_at: datetime, sla_hours: float, tz: str | tzinfo | None, now: datetime) -> str:
+def state(
+    created_at: datetime,
+    sla_hours: float,
+    tz: str | tzinfo | None,
+    now: datetime,
+    business: BusinessHours = STANDARD,
+) -> str:
     """on_time, overdue (past 1×) or escalate (past 2×), by task_states.is_overdue's rule."""
-    if task_states.is_overdue(escalate_at(created_at, sla_hours, tz), now):
+    if task_states.is_overdue(escalate_at(created_at, sla_hours, tz, business), now):
         return ESCALATE
-    if task_states.is_overdue(due_at(created_at, sla_hours, tz), now):
+    if task_states.is_overdue(due_at(created_at, sla_hours, tz, business), now):
         return OVERDUE
     return ON_TIME
 
 
 def hours_for_days(business_days: float) -> int:
-    """Business days as the business hours the SLA clock counts (8 to a working day)."""
+    """Business days as the business hours the SLA clock counts (8 to a working day).
+
+    A playbook's "2 business days" is 16 SLA hours for every team; a team whose day is
+    shorter or longer counts those hours against its own opening hours."""
     return round(business_days * HOURS_PER_DAY)
 
 

@@ -21,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback import sla, task_states
-from feedback.models import Response, Task, TaskEvent, Team
+from feedback.models import Response, Task, TaskEvent
 from feedback.services import analytics, followup, taxonomy
+from feedback.services.staff_mail import TeamClock, TeamClocks
 
 FOLLOW_UP_DAYS = 30  # answers this recent have tasks: the metrics page's default range
 JOB_DELAY_MINUTES = (1, 5)  # create-followups runs every five minutes
@@ -50,15 +51,15 @@ def follow_up(session: Session, rng: random.Random, now: datetime) -> int:
         at = (confirmed or answered) + timedelta(minutes=rng.randint(*JOB_DELAY_MINUTES))
         if at < now:
             followup.create_followups(session, at, since=since)
-    zones = {t.id: t.timezone or "UTC" for t in session.scalars(select(Team))}
+    clocks = TeamClocks.load(session)
     tasks = list(session.scalars(select(Task).order_by(Task.created_at, Task.id)))
     for task in tasks:
-        _walk(task, rng, now, zones.get(task.team_id, "UTC"))
+        _walk(task, rng, now, clocks.of(task.team_id))
     session.flush()
     return len(tasks)
 
 
-def _walk(task: Task, rng: random.Random, now: datetime, zone: str) -> None:
+def _walk(task: Task, rng: random.Random, now: datetime, clock: TeamClock) -> None:
     """What the owner did with the task between its creation and `now`."""
     created, due = task.created_at, task.due_at
     if due <= now:
@@ -73,7 +74,7 @@ def _walk(task: Task, rng: random.Random, now: datetime, zone: str) -> None:
             _start(task, rng, created + (due - created) * rng.uniform(0.3, 0.9))
             # The escalation job flagged it when it happened, and told whom it tells then.
             task.overdue_at = due
-            escalate = sla.escalate_at(created, task.sla_business_hours, zone)
+            escalate = sla.escalate_at(created, task.sla_business_hours, clock.zone, clock.hours)
             if escalate <= now:
                 task.escalated_at = escalate
     elif now - created > timedelta(hours=2) and rng.random() < STARTED_SHARE:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from feedback import sla
 from feedback.db import Base, JSONType, utcnow
 from feedback.roles import ROLE_VALUES, Role
 
@@ -23,6 +24,17 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     department: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Business hours its SLA clocks count, in `timezone`: working days ("mon,tue,...") and
+    # the opening and closing wall-clock times of each of them.
+    business_days: Mapped[str] = mapped_column(
+        String(27), default=",".join(sla.STANDARD.day_names), server_default="mon,tue,wed,thu,fri"
+    )
+    business_start: Mapped[time] = mapped_column(
+        Time, default=sla.STANDARD.start, server_default="09:00:00"
+    )
+    business_end: Mapped[time] = mapped_column(
+        Time, default=sla.STANDARD.end, server_default="17:00:00"
+    )
     # The team lead named on the people pages; use_alter: users and teams point at each other.
     lead_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
@@ -37,6 +49,19 @@ class Team(Base):
     @property
     def archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def business_hours(self) -> sla.BusinessHours:
+        """The hours its SLA clocks count; the standard ones if the stored ones are unusable
+        (the services refuse such values, so only a hand-edited row gets here)."""
+        try:
+            return sla.hours_from(
+                self.business_days or "",
+                self.business_start or sla.DAY_START,
+                self.business_end or sla.DAY_END,
+            )
+        except sla.HoursError:
+            return sla.STANDARD
 
 
 class Department(Base):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from feedback import playbooks, sla, task_states
 from feedback.models import OutboxEmail, StaffNotice, Task, TaskEvent, Team, User
 from feedback.services import dialects
-from feedback.services.staff_mail import staff_email, team_timezone
+from feedback.services.staff_mail import TeamClocks, staff_email
 
 NOTICE_WINDOW = timedelta(hours=1)
 OVERDUE, ESCALATED = "overdue", "escalated"
@@ -96,14 +96,17 @@ def escalate_tasks(
     )
     query = dialects.locked(session, query, skip_locked=True)
     stats = {"overdue": 0, "escalated": 0}
+    clocks = TeamClocks.load(session)
     for task in session.scalars(query).all():
         if task.overdue_at is None:
             task.overdue_at = now
             stats["overdue"] += 1
             _mark(session, task, now, _team_leads(session, task.team_id), kind=OVERDUE,
                   word="Overdue", when="1×", nobody="the team has no lead")  # fmt: skip
-        tz = team_timezone(session, task.team_id)
-        escalate_at = sla.add_business_hours(task.due_at, task.sla_business_hours, tz)
+        clock = clocks.of(task.team_id)
+        escalate_at = sla.add_business_hours(
+            task.due_at, task.sla_business_hours, clock.zone, clock.hours
+        )
         if task_states.is_overdue(escalate_at, now):  # past 2×, by the same rule as 1×
             task.escalated_at = now
             stats["escalated"] += 1

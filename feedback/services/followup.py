@@ -23,7 +23,7 @@ from feedback.models import Account, Contact, ResolutionCheck, Response, Task, T
 from feedback.services import dialects, visibility, webhooks_out
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.followup_planning import Context, Planned, active_set, plan, rules_of
-from feedback.services.staff_mail import team_timezone
+from feedback.services.staff_mail import team_clock
 from feedback.tokens import hash_token, new_token
 
 SETTLE_AFTER = timedelta(minutes=30)  # a provisional score this old is followed up anyway
@@ -131,7 +131,9 @@ def _create_task(
         routing_reason=item.reason,
         severity_note=item.severity_note,
         sla_business_hours=hours,
-        due_at=sla.due_at(now, hours, context.timezone_of(item.team_id)),
+        due_at=sla.due_at(
+            now, hours, context.timezone_of(item.team_id), context.hours_of(item.team_id)
+        ),
         created_at=now,
         updated_at=now,
     )
@@ -211,8 +213,8 @@ def transition(
         task.closed_at = None
         task.resolution_code = task.root_cause = task.resolution_note = None
         task.overdue_at = task.escalated_at = None
-        tz = team_timezone(session, task.team_id)
-        task.due_at = sla.due_at(now, task.sla_business_hours, tz)
+        clock = team_clock(session, task.team_id)
+        task.due_at = sla.due_at(now, task.sla_business_hours, clock.zone, clock.hours)
         _drop_pending_checks(session, task.id)
     if change.to_status == "waiting_on_customer" and task.first_contact_at is None:
         task.first_contact_at = now

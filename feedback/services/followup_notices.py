@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from feedback import playbooks, sla, task_states
 from feedback.models import OutboxEmail, StaffNotice, Task, User
-from feedback.services.staff_mail import staff_email, team_timezone
+from feedback.services.staff_mail import TeamClocks, staff_email
 
 DIGEST_FROM_HOUR, DIGEST_UNTIL_HOUR = 8, 12  # "morning" in the user's team's zone
 
@@ -27,9 +27,9 @@ DIGEST_FROM_HOUR, DIGEST_UNTIL_HOUR = 8, 12  # "morning" in the user's team's zo
 def send_digests(
     session: Session, now: datetime | None = None, *, config: Mapping[str, Any]
 ) -> dict[str, int]:
-    """Each weekday morning (team time): a CSM gets their open tasks in three lists, overdue,
-    due later today, and the rest; a team lead also gets the team's overdue tasks. At most
-    one digest per person per day."""
+    """Each working-day morning (the team's days, in its zone): a CSM gets their open tasks in
+    three lists, overdue, due later today, and the rest; a team lead also gets the team's
+    overdue tasks. At most one digest per person per day."""
     now = now or datetime.now(UTC)
     stats = {"sent": 0, "not_morning": 0, "already_sent": 0, "nothing": 0}
     users = session.scalars(
@@ -37,10 +37,15 @@ def send_digests(
         .where(User.active.is_(True), User.role.in_(("csm", "team_lead")))
         .order_by(User.id)
     ).all()
+    clocks = TeamClocks.load(session)
     for user in users:
-        tz = team_timezone(session, user.team_id)
+        clock = clocks.of(user.team_id)
+        tz = clock.zone
         local = now.astimezone(sla.zone(tz))
-        if local.weekday() >= 5 or not DIGEST_FROM_HOUR <= local.hour < DIGEST_UNTIL_HOUR:
+        # A team working Sunday to Thursday gets its digest on Sunday, not on Friday.
+        if not clock.hours.works_on(local.date()) or not (
+            DIGEST_FROM_HOUR <= local.hour < DIGEST_UNTIL_HOUR
+        ):
             stats["not_morning"] += 1
             continue
         day_start, day_end = sla.local_day_bounds(now, tz)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from feedback import playbooks, routing
+from feedback import playbooks, routing, sla
 from feedback.models import (
     Account,
     PlaybookRule,
@@ -26,7 +26,7 @@ from feedback.models import (
     Theme,
     User,
 )
-from feedback.services.staff_mail import zone_of
+from feedback.services.staff_mail import hours_of, zone_of
 
 # ---------------------------------------------------------------- playbook sets
 
@@ -149,6 +149,10 @@ class Context:
 
     def timezone_of(self, team_id: int | None) -> str:
         return zone_of(self.teams.get(team_id) if team_id is not None else None)
+
+    def hours_of(self, team_id: int | None) -> sla.BusinessHours:
+        """The business hours the team's SLA clocks count (read with the teams, once a run)."""
+        return hours_of(self.teams.get(team_id) if team_id is not None else None)
 
 
 def _tags(session: Session, response: Response) -> list[_Tag]:

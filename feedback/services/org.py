@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from feedback import display
+from feedback import display, sla
 from feedback.customer_fields import normalise_email
 from feedback.db import utcnow
 from feedback.mail.addresses import bare_address
@@ -67,10 +67,48 @@ def team_by_name(session: Session, name: str) -> Team:
     return team
 
 
-TEAM_FIELDS = ("name", "department", "timezone", "lead_user_id", "archived")
+HOURS_FIELDS = ("business_days", "business_start", "business_end")
+TEAM_FIELDS = ("name", "department", "timezone", "lead_user_id", "archived", *HOURS_FIELDS)
 
 
-def _clean_team(session: Session, data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+def _clean_hours(
+    data: Mapping[str, Any], current: sla.BusinessHours, fields: dict[str, list[str]]
+) -> dict[str, Any]:
+    """The business hours fields sent, checked together with those kept (a new end must still
+    come after the start the team already has)."""
+    if not any(key in data for key in HOURS_FIELDS):
+        return {}
+    days, start, end = current.days, current.start, current.end
+    try:
+        if "business_days" in data:
+            raw = data["business_days"]
+            if not isinstance(raw, (str, list, tuple, set, frozenset)):
+                raise sla.HoursError("days", 'Send the working days as a list, e.g. ["mon"].')
+            days = sla.parse_days(raw)
+    except sla.HoursError as exc:
+        fields["business_days"] = [str(exc)]
+    for key in ("business_start", "business_end"):
+        if key in data:
+            try:
+                value = sla.parse_time(data[key] if data[key] is not None else "", key)
+            except sla.HoursError as exc:
+                fields[key] = [str(exc)]
+                continue
+            start, end = (value, end) if key == "business_start" else (start, value)
+    if any(key in fields for key in HOURS_FIELDS):
+        return {}
+    try:
+        hours = sla.BusinessHours(days, start, end)
+    except sla.HoursError as exc:
+        fields[f"business_{exc.field}"] = [str(exc)]
+        return {}
+    return {"business_days": ",".join(hours.day_names), "business_start": hours.start,
+            "business_end": hours.end}  # fmt: skip
+
+
+def _clean_team(
+    session: Session, data: Mapping[str, Any], *, partial: bool, team: Team | None = None
+) -> dict[str, Any]:
     fields: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for key in data:
@@ -104,6 +142,8 @@ def _clean_team(session: Session, data: Mapping[str, Any], *, partial: bool) -> 
             fields["archived"] = ["Must be true or false."]
         else:
             clean["archived"] = data["archived"]
+    current = team.business_hours if team is not None else sla.STANDARD
+    clean.update(_clean_hours(data, current, fields))
     if fields:
         raise InvalidInput("The team was not saved: some fields are invalid.", fields)
     return clean
@@ -117,6 +157,7 @@ def team_snapshot(team: Team) -> dict[str, Any]:
         "timezone": team.timezone,
         "lead_user_id": team.lead_user_id,
         "archived": team.archived_at is not None,
+        "business_hours": team.business_hours.describe(),
     }
 
 
@@ -152,9 +193,10 @@ def create_team(session: Session, data: Mapping[str, Any], *, actor: User | None
 def update_team(
     session: Session, team_id: int, data: Mapping[str, Any], *, actor: User | None = None
 ) -> Team:
-    """Rename, move, re-zone, re-lead, archive or restore a team (one audited change)."""
+    """Rename, move, re-zone, re-lead, change the business hours of, archive or restore a team
+    (one audited change)."""
     team = get_team(session, team_id)
-    clean = _clean_team(session, data, partial=True)
+    clean = _clean_team(session, data, partial=True, team=team)
     _check_team_name(session, clean.get("name"), team)
     before = team_snapshot(team)
     _apply_team(session, team, clean)

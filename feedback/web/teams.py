@@ -1,4 +1,5 @@
-"""Team and department administration pages: create, rename, re-lead, re-zone, archive.
+"""Team and department administration pages: create, rename, re-lead, re-zone, set business
+hours, archive.
 
 The API (api/teams.py) calls the same services, so both are audited alike."""
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from feedback import db, display
+from feedback import db, display, sla
 from feedback.access import current_staff, roles
 from feedback.roles import Role
 from feedback.services import audit, departments, org
@@ -27,12 +28,29 @@ def _optional_id(raw: str | None) -> int | None:
 
 
 def _team_form(form: Any) -> dict[str, Any]:
-    return {
+    data = {
         "name": form.get("name", ""),
         "department": form.get("department", ""),
         "timezone": form.get("timezone", "").strip() or "UTC",
         "lead_user_id": _optional_id(form.get("lead_user_id")),
     }
+    if "business_start" in form or "business_end" in form:
+        # The hours fieldset was on the page. No box ticked sends no day at all, which the
+        # service refuses ("choose at least one") rather than keeping the old days.
+        data["business_days"] = form.getlist("business_days")
+        data["business_start"] = form.get("business_start", "")
+        data["business_end"] = form.get("business_end", "")
+    return data
+
+
+def _typed(form: Any) -> dict[str, Any]:
+    """What was typed, to show again beside the errors (the days are a list of boxes)."""
+    return {**form.to_dict(), "business_days": form.getlist("business_days")}
+
+
+def _hours_values(hours: sla.BusinessHours) -> dict[str, Any]:
+    return {"business_days": hours.day_names, "business_start": f"{hours.start:%H:%M}",
+            "business_end": f"{hours.end:%H:%M}"}  # fmt: skip
 
 
 def _teams_page(values: dict[str, Any], errors: dict[str, list[str]], status: int) -> Any:
@@ -43,6 +61,7 @@ def _teams_page(values: dict[str, Any], errors: dict[str, list[str]], status: in
 
 def _choices() -> dict[str, Any]:
     return {"people": _active_people(), "zones": sorted(display.known_zones()),
+            "day_names": sla.DAY_NAMES,
             "departments": [d for d in departments.list_departments(db.session())
                             if d.archived_at is None]}  # fmt: skip
 
@@ -50,7 +69,7 @@ def _choices() -> dict[str, Any]:
 @bp.get("/teams")
 @roles(Role.ADMIN)
 def team_list() -> Any:
-    return _teams_page({"timezone": "UTC"}, {}, 200)
+    return _teams_page({"timezone": "UTC", **_hours_values(sla.STANDARD)}, {}, 200)
 
 
 @bp.post("/teams")
@@ -60,7 +79,7 @@ def team_create() -> Any:
         with db.transaction() as session:
             team = org.create_team(session, _team_form(request.form), actor=current_staff())
     except ServiceError as exc:
-        return _teams_page(request.form.to_dict(), exc.fields or {"": [exc.message]}, exc.status)
+        return _teams_page(_typed(request.form), exc.fields or {"": [exc.message]}, exc.status)
     flash(f"Team “{team.name}” is created.", "success")
     return redirect(url_for("teams.team_edit", team_id=team.id), code=303)
 
@@ -81,14 +100,15 @@ def team_edit(team_id: int) -> Any:
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
     if request.method == "GET":
         values = {"name": team.name, "department": team.department, "timezone": team.timezone,
-                  "lead_user_id": str(team.lead_user_id or "")}  # fmt: skip
+                  "lead_user_id": str(team.lead_user_id or ""),
+                  **_hours_values(team.business_hours)}  # fmt: skip
         return _team_edit_page(team, values, {}, 200)
     try:
         with db.transaction() as session:
             org.update_team(session, team_id, _team_form(request.form), actor=current_staff())
     except ServiceError as exc:
         db.session().refresh(team)
-        return _team_edit_page(team, request.form.to_dict(), exc.fields or {"": [exc.message]},
+        return _team_edit_page(team, _typed(request.form), exc.fields or {"": [exc.message]},
                                exc.status)  # fmt: skip
     flash("Saved.", "success")
     return redirect(url_for("teams.team_edit", team_id=team_id), code=303)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -99,3 +99,133 @@ def test_unknown_zones_fall_back_to_utc_and_naive_times_are_refused():
 def test_local_day_bounds():
     start, end = sla.local_day_bounds(datetime(2026, 3, 2, 23, 30, tzinfo=UTC), "Europe/Berlin")
     assert start == local(BERLIN, 2026, 3, 3, 0) and end == local(BERLIN, 2026, 3, 4, 0)
+
+
+# ---------------------------------------------------------------- a team's own business hours
+
+JERUSALEM = ZoneInfo("Asia/Jerusalem")
+SUN_THU_8_16 = sla.BusinessHours(frozenset({6, 0, 1, 2, 3}), time(8), time(16))
+TEN_TO_SIX = sla.BusinessHours(start=time(10), end=time(18))
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "due"),
+    [
+        # Thursday 5 March 14:00 (UTC+2) + 16 h: Thursday 2 h, Friday and Saturday off,
+        # Sunday 8 h, Monday 6 h → Monday 9 March 14:00.
+        (local(JERUSALEM, 2026, 3, 5, 14), 16, local(JERUSALEM, 2026, 3, 9, 14)),
+        # Friday is a day off: counting starts Sunday 08:00 → Sunday 16:00.
+        (local(JERUSALEM, 2026, 3, 6, 10), 8, local(JERUSALEM, 2026, 3, 8, 16)),
+        # Sunday before opening: 07:00 + 1 h → Sunday 09:00.
+        (local(JERUSALEM, 2026, 3, 8, 7), 1, local(JERUSALEM, 2026, 3, 8, 9)),
+        # Thursday after closing: 17:00 + 1 h → Sunday 09:00.
+        (local(JERUSALEM, 2026, 3, 5, 17), 1, local(JERUSALEM, 2026, 3, 8, 9)),
+        # Ending exactly at closing time stays on that day.
+        (local(JERUSALEM, 2026, 3, 9, 8), 8, local(JERUSALEM, 2026, 3, 9, 16)),
+    ],
+)
+def test_due_times_of_a_team_working_sunday_to_thursday_8_to_16(start, hours, due):
+    assert sla.due_at(start, hours, "Asia/Jerusalem", SUN_THU_8_16) == due
+
+
+def test_sunday_to_thursday_hand_computed_in_utc_and_at_twice_the_sla():
+    created = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)  # Thursday 14:00 in Jerusalem (UTC+2)
+    assert sla.due_at(created, 16, "Asia/Jerusalem", SUN_THU_8_16) == datetime(
+        2026, 3, 9, 12, 0, tzinfo=UTC
+    )
+    # 32 h: Thursday 2, Sunday 8, Monday 8, Tuesday 8, Wednesday 6 → Wednesday 11 March 14:00.
+    assert sla.escalate_at(created, 16, "Asia/Jerusalem", SUN_THU_8_16) == datetime(
+        2026, 3, 11, 12, 0, tzinfo=UTC
+    )
+    # 8 h: Thursday 2, Sunday 6 → Sunday 14:00; the standard Mon–Fri 9–17 clock would count
+    # Thursday 3 and Friday 5 → Friday 14:00.
+    assert sla.due_at(created, 8, "Asia/Jerusalem", SUN_THU_8_16) == local(
+        JERUSALEM, 2026, 3, 8, 14
+    )
+    assert sla.due_at(created, 8, "Asia/Jerusalem") == local(JERUSALEM, 2026, 3, 6, 14)
+
+
+def test_sunday_to_thursday_across_israels_spring_clock_change():
+    # Israel moves to summer time on Friday 27 March 2026, a day off: Thursday 15:00 (UTC+2)
+    # + 2 h is Sunday 09:00 (UTC+3), 06:00 UTC.
+    due = sla.due_at(local(JERUSALEM, 2026, 3, 26, 15), 2, "Asia/Jerusalem", SUN_THU_8_16)
+    assert due.astimezone(JERUSALEM).replace(tzinfo=None) == datetime(2026, 3, 29, 9)
+    assert due == datetime(2026, 3, 29, 6, tzinfo=UTC)
+
+
+def test_state_and_hours_between_count_the_teams_own_days():
+    created = local(JERUSALEM, 2026, 3, 5, 14)  # Thursday
+    friday_noon = local(JERUSALEM, 2026, 3, 6, 12)
+    monday_late = local(JERUSALEM, 2026, 3, 9, 15)
+    # 3 h: Thursday 2, Sunday 1 → due Sunday 09:00. Friday is a day off: the task is not late
+    # then, for all the wall-clock hours passed; by the standard clock it would be.
+    assert sla.state(created, 3, "Asia/Jerusalem", friday_noon, SUN_THU_8_16) == sla.ON_TIME
+    assert sla.state(created, 3, "Asia/Jerusalem", friday_noon) == sla.OVERDUE
+    assert sla.state(created, 8, "Asia/Jerusalem", monday_late, SUN_THU_8_16) == sla.ESCALATE
+    # Thursday 15:00 to Sunday 10:00: one hour on Thursday, two on Sunday.
+    start, end = local(JERUSALEM, 2026, 3, 5, 15), local(JERUSALEM, 2026, 3, 8, 10)
+    assert sla.business_hours_between(start, end, JERUSALEM, SUN_THU_8_16) == pytest.approx(3)
+    assert sla.business_hours_between(start, end, JERUSALEM) == pytest.approx(10)  # Thu, Fri
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "due"),
+    [
+        # Monday 09:00 is before opening: Monday 10–18 and Tuesday 10–18 → Tuesday 18:00.
+        (local(BERLIN, 2026, 3, 2, 9), 16, local(BERLIN, 2026, 3, 3, 18)),
+        # Friday 17:30 is still open: half an hour Friday, half an hour Monday → 10:30.
+        (local(BERLIN, 2026, 3, 6, 17, 30), 1, local(BERLIN, 2026, 3, 9, 10, 30)),
+        # Tuesday 18:00 is closed: Wednesday 10:00 + 1 h.
+        (local(BERLIN, 2026, 3, 3, 18), 1, local(BERLIN, 2026, 3, 4, 11)),
+    ],
+)
+def test_due_times_of_a_team_working_ten_to_six(start, hours, due):
+    assert sla.due_at(start, hours, "Europe/Berlin", TEN_TO_SIX) == due
+
+
+def test_the_standard_hours_are_the_default():
+    assert sla.STANDARD == sla.BusinessHours(frozenset({0, 1, 2, 3, 4}), time(9), time(17))
+    assert sla.STANDARD.hours_per_day == 8 and TEN_TO_SIX.hours_per_day == 8
+    start = local(BERLIN, 2026, 3, 6, 16)
+    assert sla.due_at(start, 16, "Europe/Berlin", sla.STANDARD) == sla.due_at(
+        start, 16, "Europe/Berlin"
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "start", "end", "field"),
+    [
+        ([], "09:00", "17:00", "days"),
+        ("", "09:00", "17:00", "days"),
+        (["mon", "someday"], "09:00", "17:00", "days"),
+        (["mon"], "17:00", "09:00", "end"),
+        (["mon"], "09:00", "09:00", "end"),
+        (["mon"], "9 o'clock", "17:00", "start"),
+        (["mon"], "09:00", "17:00:30", "end"),
+    ],
+)
+def test_hours_that_cannot_be_worked_by_name_the_field(days, start, end, field):
+    with pytest.raises(sla.HoursError) as caught:
+        sla.hours_from(days, start, end)
+    assert caught.value.field == field
+
+
+def test_hours_read_from_names_numbers_and_text():
+    assert sla.hours_from("sun,mon,tue,wed,thu", "08:00", "16:00") == SUN_THU_8_16
+    assert sla.hours_from(["Sunday", "MON", 1, 2, 3], time(8), "16:00") == SUN_THU_8_16
+    assert SUN_THU_8_16.day_names == ["mon", "tue", "wed", "thu", "sun"]
+
+
+@pytest.mark.parametrize(
+    ("days", "text"),
+    [
+        ({0, 1, 2, 3, 4}, "Mon–Fri 09:00–17:00"),
+        ({6, 0, 1, 2, 3}, "Sun–Thu 09:00–17:00"),
+        ({0, 2, 4}, "Mon, Wed, Fri 09:00–17:00"),
+        ({5, 6}, "Sat, Sun 09:00–17:00"),
+        ({0, 1, 2, 3, 4, 5, 6}, "Mon–Sun 09:00–17:00"),
+        ({0, 1, 2, 4, 5}, "Mon–Wed, Fri, Sat 09:00–17:00"),
+    ],
+)
+def test_hours_describe_themselves(days, text):
+    assert sla.BusinessHours(frozenset(days)).describe() == text
