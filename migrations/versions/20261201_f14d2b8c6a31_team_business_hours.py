@@ -1,7 +1,7 @@
 """team business hours: working days and opening times the SLA clocks count
 
 Revision ID: f14d2b8c6a31
-Revises: e14a0c5d7b21
+Revises: e11d16e57b0a
 Create Date: 2026-12-01 19:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "f14d2b8c6a31"
-down_revision: str | None = "e14a0c5d7b21"
+down_revision: str | None = "e11d16e57b0a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
