@@ -29,6 +29,7 @@ from feedback.models.followup import (
 )
 from feedback.models.jobs import JobRun, WorkerHeartbeat
 from feedback.models.org import ApiToken, Team, User
+from feedback.models.privacy import ErasedEmail, PrivacyRequest
 from feedback.models.programs import SurveyProgram
 from feedback.models.replies import InboundEmail, ReplyToken, UnmatchedReply
 from feedback.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -41,4 +42,5 @@ __all__ = [
     "ResponseTheme", "Theme", "ThemeProposal", "WorkerHeartbeat", "InboundEmail", "ReplyToken",
     "UnmatchedReply", "WebhookDelivery", "WebhookEndpoint",
     "BacklogEvent", "BacklogItem", "BacklogNotice", "BacklogResponse", "BacklogTask",
+    "ErasedEmail", "PrivacyRequest",
 ]  # fmt: skip
