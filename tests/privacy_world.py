@@ -29,6 +29,8 @@ from feedback.models import (
     TaskEvent,
     ThemeProposal,
     UnmatchedReply,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from feedback.tokens import hash_token, new_token
 from tests.builders import add_task
@@ -65,7 +67,7 @@ def erasable(session, world, respond):
                      attachments=[{"filename": "jane-invoice.pdf", "size": 1200}],
                      email_message_id="<jane-1@megacorp.example>")
     )  # fmt: skip
-    personal = EmailContent(fingerprint=f"personal-{new_token()}"[:64], from_email="ann@acme.example",
+    personal = EmailContent(fingerprint=f"personal-{new_token()}"[:64], from_email="a@acme.example",
                             from_name="Ann", subject="Your invoice, Jane",
                             html=f"<p>Hi Jane</p><blockquote>{REPLY}</blockquote>",
                             text=f"Hi Jane\n> {REPLY}")  # fmt: skip
@@ -105,6 +107,22 @@ def erasable(session, world, respond):
         ResolutionCheck(task_id=task.id, token_hash=hash_token(new_token()), answer="no",
                         comment="No, Jane is still waiting",
                         send_at=NOW, sent_at=NOW, answered_at=NOW + timedelta(days=3)),
+    ])  # fmt: skip
+    hook = WebhookEndpoint(url="https://crm.example/hook", secret="s", event_types=["*"])
+    session.add(hook)
+    session.flush()
+    session.add_all([
+        WebhookDelivery(endpoint_id=hook.id, event_type="response.created", status="delivered",
+                        payload={"response_id": low.id, "invitation_id": low.invitation_id,
+                                 "contact_email": EMAIL, "score": 3, "comment": COMMENT}),
+        WebhookDelivery(endpoint_id=hook.id, event_type="reply.received", status="pending",
+                        payload={"invitation_id": low.invitation_id, "contact_id": jane.id,
+                                 "from": EMAIL, "subject": "Re: Jane's invoice", "text": REPLY}),
+        WebhookDelivery(endpoint_id=hook.id, event_type="task.created", status="pending",
+                        payload={"id": task.id, "title": task.title, "contact_id": None}),
+        WebhookDelivery(endpoint_id=hook.id, event_type="response.created", status="pending",
+                        payload={"response_id": other.id, "contact_email": bystander.email,
+                                 "comment": "Max thinks invoices are late"}),
     ])  # fmt: skip
     item = BacklogItem(title="Invoice totals", department="Finance", status="accepted")
     session.add(item)

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from feedback.db import utcnow
@@ -48,6 +48,7 @@ from feedback.models import (
     TaskEvent,
     ThemeProposal,
     UnmatchedReply,
+    WebhookDelivery,
 )
 from feedback.models.privacy import ErasedEmail, PrivacyRequest
 from feedback.privacy import email_hash, erased_address, is_erased_address, redact
@@ -55,6 +56,12 @@ from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.suppression import WAITING
 
 EXPORT_FORMAT = 1
+# Fields of outgoing webhook payloads (services.capture, conversation, followup) that name the
+# person or carry their words or staff's words about them.
+PERSONAL_PAYLOAD_KEYS = frozenset(
+    {"contact_email", "comment", "from", "subject", "text", "title", "routing_reason",
+     "severity_note"}
+)  # fmt: skip
 
 
 def contact_by_email(session: Session, email: str) -> Contact:
@@ -305,6 +312,9 @@ def erase_contact(
     )  # fmt: skip
     summary["tasks"] = _erase_follow_ups(session, contact, response_ids, old_name, old_email)
     summary["theme_examples"] = _erase_examples(session, comments)
+    summary["webhook_deliveries"] = _erase_webhook_payloads(
+        session, contact, invitation_ids, response_ids
+    )
     contact.email = erased_address(contact.id)
     contact.name = None
     contact.attributes = {}
@@ -396,6 +406,33 @@ def _erase_examples(session: Session, comments: set[str]) -> int:
             removed += len(proposal.examples) - len(kept)
             proposal.examples = kept
     return removed
+
+
+def _erase_webhook_payloads(
+    session: Session, contact: Contact, invitation_ids: list[int], response_ids: list[int]
+) -> int:
+    """Blank the personal fields of outgoing webhook payloads about this person.
+
+    Sent ones are history; waiting ones go out with ids and scores only (the receiving system
+    keeps what it was sent before: erasing there is its owner's part of the request).
+    """
+    payload = WebhookDelivery.payload
+    task_ids = list(session.scalars(select(Task.id).where(_tasks_of(contact, response_ids))))
+    about = or_(
+        payload["contact_id"].as_integer() == contact.id,
+        payload["invitation_id"].as_integer().in_(invitation_ids),
+        payload["response_id"].as_integer().in_(response_ids),
+        and_(WebhookDelivery.event_type.like("task.%"), payload["id"].as_integer().in_(task_ids)),
+    )
+    count = 0
+    for delivery in session.scalars(select(WebhookDelivery).where(about)):
+        delivery.payload = {
+            key: (None if key in PERSONAL_PAYLOAD_KEYS else value)
+            for key, value in (delivery.payload or {}).items()
+        }
+        delivery.last_response = None
+        count += 1
+    return count
 
 
 def _remember(session: Session, email: str) -> None:

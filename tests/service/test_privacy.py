@@ -15,6 +15,7 @@ from feedback.models import (
     Response,
     Task,
     TaskEvent,
+    WebhookDelivery,
 )
 from feedback.models.privacy import ErasedEmail, PrivacyRequest
 from feedback.privacy import email_hash, redact
@@ -157,3 +158,18 @@ def test_unknown_email_is_a_clear_not_found(session):
 )
 def test_redact_blanks_names_and_addresses(text, expected):
     assert redact(text, "Jane Roe", "jane@x.example", None) == expected
+
+
+def test_erasure_blanks_personal_fields_of_webhook_payloads_only(session, erasable):
+    erase(session, erasable.jane)
+    payloads = {
+        (d.event_type, d.status): d.payload
+        for d in session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
+    }
+    jane_response = [p for p in payloads.values() if p.get("response_id") == erasable.low.id][0]
+    assert (jane_response["score"], jane_response["comment"]) == (3, None)
+    assert jane_response["contact_email"] is None
+    assert payloads[("task.created", "pending")]["title"] is None
+    max_ = [p for p in payloads.values() if p.get("response_id") == erasable.other.id][0]
+    assert max_["contact_email"] == "max@megacorp.example"
+    assert max_["comment"] == "Max thinks invoices are late"
