@@ -19,7 +19,7 @@ from feedback.models import (
 )
 from feedback.models.privacy import ErasedEmail, PrivacyRequest
 from feedback.privacy import email_hash, redact
-from feedback.services import contacts, privacy, suppression
+from feedback.services import contacts, invitations, privacy, suppression
 from feedback.services.errors import NotFound
 from tests.privacy_world import COMMENT, EMAIL, NAME, REPLY, traces_left
 
@@ -119,7 +119,7 @@ def test_export_holds_answers_thread_mail_and_follow_ups(session, erasable):
     assert "Max" not in str(data)  # the bystander is not in Jane's export
 
 
-def test_an_erased_address_is_never_surveyed_again(session, erasable):
+def test_an_erased_address_is_never_surveyed_again(app, session, world, erasable):
     erase(session, erasable.jane)
     assert session.get(ErasedEmail, email_hash(EMAIL)) is not None
     assert privacy.is_erased(session, EMAIL.upper())
@@ -133,6 +133,9 @@ def test_an_erased_address_is_never_surveyed_again(session, erasable):
     assert [r.status for r in results] == ["updated"]
     assert session.get(Contact, again.id).unsubscribed is True
     assert suppression.resubscribe(session, again, "link") is False
+    # Even "invite now", which skips the send window and cadence, never reaches them.
+    (result,) = invitations.invite_now(session, app.config, world.program.id, [EMAIL])
+    assert (result["status"], result["reason"]) == ("not_invited", "unsubscribed")
 
 
 def test_erasing_twice_is_harmless(session, erasable):
@@ -173,3 +176,13 @@ def test_erasure_blanks_personal_fields_of_webhook_payloads_only(session, erasab
     max_ = [p for p in payloads.values() if p.get("response_id") == erasable.other.id][0]
     assert max_["contact_email"] == "max@megacorp.example"
     assert max_["comment"] == "Max thinks invoices are late"
+
+
+def test_a_contact_with_nothing_but_a_row_is_erased_and_exported(session, make_contact):
+    lone = make_contact(email="lone@customer.example.org", name="Lone Person")
+    data = privacy.export_contact(session, lone, actor="dpo", channel="cli")
+    assert (data["surveys"], data["emails_sent"], data["follow_ups"]) == ([], [], [])
+    summary = erase(session, lone)
+    assert summary["responses_kept"] == 0 and summary["outbox_emails"] == 0
+    assert session.get(Contact, lone.id).name is None
+    assert privacy.is_erased(session, "lone@customer.example.org")
