@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from feedback import db, locales
@@ -29,7 +29,11 @@ MESSAGES = {
     422: "Some fields are invalid.",
     429: "Too many attempts; wait a minute and try again.",
     500: "Something went wrong on our side; the error is logged.",
+    503: "The database cannot be reached for a moment; try again in a few seconds.",
 }
+# Seconds a client is asked to wait after a 503: the pool reconnects on the next checkout
+# (pool_pre_ping), so a lost connection costs the requests that were using it, not longer.
+RETRY_AFTER = 5
 
 
 # Customer pages: what a customer reaches from an email (survey, unsubscribe, "did we resolve
@@ -90,6 +94,7 @@ def _code(status: int) -> str:
         400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
         405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large",
         415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited",
+        503: "unavailable",
     }.get(status, "error")  # fmt: skip
 
 
@@ -109,6 +114,27 @@ def _integrity_error(exc: IntegrityError) -> Any:
     return error_page(409, message)
 
 
+def _database_error(exc: DBAPIError) -> Any:
+    """503 when the database went away under a request (a restart, a failover, a backend
+    terminated by an operator); any other database error is a bug and answers 500."""
+    lost = isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+    if not lost:
+        raise exc  # a bug, not an outage: Flask's usual 500 path logs and answers it
+    from flask import current_app
+
+    current_app.logger.warning("database unavailable: %s", str(exc.orig or exc).splitlines()[0])
+    try:
+        db.session().rollback()  # resets the session; the dead connection is discarded
+    except DBAPIError:
+        pass
+    headers = {"Retry-After": str(RETRY_AFTER)}
+    if is_api_request():
+        answer = api_error(503, "unavailable", MESSAGES[503])
+        answer.headers.update(headers)
+        return answer
+    return render_template("error.html", status=503, message=MESSAGES[503]), 503, headers
+
+
 def _unexpected(exc: Exception) -> Any:
     if isinstance(exc, HTTPException):
         return _http_error(exc)
@@ -126,5 +152,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(IntegrityError, _integrity_error)
+    app.register_error_handler(DBAPIError, _database_error)
     if not app.config.get("TESTING"):
         app.register_error_handler(Exception, _unexpected)

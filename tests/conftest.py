@@ -23,7 +23,9 @@ from feedback.models import Account, Contact, Team, User
 from feedback.services import defaults, org
 
 # Shared builders and fixtures live in plugins, not in test modules that import each other.
-pytest_plugins = ["tests.followup_world", "tests.shared_fixtures"]
+pytest_plugins = [
+    "tests.followup_world", "tests.shared_fixtures", "tests.privacy_world", "tests.committed",
+]  # fmt: skip
 
 PASSWORD = "correct horse battery"
 

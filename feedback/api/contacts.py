@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, pre_load
 
 from feedback import db
-from feedback.access import roles
+from feedback.access import current_staff, roles
 from feedback.api.common import (
     ApiErrorSchema,
     PageArgs,
@@ -19,7 +19,7 @@ from feedback.api.common import (
     prefix_fields,
 )
 from feedback.roles import STAFF, Role
-from feedback.services import contacts
+from feedback.services import contacts, privacy
 from feedback.services.errors import InvalidInput
 
 blp = Blueprint("api_contacts", __name__, url_prefix="/api/v1/contacts", description="Contacts")
@@ -92,6 +92,26 @@ class ContactsBulkResultSchema(Schema):
     results = fields.List(fields.Nested(ContactRowResultSchema))
 
 
+class ContactDeleteArgs(Schema):
+    erase = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Erase the person's data but keep their scores anonymous"},
+    )
+
+
+class ContactExportSchema(Schema):
+    """A person's data; the sections are described in services.privacy."""
+
+    format = fields.Integer()
+    exported_at = fields.String(metadata={"format": "date-time"})
+    contact = fields.Dict(keys=fields.String())
+    surveys = fields.List(fields.Dict(keys=fields.String()))
+    emails_sent = fields.List(fields.Dict(keys=fields.String()))
+    email_events = fields.List(fields.Dict(keys=fields.String()))
+    lifecycle_events = fields.List(fields.Dict(keys=fields.String()))
+    follow_ups = fields.List(fields.Dict(keys=fields.String()))
+
+
 class ContactListArgs(PageArgs):
     account_id = fields.Integer()
 
@@ -141,12 +161,40 @@ class ContactById(MethodView):
         return contact
 
     @roles(Role.ADMIN)
+    @blp.arguments(ContactDeleteArgs, location="query")
     @blp.response(204)
     @blp.alt_response(404, schema=ApiErrorSchema)
-    def delete(self, contact_id: int) -> None:
-        """Delete a contact."""
+    def delete(self, args: dict[str, Any], contact_id: int) -> None:
+        """Delete a contact, or with `erase=true` erase the person (a privacy request).
+
+        A plain delete removes the contact and its responses with it. An erasure keeps the
+        scores as anonymous statistics and removes name, email, comments, thread text, reply
+        mail and the addresses of emails sent; the address is never surveyed again. Audited.
+        """
         with db.transaction() as session:
-            contacts.delete_contact(session, contact_id)
+            if args.get("erase"):
+                user = current_staff()
+                privacy.erase_contact(
+                    session, privacy.contact_by_id(session, contact_id),
+                    actor=user.email, actor_user_id=user.id, channel="api",
+                )  # fmt: skip
+            else:
+                contacts.delete_contact(session, contact_id)
+
+
+@blp.route("/<int:contact_id>/export")
+class ContactExport(MethodView):
+    @roles(Role.ADMIN)
+    @blp.response(200, ContactExportSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    def get(self, contact_id: int) -> Any:
+        """Everything held about this person, as JSON (a subject access request). Audited."""
+        user = current_staff()
+        with db.transaction() as session:
+            return privacy.export_contact(
+                session, privacy.contact_by_id(session, contact_id),
+                actor=user.email, actor_user_id=user.id, channel="api",
+            )  # fmt: skip
 
 
 @blp.route("/by-email/<email>")

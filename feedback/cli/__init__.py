@@ -1,5 +1,6 @@
 """`flask --app wsgi ...` commands for operators, one module per capability: admin (database,
-staff users, API tokens), data (contacts import, seed-demo), analytics (analyze) and jobs
+staff users, API tokens), data (contacts import, seed-demo), privacy (contacts export and
+erase), analytics (analyze) and jobs
 (jobs, worker, serve). Each command does the I/O and asks a service for the work.
 """
 
@@ -7,11 +8,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from feedback.cli import admin, analytics, data, jobs
+from feedback.cli import admin, analytics, data, jobs, privacy
 
 
 def init_app(app: Flask) -> None:
     """Register every command on the app's `flask` CLI."""
-    for module in (admin, jobs, data, analytics):
+    for module in (admin, jobs, data, privacy, analytics):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -30,6 +30,7 @@ from feedback.models.followup import (
 from feedback.models.imports import CsvImport
 from feedback.models.jobs import JobRun, WorkerHeartbeat
 from feedback.models.org import ApiToken, AuditEvent, Department, PasswordReset, Team, User
+from feedback.models.privacy import ErasedEmail, PrivacyRequest
 from feedback.models.programs import SurveyProgram
 from feedback.models.replies import InboundEmail, ReplyToken, UnmatchedReply
 from feedback.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -43,5 +44,5 @@ __all__ = [
     "ResponseTheme", "Theme", "ThemeProposal", "WorkerHeartbeat", "InboundEmail", "ReplyToken",
     "UnmatchedReply", "WebhookDelivery", "WebhookEndpoint",
     "BacklogEvent", "BacklogItem", "BacklogNotice", "BacklogResponse", "BacklogTask",
-    "CsvImport",
+    "CsvImport", "ErasedEmail", "PrivacyRequest",
 ]  # fmt: skip

@@ -29,6 +29,8 @@ from feedback.customer_fields import (
 from feedback.locales import is_known_locale
 from feedback.matching import match_account
 from feedback.models import Account, AccountDomain, Contact, LifecycleEvent
+from feedback.models.privacy import ErasedEmail
+from feedback.privacy import email_hash
 from feedback.services.bulk_upsert import RowResult, chunks, refuse_invalid
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.paging import paginate
@@ -40,6 +42,8 @@ class _Lookups:
 
     by_external_id: dict[str, int] = field(default_factory=dict)
     by_domain: dict[str, int] = field(default_factory=dict)
+    # Hashes of erased people's addresses (services.privacy): few, so loaded whole.
+    erased: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, session: Session) -> _Lookups:
@@ -52,6 +56,7 @@ class _Lookups:
             select(AccountDomain.account_id, AccountDomain.domain)
         ):
             lookups.by_domain[domain] = account_id
+        lookups.erased = set(session.scalars(select(ErasedEmail.email_hash)))
         return lookups
 
 
@@ -97,6 +102,10 @@ def _clean_contact(data: Mapping[str, Any], lookups: _Lookups, *, partial: bool)
         clean["account_id"] = match.account_id
     if errors:
         raise InvalidInput("The contact was not saved: some fields are invalid.", dict(errors))
+    if "email" in clean and email_hash(clean["email"]) in lookups.erased:
+        # This person asked to be erased: a sync that brings the address back may store it,
+        # but it is never surveyed again, whatever the row says.
+        clean["unsubscribed"] = True
     return clean
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from feedback.mail.render import RenderedEmail
 from feedback.models import EmailContent, OutboxEmail
+from feedback.services import dialects
 from feedback.services.errors import NotFound
 
 
@@ -30,19 +31,20 @@ def content_for(session: Session, email: RenderedEmail) -> EmailContent:
         email.text,
     ]
     fingerprint = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
-    content = session.scalar(select(EmailContent).where(EmailContent.fingerprint == fingerprint))
+    by_fingerprint = select(EmailContent).where(EmailContent.fingerprint == fingerprint)
+    content = session.scalar(by_fingerprint)
     if content is None:
-        content = EmailContent(
-            fingerprint=fingerprint,
-            from_email=email.from_email,
-            from_name=email.from_name,
-            reply_to=email.reply_to,
-            subject=email.subject,
-            html=email.html,
-            text=email.text,
-        )
-        session.add(content)
-        session.flush()
+        # Two web processes inviting at once both find no row; ON CONFLICT lets the second
+        # wait for the first and share its row instead of failing on the unique fingerprint.
+        session.execute(
+            dialects.insert_for(session)(EmailContent)
+            .values(
+                fingerprint=fingerprint, from_email=email.from_email, from_name=email.from_name,
+                reply_to=email.reply_to, subject=email.subject, html=email.html, text=email.text,
+            )
+            .on_conflict_do_nothing(index_elements=[EmailContent.fingerprint])
+        )  # fmt: skip
+        content = session.scalars(by_fingerprint).one()
     return content
 
 

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from feedback.db import utcnow
 from feedback.models import Contact, EmailEvent, Invitation, OutboxEmail
+from feedback.models.privacy import ErasedEmail
+from feedback.privacy import email_hash, is_erased_address
 from feedback.services import dialects
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.tokens import hash_token, looks_like_token
@@ -86,8 +88,8 @@ def resubscribe(
 ) -> bool:
     """Undo an unsubscribe ("I clicked by mistake"). Bounces and spam reports stay: those
     are facts about the mailbox, not a choice the person can take back on our page."""
-    if not contact.unsubscribed:
-        return False
+    if not contact.unsubscribed or _erased(session, contact):
+        return False  # an erased person is never surveyed again, whatever link they kept
     contact.unsubscribed = False
     session.add(
         EmailEvent(
@@ -97,6 +99,11 @@ def resubscribe(
     )  # fmt: skip
     session.flush()
     return True
+
+
+def _erased(session: Session, contact: Contact) -> bool:
+    key = email_hash(contact.email)
+    return is_erased_address(contact.email) or session.get(ErasedEmail, key) is not None
 
 
 def find_invitation(session: Session, token: str) -> Invitation | None:

@@ -18,6 +18,7 @@ like the real service, a message accepted is sent even if the client never reads
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import signal
@@ -26,6 +27,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -67,6 +69,7 @@ class FakeSendGrid:
         self.api_key = api_key
         self._lock = threading.Lock()
         self._script: deque[_Scripted] = deque()
+        self._outage: tuple[float, Iterator[int], Callable[[], float], float] | None = None
         self.accepted: list[dict[str, Any]] = []  # one per accepted recipient
         self.requests: list[dict[str, Any]] = []  # one per request: status, personalizations
         self._record_path = record
@@ -126,6 +129,20 @@ class FakeSendGrid:
         with self._lock:
             self._script.extend(_Scripted(status, delay, retry_after, reset_in) for _ in range(n))
 
+    def fail_for(
+        self,
+        seconds: float,
+        statuses: tuple[int, ...] = (429, 500),
+        *,
+        clock: Callable[[], float] = time.time,
+        reset_in: float = 1.0,
+    ) -> None:
+        """An outage: for `seconds` of `clock` from now, every request answers the next of
+        `statuses` in turn (a 429 with X-RateLimit-Reset in `reset_in` s). A test passes its
+        own clock to live through a minute without waiting for it."""
+        with self._lock:
+            self._outage = (clock() + seconds, itertools.cycle(statuses), clock, reset_in)
+
     def delay_next(self, n: int, seconds: float) -> None:
         """The next `n` requests are answered normally, but only after `seconds`."""
         with self._lock:
@@ -158,6 +175,16 @@ class FakeSendGrid:
             self._script.clear()
 
     # -- the endpoint -------------------------------------------------------------------------
+    def _outage_script(self) -> _Scripted | None:
+        with self._lock:
+            if self._outage is None:
+                return None
+            until, statuses, clock, reset_in = self._outage
+            if clock() >= until:
+                self._outage = None
+                return None
+            return _Scripted(next(statuses), reset_in=reset_in)
+
     def _next_script(self) -> _Scripted | None:
         with self._lock:
             return self._script.popleft() if self._script else None
@@ -175,7 +202,7 @@ class FakeSendGrid:
             return 413, {}, _errors("Payload too large", None)
         raw = handler.rfile.read(length)
 
-        script = self._next_script()
+        script = self._outage_script() or self._next_script()
         if script is not None and script.delay:
             time.sleep(script.delay)
         if script is not None and script.status is not None:
