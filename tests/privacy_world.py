@@ -19,6 +19,7 @@ from feedback.models import (
     BacklogItem,
     BacklogResponse,
     Contact,
+    CsvImport,
     EmailContent,
     EmailEvent,
     InboundEmail,
@@ -95,6 +96,10 @@ def erasable(session, world, respond):
         UnmatchedReply(from_email=EMAIL, subject="Jane again", text=REPLY, reason="no_token"),
         ThemeProposal(phrase="invoices wrong", stems="invoic wrong", count=2,
                       examples=[COMMENT, "Max thinks invoices are late"]),
+        # The CSV an admin uploaded from the browser keeps its lines, Jane's among them.
+        CsvImport(kind="contacts", filename="megacorp.csv", status="done",
+                  content=f"email,name\n{EMAIL.upper()},{NAME}\nmax@megacorp.example,Max Muster\n",
+                  mapping=["email", "name"]),
     ])  # fmt: skip
     task = add_task(session, owner=world.ann, response=low,
                     title=f"Recover: {NAME} (MegaCorp) scored 3",

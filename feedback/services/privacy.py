@@ -30,6 +30,7 @@ from feedback.models import (
     BacklogItem,
     BacklogResponse,
     Contact,
+    CsvImport,
     EmailContent,
     EmailEvent,
     InboundEmail,
@@ -315,6 +316,7 @@ def erase_contact(
     summary["webhook_deliveries"] = _erase_webhook_payloads(
         session, contact, invitation_ids, response_ids
     )
+    summary["csv_imports"] = _erase_import_lines(session, old_email)
     contact.email = erased_address(contact.id)
     contact.name = None
     contact.attributes = {}
@@ -433,6 +435,20 @@ def _erase_webhook_payloads(
         delivery.last_response = None
         count += 1
     return count
+
+
+def _erase_import_lines(session: Session, email: str) -> int:
+    """An uploaded CSV is kept with its lines (the import page shows them): drop the lines
+    that carry this address. An import still running may then skip one of its later rows."""
+    needle = email.lower()
+    changed = 0
+    for upload in session.scalars(
+        select(CsvImport).where(func.lower(CsvImport.content).contains(needle))
+    ):
+        kept = [line for line in upload.content.splitlines() if needle not in line.lower()]
+        upload.content = "\n".join(kept) + "\n"
+        changed += 1
+    return changed
 
 
 def _remember(session: Session, email: str) -> None:
