@@ -19,6 +19,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from feedback import health
+
 MAIL_BACKENDS = ("console", "sendgrid")
 SENDGRID_DEFAULT_HOST = "https://api.sendgrid.com"
 ENV_PREFIX = "FEEDBACK_"
@@ -174,6 +176,21 @@ class Settings(BaseSettings):
         "address); 0 trusts none",
     )
 
+    HEALTH_WEIGHTS: str = _setting(
+        "",
+        'a JSON object of health part weights such as {"usage": 30, "billing": 0}',
+        "Weights of the account health parts (nps_latest, nps_trend, sentiment, "
+        "open_detractor_tasks, response_rate, usage, support, billing); the parts named "
+        "replace the defaults",
+        "the defaults of `feedback/health.py`",
+    )
+    HEALTH_DROP: int = _setting(
+        15,
+        "a whole number of points from 1 to 100, such as 15",
+        "A fall in account health of more than this many points between two runs opens a "
+        "`recover` task through the playbooks' `health_drop` rule",
+    )
+
     @field_validator("ENV", "MAIL_BACKEND", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
@@ -291,6 +308,19 @@ class Settings(BaseSettings):
     @classmethod
     def _json_depth(cls, value: int) -> int:
         if not 2 <= value <= 256:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("HEALTH_WEIGHTS")
+    @classmethod
+    def _health_weights(cls, value: str) -> str:
+        health.parse_weights(value)  # ValueError names the part that is wrong
+        return value
+
+    @field_validator("HEALTH_DROP")
+    @classmethod
+    def _health_drop(cls, value: int) -> int:
+        if not 1 <= value <= 100:
             raise ValueError("out of range")
         return value
 

@@ -15,6 +15,7 @@ from flask import Flask
 from feedback import db
 from feedback.mail.backends import get_backend
 from feedback.services import (
+    account_health,
     analytics,
     backlog_notices,
     backlog_proposals,
@@ -114,6 +115,12 @@ def _tell_backlog_customers(app: Flask, now: datetime) -> dict[str, Any]:
         return backlog_notices.tell_customers(session, app.config, now)
 
 
+def _score_account_health(app: Flask, now: datetime) -> dict[str, Any]:
+    with db.transaction() as session:
+        settings = account_health.Settings.from_config(app.config)
+        return account_health.recompute_all(session, settings, now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -195,6 +202,13 @@ JOBS: dict[str, Job] = {
             3600,
             "Tell the customers behind last week's shipped backlog items, one email each.",
             _tell_backlog_customers,
+        ),
+        Job(
+            "score-account-health",
+            6 * 3600,
+            "Score every account's health from its parts; a fall of more than "
+            "FEEDBACK_HEALTH_DROP points opens a recover task through the playbooks.",
+            _score_account_health,
         ),
     )
 }
