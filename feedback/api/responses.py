@@ -88,6 +88,7 @@ class ResponseFilterArgs(PageArgs):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     status = fields.String(validate=validate.OneOf(["provisional", "confirmed"]))
     account_id = fields.Integer()
+    contact_id = fields.Integer()
     since = fields.AwareDateTime(metadata={"description": "answered at or after (ISO 8601)"})
     until = fields.AwareDateTime(metadata={"description": "answered before (ISO 8601)"})
     plan = fields.String()
@@ -103,7 +104,7 @@ class Responses(MethodView):
     @blp.response(200, page_schema(ResponseSchema))
     @blp.alt_response(422, schema=ApiErrorSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List responses, newest first, by program, category, dates, account or segment."""
+        """List responses, newest first, by program, category, dates, account, contact, segment."""
         items, total = responses.list_responses(
             db.session(), args, args["page"], args["per_page"], viewer=current_staff()
         )

@@ -24,6 +24,8 @@ def _filtered(filters: Mapping[str, Any]) -> Select[tuple[Response]]:
         query = query.where(Response.category == filters["category"])
     if filters.get("account_id"):
         query = query.where(Response.account_id == filters["account_id"])
+    if filters.get("contact_id"):
+        query = query.where(Response.contact_id == filters["contact_id"])
     if filters.get("status"):
         query = query.where(Response.status == filters["status"])
     since: datetime | None = filters.get("since")
