@@ -35,30 +35,31 @@ def safe_cell(value: Any) -> Any:
     return text
 
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """The header line, then one CSV line per row (RFC 4180 quoting, CRLF line ends)."""
+def _row(values: Sequence[Any]) -> list[Any]:
+    # The common case (a plain string that is no formula) without a function call per cell.
+    return [
+        ("'" + v if v.startswith(FORMULA_STARTS) else v) if type(v) is str else safe_cell(v)
+        for v in values
+    ]
+
+
+def csv_chunks(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], rows_per_chunk: int = 500
+) -> Iterator[str]:
+    """The header, then the rows as CSV text (RFC 4180 quoting, CRLF line ends), a chunk of
+    `rows_per_chunk` lines at a time: a streamed response is not one tiny write per row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-
-    def line(values: Sequence[Any]) -> str:
-        writer.writerow([safe_cell(v) for v in values])
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield line(header)
-    for row in rows:
-        yield line(row)
-
-
-def batched_lines(lines: Iterable[str], size: int = 500) -> Iterator[str]:
-    """Lines joined into chunks, so a streamed response is not one tiny write per row."""
-    chunk: list[str] = []
-    for text in lines:
-        chunk.append(text)
-        if len(chunk) >= size:
-            yield "".join(chunk)
-            chunk = []
-    if chunk:
-        yield "".join(chunk)
+    writer.writerow(_row(header))
+    pending = 0
+    for values in rows:
+        writer.writerow(_row(values))
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    text = buffer.getvalue()
+    if text:
+        yield text

@@ -17,7 +17,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from feedback import exports, questions
@@ -47,6 +57,7 @@ COUNT_CAP = 10_000
 MAX_PER_PAGE = 200
 EXPORT_PARTITION = 2_000
 MAX_QUERY = 200
+REPLY_IDS_INLINE = 2_000
 
 
 @dataclass(frozen=True)
@@ -224,17 +235,36 @@ def _task_condition(task_status: str) -> ColumnElement[bool]:
 def _search(session: Session, words: str) -> ColumnElement[bool]:
     """The comment, or a reply the customer wrote in the response's conversation, says `words`.
 
-    Two index-backed sets (GIN on PostgreSQL) joined by OR rather than one OR per row, so the
-    planner looks the words up once in each index.
+    Replies are few next to comments, so the conversations whose replies match are looked up
+    first (GIN index on PostgreSQL) and named by id: the condition left on responses is then
+    "comment matches OR invitation_id in (those)", which PostgreSQL can answer either by
+    combining two indexes (a rare word) or by checking rows newest first until a page is full
+    (a common one), whichever its statistics say is cheaper. Past REPLY_IDS_INLINE matching
+    conversations the look-up stays a subquery.
     """
-    by_comment = select(Response.id).where(dialects.text_matches(session, Response.comment, words))
     by_reply = select(Message.invitation_id).where(
         Message.direction == "inbound", dialects.text_matches(session, Message.body, words)
     )
-    return or_(Response.id.in_(by_comment), Response.invitation_id.in_(by_reply))
+    invitation_ids = list(session.scalars(by_reply.distinct().limit(REPLY_IDS_INLINE + 1)))
+    by_comment = dialects.text_matches(session, Response.comment, words)
+    if not invitation_ids:
+        return by_comment
+    replied = (
+        Response.invitation_id.in_(invitation_ids)
+        if len(invitation_ids) <= REPLY_IDS_INLINE
+        else Response.invitation_id.in_(by_reply)
+    )
+    return or_(by_comment, replied)
 
 
 def _query(session: Session, viewer: Any, filters: Filters) -> Select[Any]:
+    """Every column a row shows, of the responses the filters select."""
+    return _columns().where(
+        visibility.responses_filter(session, viewer), *_conditions(session, filters)
+    )
+
+
+def _columns() -> Select[Any]:
     return (
         select(
             Response.id,
@@ -268,8 +298,19 @@ def _query(session: Session, viewer: Any, filters: Filters) -> Select[Any]:
         .join(SurveyProgram, SurveyProgram.id == Response.program_id)
         .outerjoin(Account, Account.id == Response.account_id)
         .outerjoin(ResponseAnalysis, ResponseAnalysis.response_id == Response.id)
-        .where(visibility.responses_filter(session, viewer), *_conditions(session, filters))
     )
+
+
+def _ids(session: Session, viewer: Any, filters: Filters) -> Select[Any]:
+    """The ids the filters select, joining only the tables a filter needs (every response has
+    its contact and program, so those joins never change which rows match). Counting and
+    paging work on this narrow query; the wide columns are joined for one page only."""
+    query = select(Response.id).select_from(Response)
+    if any(getattr(filters, name) for name in SEGMENTS):
+        query = query.outerjoin(Account, Account.id == Response.account_id)
+    if filters.sentiment or filters.mismatch is not None:
+        query = query.outerjoin(ResponseAnalysis, ResponseAnalysis.response_id == Response.id)
+    return query.where(visibility.responses_filter(session, viewer), *_conditions(session, filters))
 
 
 # ---------------------------------------------------------------- the page
@@ -353,16 +394,32 @@ def explore(
 ) -> Page:
     """One page of responses, newest first, after the cursor `after`."""
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    query = _query(session, viewer, filters)
-    capped = query.with_only_columns(Response.id).order_by(None).limit(COUNT_CAP + 1)
-    total = session.scalar(select(func.count()).select_from(capped.subquery())) or 0
+    ids = _ids(session, viewer, filters)
+    capped = ids.limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
     if after is not None:
         at, ident = after
-        query = query.where(
+        ids = ids.where(
             or_(Response.answered_at < at, and_(Response.answered_at == at, Response.id < ident))
         )
-    query = query.order_by(Response.answered_at.desc(), Response.id.desc()).limit(per_page + 1)
-    found = session.execute(query).all()
+    newest_first = (Response.answered_at.desc(), Response.id.desc())
+    if filters.q and total <= COUNT_CAP:
+        # A search with few matches: list them all (the index look-up), then sort. Left to
+        # itself the planner, not knowing a word is rare, walks every response newest first.
+        matches = (
+            ids.add_columns(Response.answered_at)
+            .cte("matches")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        page_query = select(matches.c.id).order_by(
+            matches.c.answered_at.desc(), matches.c.id.desc()
+        )
+    else:
+        page_query = ids.order_by(*newest_first)
+    page_ids = list(session.scalars(page_query.limit(per_page + 1)))
+    found = session.execute(
+        _columns().where(Response.id.in_(page_ids)).order_by(*newest_first)
+    ).all()
     rows = _with_themes_and_tasks(session, found[:per_page])
     more = len(found) > per_page
     return Page(
@@ -422,31 +479,59 @@ EXPORT_HEADER = (
 )  # fmt: skip
 
 
-def _export_values(row: Row) -> tuple[Any, ...]:
-    return (
-        row.id, row.answered_at, row.program_name, row.scale, row.score, row.category,
-        row.status, row.comment, row.contact_email, row.contact_name, row.account_id,
-        row.account_name, row.plan, row.region, row.industry, row.lifecycle_stage, row.arr,
-        row.renewal_date, row.account_status, row.language, row.sentiment_label,
-        row.sentiment_polarity, row.mismatch, "; ".join(row.themes),
-        " ".join(str(t.id) for t in row.tasks), " ".join(t.status for t in row.tasks),
-    )  # fmt: skip
-
-
-def export_rows(session: Session, viewer: Any, filters: Filters) -> Iterator[Row]:
-    """Every matching response, newest first, read through a server-side cursor in partitions
-    (memory stays flat however many rows there are)."""
-    query = _query(session, viewer, filters).order_by(
-        Response.answered_at.desc(), Response.id.desc()
+def _export_query(session: Session, viewer: Any, filters: Filters) -> Select[Any]:
+    """The explorer's query with each row's themes and tasks joined from two grouped
+    subqueries (a hash join each, not a lookup per row), so the database streams finished
+    rows and no second query runs per batch."""
+    themes = (
+        select(
+            ResponseTheme.response_id.label("response_id"),
+            func.aggregate_strings(Theme.name, "; ").label("names"),
+        )
+        .join(Theme, Theme.id == ResponseTheme.theme_id)
+        .group_by(ResponseTheme.response_id)
+        .subquery()
     )
-    result = session.execute(query.execution_options(yield_per=EXPORT_PARTITION))
+    tasks = (
+        select(
+            Task.response_id.label("response_id"),
+            func.aggregate_strings(cast(Task.id, String), " ").label("ids"),
+            func.aggregate_strings(Task.status, " ").label("statuses"),
+        )
+        .where(Task.response_id.is_not(None))
+        .group_by(Task.response_id)
+        .subquery()
+    )
+    return (
+        _query(session, viewer, filters)
+        .add_columns(themes.c.names, tasks.c.ids, tasks.c.statuses)
+        .outerjoin(themes, themes.c.response_id == Response.id)
+        .outerjoin(tasks, tasks.c.response_id == Response.id)
+        .order_by(Response.answered_at.desc(), Response.id.desc())
+    )
+
+
+def export_rows(session: Session, viewer: Any, filters: Filters) -> Iterator[tuple[Any, ...]]:
+    """Every matching response as export values, newest first, through a server-side cursor
+    read in partitions (memory stays flat however many rows there are)."""
+    query = _export_query(session, viewer, filters)
+    # Core, not ORM, execution: the rows are plain values and the ORM's per-row loading
+    # layer would be most of the cost. The planner is told the whole result will be read.
+    connection = session.connection()
+    if dialects.is_postgresql(session):
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+    result = connection.execution_options(yield_per=EXPORT_PARTITION).execute(query)
     for partition in result.partitions():
-        yield from _with_themes_and_tasks(session, partition)
+        for r in partition:
+            yield (
+                r.id, r.answered_at, r.program_name, r.scale, r.score, r.category, r.status,
+                r.comment, r.contact_email, r.contact_name, r.account_id, r.account_name,
+                r.plan, r.region, r.industry, r.lifecycle_stage, r.arr, r.renewal_date,
+                r.account_status, r.language, r.sentiment_label, r.sentiment_polarity,
+                bool(r.mismatch), r.names, r.ids, r.statuses,
+            )  # fmt: skip
 
 
 def export_csv(session: Session, viewer: Any, filters: Filters) -> Iterator[str]:
     """The export as CSV text in chunks, spreadsheet-safe (feedback.exports)."""
-    lines = exports.csv_lines(
-        EXPORT_HEADER, (_export_values(r) for r in export_rows(session, viewer, filters))
-    )
-    return exports.batched_lines(lines)
+    return exports.csv_chunks(EXPORT_HEADER, export_rows(session, viewer, filters))

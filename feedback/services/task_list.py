@@ -250,7 +250,7 @@ def export_csv(
                 r.mismatch, r.severity_note,
             )  # fmt: skip
 
-    return exports.batched_lines(exports.csv_lines(EXPORT_HEADER, values()))
+    return exports.csv_chunks(EXPORT_HEADER, values())
 
 
 def _row(r: Any, now: datetime) -> QueueRow:

@@ -119,6 +119,14 @@ def test_keyset_pages_walk_every_row_once(session, world):
             break
         after = response_explorer.parse_cursor(page.next_cursor)
     assert seen == [world["quiet"].id, world["happy"].id, world["angry"].id]
+    # A search pages the same way (its matches are listed first, then cut by the cursor).
+    first = response_explorer.explore(session, admin, F(q="the"), per_page=1)
+    assert [r.id for r in first.rows] == [world["quiet"].id] and first.total == 2
+    second = response_explorer.explore(
+        session, admin, F(q="the"), after=response_explorer.parse_cursor(first.next_cursor),
+        per_page=1,
+    )  # fmt: skip
+    assert [r.id for r in second.rows] == [world["angry"].id] and second.next_cursor is None
 
 
 def test_rows_carry_themes_and_tasks(session, world):

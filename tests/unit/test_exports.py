@@ -21,12 +21,20 @@ def test_cells_that_a_spreadsheet_would_run_are_defused():
     assert exports.safe_cell(datetime(2026, 1, 2, tzinfo=UTC)) == "2026-01-02T00:00:00+00:00"
 
 
-def test_lines_are_produced_one_at_a_time_and_read_back():
-    rows = ([i, f'say "hi", {i}', "=cmd"] for i in range(1001))
-    lines = exports.csv_lines(["n", "text", "danger"], rows)
-    first = next(lines)
-    assert first == "n,text,danger\r\n"
-    chunks = list(exports.batched_lines(lines, size=500))
-    assert len(chunks) == 3
-    back = list(csv.reader(io.StringIO("".join(chunks))))
-    assert back[0] == ["0", 'say "hi", 0', "'=cmd"] and len(back) == 1001
+def test_chunks_are_produced_as_rows_come_and_read_back():
+    produced = []
+
+    def rows():
+        for i in range(1001):
+            produced.append(i)
+            yield [i, f'say "hi", {i}', "=cmd", "-1", -1]
+
+    chunks = exports.csv_chunks(["n", "text", "danger", "minus", "number"], rows(), 500)
+    first = next(chunks)
+    assert first.startswith("n,text,danger,minus,number\r\n") and len(produced) == 500
+    rest = list(chunks)
+    assert len(rest) == 2 and len(produced) == 1001
+    back = list(csv.reader(io.StringIO(first + "".join(rest))))
+    assert back[0] == ["n", "text", "danger", "minus", "number"]
+    assert back[1] == ["0", 'say "hi", 0', "'=cmd", "'-1", "-1"] and len(back) == 1002
+    assert list(exports.csv_chunks(["only"], [])) == ["only\r\n"]
