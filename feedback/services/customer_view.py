@@ -38,9 +38,10 @@ RESPONSES_SHOWN = 100
 CLOSED_TASKS_SHOWN = 50
 
 
-def _nps_by_account(since: datetime) -> Any:
-    """Per account: NPS answers of the last year, promoters and detractors (one GROUP BY)."""
-    return (
+def _nps_by_account(since: datetime, account_ids: list[int] | None) -> Any:
+    """Per account: NPS answers since `since`, promoters and detractors (one GROUP BY), of
+    every account or of the ones named."""
+    query = (
         select(
             Response.account_id.label("account_id"),
             func.count().label("n"),
@@ -54,8 +55,10 @@ def _nps_by_account(since: datetime) -> Any:
             Response.answered_at >= since,
         )
         .group_by(Response.account_id)
-        .subquery()
     )
+    if account_ids is not None:
+        query = query.where(Response.account_id.in_(account_ids))
+    return query.subquery()
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,7 @@ def list_accounts(
     now = now or datetime.now(UTC)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     page = max(page, 1)
-    counts = _nps_by_account(now - NPS_WINDOW)
-    n = func.coalesce(counts.c.n, 0)
-    nps_value = case((n > 0, 100.0 * (counts.c.promoters - counts.c.detractors) / n), else_=None)
+    since = now - NPS_WINDOW
     owner = aliased(User)
     query: Select[Any] = (
         select(
@@ -107,31 +108,49 @@ def list_accounts(
             owner.name.label("owner_name"),
             AccountHealth.score.label("health"),
             AccountHealth.previous_score.label("previous_health"),
-            n.label("responses"),
-            nps_value.label("nps"),
         )  # fmt: skip
         .select_from(Account)
         .outerjoin(owner, owner.id == Account.owner_id)
         .outerjoin(AccountHealth, AccountHealth.account_id == Account.id)
-        .outerjoin(counts, counts.c.account_id == Account.id)
         .where(visibility.accounts_filter(session, viewer))
     )
     if q:
         pattern = f"%{q.strip().lower()}%"
         by_name = func.lower(Account.name).like(pattern)
         query = query.where(or_(by_name, func.lower(Account.external_id).like(pattern)))
-    column = {
-        "name": func.lower(Account.name),
-        "health": AccountHealth.score,
-        "arr": Account.arr,
-        "nps": nps_value,
-        "renewal": Account.renewal_date,
-    }[sort]
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if sort == "nps":  # only this order needs every account's NPS; the others, one page's
+        counts = _nps_by_account(since, None)
+        n = func.coalesce(counts.c.n, 0)
+        column: Any = case(
+            (n > 0, 100.0 * (counts.c.promoters - counts.c.detractors) / n), else_=None
+        )
+        query = query.outerjoin(counts, counts.c.account_id == Account.id)
+    else:
+        column = {
+            "name": func.lower(Account.name),
+            "health": AccountHealth.score,
+            "arr": Account.arr,
+            "renewal": Account.renewal_date,
+        }[sort]
     ordered = column.desc().nulls_last() if descending else column.asc().nulls_last()
     query = query.order_by(ordered, Account.id)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return [AccountRow(**r._asdict()) for r in rows], total
+    page_nps = _nps_of(session, [r.id for r in rows], since)
+    return [AccountRow(**r._asdict(), **page_nps.get(r.id, {"responses": 0, "nps": None}))
+            for r in rows], total  # fmt: skip
+
+
+def _nps_of(session: Session, account_ids: list[int], since: datetime) -> dict[int, dict[str, Any]]:
+    """NPS of the last year for these accounts: {id: {"responses": n, "nps": score}}."""
+    if not account_ids:
+        return {}
+    counts = _nps_by_account(since, account_ids)
+    return {
+        r.account_id: {"responses": r.n, "nps": 100.0 * (r.promoters - r.detractors) / r.n}
+        for r in session.execute(select(counts)).all()
+        if r.n
+    }
 
 
 # ---------------------------------------------------------------- one account
