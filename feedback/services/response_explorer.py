@@ -232,6 +232,13 @@ def _task_condition(task_status: str) -> ColumnElement[bool]:
     return followed.where(Task.status.in_(statuses))
 
 
+def replies_saying(session: Session, words: str) -> Select[Any]:
+    """The conversations (invitation ids) where the customer replied with `words`."""
+    return select(Message.invitation_id).where(
+        Message.direction == "inbound", dialects.text_matches(session, Message.body, words)
+    )
+
+
 def _search(session: Session, words: str) -> ColumnElement[bool]:
     """The comment, or a reply the customer wrote in the response's conversation, says `words`.
 
@@ -242,9 +249,7 @@ def _search(session: Session, words: str) -> ColumnElement[bool]:
     (a common one), whichever its statistics say is cheaper. Past REPLY_IDS_INLINE matching
     conversations the look-up stays a subquery.
     """
-    by_reply = select(Message.invitation_id).where(
-        Message.direction == "inbound", dialects.text_matches(session, Message.body, words)
-    )
+    by_reply = replies_saying(session, words)
     invitation_ids = list(session.scalars(by_reply.distinct().limit(REPLY_IDS_INLINE + 1)))
     by_comment = dialects.text_matches(session, Response.comment, words)
     if not invitation_ids:
@@ -520,7 +525,7 @@ def export_rows(session: Session, viewer: Any, filters: Filters) -> Iterator[tup
     connection = session.connection()
     if dialects.is_postgresql(session):
         connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-    result = connection.execution_options(yield_per=EXPORT_PARTITION).execute(query)
+    result = connection.execute(query.execution_options(yield_per=EXPORT_PARTITION))
     for partition in result.partitions():
         for r in partition:
             yield (

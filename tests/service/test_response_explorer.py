@@ -95,11 +95,13 @@ def test_search_uses_each_databases_own_tool(session, world):
     names = set(session.scalars(text("SELECT indexname FROM pg_indexes")))
     assert {"ix_responses_comment_fts", "ix_messages_inbound_body_fts"} <= names
     session.execute(text("SET LOCAL enable_seqscan = off"))
-    plan = "\n".join(
-        session.scalars(text("EXPLAIN " + str(query.compile(
-            session.get_bind(), compile_kwargs={"literal_binds": True})))))  # fmt: skip
-    assert "ix_responses_comment_fts" in plan
-    assert "ix_messages_inbound_body_fts" in plan
+
+    def plan(statement):
+        compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        return "\n".join(session.scalars(text(f"EXPLAIN {compiled}")))
+
+    assert "ix_responses_comment_fts" in plan(query)
+    assert "ix_messages_inbound_body_fts" in plan(response_explorer.replies_saying(session, "x"))
 
 
 def test_a_csm_sees_only_their_accounts_responses(session, world):
