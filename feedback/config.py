@@ -23,6 +23,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from feedback import health
+
 MAIL_BACKENDS = ("console", "sendgrid")
 SENDGRID_DEFAULT_HOST = "https://api.sendgrid.com"
 ENV_PREFIX = "FEEDBACK_"
@@ -230,6 +232,21 @@ class Settings(BaseSettings):
         "provider is down); staff sign in with SSO",
     )
 
+    HEALTH_WEIGHTS: str = _setting(
+        "",
+        'a JSON object of health part weights such as {"usage": 30, "billing": 0}',
+        "Weights of the account health parts (nps_latest, nps_trend, sentiment, "
+        "open_detractor_tasks, response_rate, usage, support, billing); the parts named "
+        "replace the defaults",
+        "the defaults of `feedback/health.py`",
+    )
+    HEALTH_DROP: int = _setting(
+        15,
+        "a whole number of points from 1 to 100, such as 15",
+        "A fall in account health of more than this many points between two runs opens a "
+        "`recover` task through the playbooks' `health_drop` rule",
+    )
+
     @field_validator("ENV", "MAIL_BACKEND", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
@@ -339,6 +356,7 @@ class Settings(BaseSettings):
         "MAX_JSON_BYTES": (1024, 25 * 1024 * 1024),
         "MAX_JSON_DEPTH": (2, 256),
         "TRUSTED_PROXIES": (0, 5),
+        "HEALTH_DROP": (1, 100),
     }
 
     @field_validator(*_RANGES)
@@ -354,6 +372,12 @@ class Settings(BaseSettings):
     def _prefix(cls, value: str) -> str:
         if not value or len(value) > 40 or not value.replace("-", "").replace("_", "").isalnum():
             raise ValueError("not a short word")
+        return value
+
+    @field_validator("HEALTH_WEIGHTS")
+    @classmethod
+    def _health_weights(cls, value: str) -> str:
+        health.parse_weights(value)  # ValueError names the part that is wrong
         return value
 
     @field_validator("RATELIMIT_STORAGE_URI")

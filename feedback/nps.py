@@ -151,3 +151,28 @@ def compare(a: NpsResult, b: NpsResult, *, confidence: float = DEFAULT_CONFIDENC
         confidence=confidence,
         small_sample=small,
     )
+
+
+def wilson_interval(
+    successes: int, n: int, *, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[float, float] | None:
+    """Wilson score interval of a proportion (renewal rate, churn rate), as fractions 0..1.
+
+    Unlike the plain p ± z·√(p(1−p)/n) it stays inside 0..1 and is sane at 0 of 5 or 5 of 5
+    (Wilson 1927; Agresti & Coull 1998 recommend it for small n). None when n is 0.
+    """
+    _count("successes", successes)
+    _count("n", n)
+    if successes > n:
+        raise ValueError(f"successes ({successes}) cannot exceed n ({n})")
+    if n == 0:
+        return None
+    z = _z(confidence)
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    # At 0 of n (n of n) the bound is exactly 0 (1); say so rather than 3e-17.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from feedback import sla
+from feedback import health, sla
 from feedback.classification import NPS_MAX, NPS_MIN, Category
 
 TASK_TYPES = ("recover", "convert", "advocate", "review")
@@ -28,7 +28,13 @@ REPEAT_WINDOW = timedelta(days=183)  # "the same theme again within 6 months"
 
 LIST_CONDITIONS = ("category", "sentiment_label", "themes", "plan", "region", "lifecycle_stage")
 NUMBER_CONDITIONS = ("score_min", "score_max", "arr_min", "arr_max")
-CONDITIONS = (*LIST_CONDITIONS, *NUMBER_CONDITIONS, "program_id", "mismatch", "score_drop")
+CONDITIONS = (
+    *LIST_CONDITIONS, *NUMBER_CONDITIONS, "program_id", "mismatch", "score_drop", "health_drop"
+)  # fmt: skip
+# What starts an evaluation: a customer's answer, or the health job seeing an account's
+# health fall (feedback.health). A rule answers an account-health trigger only when it says
+# "health_drop", so response rules never fire on an account without an answer.
+TRIGGERS = ("response", "account_health")
 
 
 def priority_word(priority: int) -> str:
@@ -53,6 +59,10 @@ class Facts:
     program_id: int | None = None
     previous_score: int | None = None  # the contact's answer before this one (same scale)
     previous_category: str | None = None
+    trigger: str = "response"  # one of TRIGGERS
+    health_score: int | None = None  # account_health: the new score and the one before
+    previous_health_score: int | None = None
+    health_drop_points: float = health.DEFAULT_DROP  # what "health_drop": true means
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _rule("Passive", {"category": [PASSIVE]}, "convert", 2, 5),
     _rule("High-ARR promoter", {"category": [PROMOTER], "arr_min": HIGH_ARR}, "advocate", 3, 5),
     _rule("Promoter", {"category": [PROMOTER]}, "advocate", 1, 7),
+    _rule("Account health dropped", {"health_drop": True}, "recover", 3, 2),
 )
 
 
@@ -154,6 +165,8 @@ def _in(value: Any, allowed: Iterable[Any]) -> bool:
 
 def holds(conditions: Mapping[str, Any], facts: Facts) -> bool:
     """All conditions hold (an empty set of conditions matches every response)."""
+    if facts.trigger == "account_health" and "health_drop" not in conditions:
+        return False
     for key, want in conditions.items():
         if key == "category" and not _in(facts.category, want):
             return False
@@ -189,6 +202,10 @@ def holds(conditions: Mapping[str, Any], facts: Facts) -> bool:
             if not score_dropped(
                 facts.previous_score, facts.previous_category, facts.score, facts.category, points
             ):
+                return False
+        if key == "health_drop":
+            limit = facts.health_drop_points if want is True else float(want)
+            if not health.dropped(facts.previous_health_score, facts.health_score, limit):
                 return False
     return True
 
@@ -354,6 +371,13 @@ def _condition_errors(conditions: Mapping[str, Any]) -> list[str]:
             problems.append(
                 f'"score_drop" is the points a score fell by (1 to {NPS_MAX - NPS_MIN}), '
                 "or true for 3."
+            )
+    if "health_drop" in conditions:
+        value = conditions["health_drop"]
+        if not (value is True or (_number(value) is not None and 1 <= float(value) <= 100)):
+            problems.append(
+                '"health_drop" is the points account health fell by (1 to 100), '
+                "or true for the configured amount."
             )
     return problems
 

@@ -15,6 +15,7 @@ from flask import Flask
 from feedback import db
 from feedback.mail.backends import get_backend
 from feedback.services import (
+    account_health,
     analytics,
     backlog_digests,
     backlog_notices,
@@ -125,6 +126,12 @@ def _send_backlog_digests(app: Flask, now: datetime) -> dict[str, Any]:
         return backlog_digests.send_backlog_digests(session, app.config, now)
 
 
+def _score_account_health(app: Flask, now: datetime) -> dict[str, Any]:
+    with db.transaction() as session:
+        settings = account_health.Settings.from_config(app.config)
+        return account_health.recompute_all(session, settings, now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -219,6 +226,13 @@ JOBS: dict[str, Job] = {
             "Tell department heads (email, Slack/Teams) of new proposals and items over the "
             "impact threshold: one digest a day per department.",
             _send_backlog_digests,
+        ),
+        Job(
+            "score-account-health",
+            6 * 3600,
+            "Score every account's health from its parts; a fall of more than "
+            "FEEDBACK_HEALTH_DROP points opens a recover task through the playbooks.",
+            _score_account_health,
         ),
     )
 }

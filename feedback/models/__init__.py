@@ -15,7 +15,13 @@ from feedback.models.backlog import (
     BacklogTask,
 )
 from feedback.models.conversation import Message, Response, ScoreChange
-from feedback.models.customers import Account, AccountDomain, Contact, LifecycleEvent
+from feedback.models.customers import (
+    Account,
+    AccountDomain,
+    AccountHealth,
+    Contact,
+    LifecycleEvent,
+)
 from feedback.models.delivery import EmailContent, Invitation, OutboxEmail
 from feedback.models.events import EmailEvent
 from feedback.models.followup import (
@@ -36,8 +42,8 @@ from feedback.models.replies import InboundEmail, ReplyToken, UnmatchedReply
 from feedback.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "Account", "AccountDomain", "ApiToken", "AuditEvent", "Department", "PasswordReset",
-    "Contact", "EmailContent", "EmailEvent", "Invitation",
+    "Account", "AccountDomain", "AccountHealth", "ApiToken", "AuditEvent", "Department",
+    "PasswordReset", "Contact", "EmailContent", "EmailEvent", "Invitation",
     "JobRun", "LifecycleEvent", "Message", "OutboxEmail", "Response", "Role", "ScoreChange",
     "SurveyProgram", "Team", "User", "OuterLoopCandidate", "PlaybookRule", "PlaybookSet",
     "ResolutionCheck", "StaffNotice", "Task", "TaskEvent", "AnalysisProgress", "ResponseAnalysis",

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.db import Base, utcnow
@@ -24,6 +33,17 @@ class Response(Base):
         CheckConstraint("status IN ('provisional', 'confirmed')", name="status"),
         Index("ix_responses_program_answered", "program_id", "answered_at"),
         Index("ix_responses_account_answered", "account_id", "answered_at"),
+        # The explorer's keyset order, and its full-text search (PostgreSQL only; the
+        # expression is the one services/dialects.py queries with).
+        Index("ix_responses_answered_id", "answered_at", "id"),
+        Index(
+            "ix_responses_comment_fts",
+            func.to_tsvector(
+                literal_column("'simple'::regconfig"),
+                func.coalesce(text("comment"), literal_column("''")),
+            ),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +94,15 @@ class Message(Base):
     __table_args__ = (
         CheckConstraint("direction IN ('outbound', 'inbound')", name="direction"),
         Index("ix_messages_thread", "invitation_id", "created_at", "id"),
+        Index(
+            "ix_messages_inbound_body_fts",
+            func.to_tsvector(
+                literal_column("'simple'::regconfig"),
+                func.coalesce(text("body"), literal_column("''")),
+            ),
+            postgresql_using="gin",
+            postgresql_where=text("direction = 'inbound'"),
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

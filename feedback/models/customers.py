@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.db import Base, utcnow
@@ -31,7 +31,7 @@ class Account(Base):
     arr: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     lifecycle_stage: Mapped[str | None] = mapped_column(String(60))
     customer_since: Mapped[date | None]
-    renewal_date: Mapped[date | None]
+    renewal_date: Mapped[date | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(16), default="active")
     timezone: Mapped[str | None] = mapped_column(String(64))
     # The language its contacts are written to when a contact has none of their own.
@@ -103,3 +103,20 @@ class LifecycleEvent(Base):
     occurred_at: Mapped[datetime]
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountHealth(Base):
+    """An account's health score (0-100) as the last job run computed it, with the parts it
+    was made of (feedback.health) and the score before, so a drop can be seen and acted on."""
+
+    __tablename__ = "account_health"
+    __table_args__ = (CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),)
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[int] = mapped_column(Integer, index=True)
+    parts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    previous_score: Mapped[int | None]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    previous_computed_at: Mapped[datetime | None]

@@ -5,13 +5,17 @@
 - `locked`: SELECT … FOR UPDATE (optionally SKIP LOCKED) on PostgreSQL, where several workers
   claim rows at once; SQLite takes a whole-database write lock at the first write, so there the
   plain query gives the same guarantee.
+- `text_matches`: full-text search. PostgreSQL matches `to_tsvector('simple', …)` against a
+  `plainto_tsquery`, the very expression the GIN indexes of the migration are built on (the
+  'simple' configuration: comments come in five languages, and an English stemmer would
+  mangle the others); SQLite falls back to a case-insensitive LIKE on every word.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,3 +36,29 @@ def locked(session: Session, query: Q, *, skip_locked: bool = False, of: Any = N
     if not is_postgresql(session):
         return query
     return query.with_for_update(skip_locked=skip_locked, of=of)
+
+
+# The regconfig and empty string are written as literals, not bound parameters, so that the
+# expression is word for word the one the GIN indexes were built on and the planner uses them.
+_SIMPLE = literal_column("'simple'::regconfig")
+_EMPTY = literal_column("''")
+
+
+def ts_vector(column: Any) -> Any:
+    """PostgreSQL's indexed document of a text column (see the migration's GIN indexes)."""
+    return func.to_tsvector(_SIMPLE, func.coalesce(column, _EMPTY))
+
+
+def text_matches(session: Session, column: Any, words: str) -> ColumnElement[bool]:
+    """`column` contains `words`: full-text on PostgreSQL, every word as a substring on SQLite."""
+    if is_postgresql(session):
+        return ts_vector(column).op("@@")(func.plainto_tsquery(_SIMPLE, words))
+    parts = [
+        func.lower(column).like(f"%{_escape_like(word.lower())}%", escape="\\")
+        for word in words.split()
+    ]
+    return and_(*parts)
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

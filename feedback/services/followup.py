@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from feedback import playbooks, sla, task_states
 from feedback.models import Account, Contact, ResolutionCheck, Response, Task, TaskEvent, User
-from feedback.services import dialects, visibility, webhooks_out
+from feedback.services import dialects, followup_planning, visibility, webhooks_out
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.followup_planning import Context, Planned, active_set, plan, rules_of
 from feedback.services.staff_mail import team_clock
@@ -151,6 +151,59 @@ def _create_task(
     session.flush()
     _emit(session, "task.created", task_payload(task), now)
     return task
+
+
+def open_health_recovery(
+    session: Session,
+    account: Account,
+    previous: int | None,
+    current: int | None,
+    drop_points: float,
+    now: datetime,
+) -> list[Task]:
+    """Tasks for an account whose health fell, by the active playbooks' `health_drop` rules;
+    none while an earlier health task of the account is still open."""
+    facts = followup_planning.health_facts(account, previous, current, drop_points)
+    rules = rules_of(active_set(session, now))
+    if not [r for r in rules if r.active and "health_drop" in r.conditions]:
+        return []
+    already = session.scalar(
+        select(Task.id).where(
+            Task.account_id == account.id,
+            Task.response_id.is_(None),
+            Task.status != "closed",
+            Task.playbook_rule_id.in_([r.id for r in rules if "health_drop" in r.conditions]),
+        )
+    )
+    if already is not None:
+        return []
+    context = Context.load(session)
+    tasks = []
+    for item in followup_planning.plan_for_account(account, facts, rules, context, now):
+        hours = item.match.sla_business_hours
+        reason = f"{item.reason}; health {previous} → {current}"
+        task = Task(
+            type=item.match.task_type,
+            status="open",
+            priority=item.priority,
+            title=f"{TYPE_LABELS.get(item.match.task_type, item.match.task_type)}: "
+            f"{account.name} health fell from {previous} to {current}"[:300],
+            account_id=account.id,
+            owner_id=item.owner_id,
+            team_id=item.team_id,
+            playbook_rule_id=item.match.rule.id,
+            routing_reason=reason,
+            sla_business_hours=hours,
+            due_at=sla.due_at(now, hours, context.timezone_of(item.team_id)),
+            created_at=now,
+            updated_at=now,
+        )
+        task.events.append(TaskEvent(kind="created", to_value="open", body=reason, created_at=now))
+        session.add(task)
+        session.flush()
+        _emit(session, "task.created", task_payload(task), now)
+        tasks.append(task)
+    return tasks
 
 
 # ---------------------------------------------------------------- changing a task

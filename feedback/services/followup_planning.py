@@ -303,3 +303,54 @@ def plan(
             )
         )
     return planned
+
+
+# ---------------------------------------------------------------- account health
+
+
+def health_facts(
+    account: Account, previous: int | None, current: int | None, drop_points: float
+) -> playbooks.Facts:
+    """The facts of an account whose health the job just recomputed (trigger account_health)."""
+    return playbooks.Facts(
+        category=None,
+        score=None,
+        plan=account.plan,
+        arr=account.arr,
+        region=account.region,
+        lifecycle_stage=account.lifecycle_stage,
+        trigger="account_health",
+        health_score=current,
+        previous_health_score=previous,
+        health_drop_points=drop_points,
+    )
+
+
+def plan_for_account(
+    account: Account,
+    facts: playbooks.Facts,
+    rules: list[playbooks.Rule],
+    context: Context,
+    now: datetime,
+) -> list[Planned]:
+    """The tasks `rules` make of an account-level trigger, routed like a response's."""
+    owner = context.users.get(account.owner_id) if account.owner_id else None
+    planned = []
+    for match in playbooks.evaluate(rules, facts):
+        decision = routing.route(
+            routing.RouteRequest(
+                rule_name=match.rule_name,
+                route=match.route,
+                account_name=account.name,
+                owner=context.member(owner) if owner is not None else None,
+                teams=context.team_facts(),
+                theme_name=None,
+                theme_team_id=None,
+            )
+        )
+        context.assigned(decision.owner_id, now)
+        planned.append(
+            Planned(match, decision.owner_id, decision.team_id, decision.reason, match.priority,
+                    None)
+        )  # fmt: skip
+    return planned

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from feedback.access_rules import Holder, Scope, Viewer, may_hand_to, may_see, may_see_any
 from feedback.access_rules import scope_of as _scope_of
-from feedback.models import Account, Response, Task, Team, User
+from feedback.models import Account, Contact, Response, Task, Team, User
 from feedback.services.errors import Forbidden, NotFound
 
 
@@ -78,6 +78,30 @@ def require_response(session: Session, user: Any, response_id: int) -> Response:
     return response
 
 
+def require_account(session: Session, user: Any, account_id: int) -> Account:
+    """An account's page: held by its owner and by every task on it (as a response is)."""
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("There is no such account.")
+    if not session.scalar(
+        select(exists().where(Account.id == account_id, accounts_filter(session, user)))
+    ):
+        raise Forbidden("This account belongs to a team you do not work with.")
+    return account
+
+
+def require_contact(session: Session, user: Any, contact_id: int) -> Contact:
+    """A contact's page: seen by whoever sees their account or a task about them."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound("There is no such contact.")
+    if not session.scalar(
+        select(exists().where(Contact.id == contact_id, contacts_filter(session, user)))
+    ):
+        raise Forbidden("This contact's account belongs to a team you do not work with.")
+    return contact
+
+
 def require_team(session: Session, user: Any, team_id: int) -> Team:
     """A team's own pages (huddle, metrics): NotFound / Forbidden unless the rule allows."""
     team = session.get(Team, team_id)
@@ -135,6 +159,37 @@ def responses_filter(session: Session, user: Any) -> ColumnElement[bool]:
         .where(_clause(scope, Account.owner_id, owner.team_id))
     )
     return or_(Response.id.in_(by_task), Response.account_id.in_(by_account))
+
+
+def accounts_filter(session: Session, user: Any) -> ColumnElement[bool]:
+    """WHERE clause on Account: owned by someone whose work they see, or with a task they see."""
+    scope = scope_of(session, user)
+    if scope.everything:
+        return true()
+    owner = aliased(User)
+    by_owner = (
+        select(Account.id)
+        .join(owner, owner.id == Account.owner_id)
+        .where(_clause(scope, Account.owner_id, owner.team_id))
+    )
+    by_task = select(Task.account_id).where(
+        Task.account_id.is_not(None), _clause(scope, Task.owner_id, Task.team_id)
+    )
+    return or_(Account.id.in_(by_owner), Account.id.in_(by_task))
+
+
+def contacts_filter(session: Session, user: Any) -> ColumnElement[bool]:
+    """WHERE clause on Contact: of an account they see, or with a task they see."""
+    scope = scope_of(session, user)
+    if scope.everything:
+        return true()
+    by_task = select(Task.contact_id).where(
+        Task.contact_id.is_not(None), _clause(scope, Task.owner_id, Task.team_id)
+    )
+    return or_(
+        Contact.account_id.in_(select(Account.id).where(accounts_filter(session, user))),
+        Contact.id.in_(by_task),
+    )
 
 
 def teams_filter(session: Session, user: Any) -> ColumnElement[bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from feedback.web import (  # conversation: replies, webhooks
+    accounts,
     admin,
     auth,
     backlog,
@@ -18,6 +19,7 @@ from feedback.web import (  # conversation: replies, webhooks
     programs,
     queue,
     resolution,
+    responses,
     sso,
     survey,
     teams,
@@ -48,6 +50,8 @@ def register_blueprints(app: Flask) -> None:
         *(people.bp, teams.bp, tokens.bp),  # people admin: users, teams, API tokens
         *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"
         backlog.bp,  # outer loop: the departments' backlog
+        responses.bp,  # the responses explorer and the CSV exports
+        accounts.bp,  # accounts, contacts, health, retention
     ):
         app.register_blueprint(blueprint)
     display.init_app(app)

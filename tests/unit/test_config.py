@@ -84,6 +84,8 @@ BAD_VALUES: dict[str, dict[str, str]] = {
     },
     "OIDC_PROVIDER_NAME": {"FEEDBACK_OIDC_PROVIDER_NAME": "x" * 41},
     "OIDC_REQUIRE_SSO": {"FEEDBACK_OIDC_REQUIRE_SSO": "true"},  # without SSO set up
+    "HEALTH_WEIGHTS": {"FEEDBACK_HEALTH_WEIGHTS": '{"vibes": 10}'},
+    "HEALTH_DROP": {"FEEDBACK_HEALTH_DROP": "0"},
 }
 
 
