@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from feedback import questions, scanners
@@ -65,6 +65,8 @@ class Survey:
     program: SurveyProgram
     contact: Contact
     response: Response | None
+    #: Whether the thread has a score turn, when read with the locked response (else None).
+    has_score_turn: bool | None = None
 
     @property
     def kind(self) -> questions.QuestionKind:
@@ -123,15 +125,29 @@ def open_survey(
     invitation, program, contact = row
     if invitation.expires_at <= now:
         raise LinkExpired(Text(LINK_CLOSED))
-    response = _current_response(session, invitation.id, lock=lock) if with_response else None
-    return Survey(invitation, program, contact, response)
+    if not with_response:
+        return Survey(invitation, program, contact, None)
+    if not lock:
+        response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
+        return Survey(invitation, program, contact, response)
+    response, has_score_turn = _locked_response(session, invitation.id)
+    return Survey(invitation, program, contact, response, has_score_turn)
 
 
-def _current_response(session: Session, invitation_id: int, *, lock: bool) -> Response | None:
-    query = select(Response).where(Response.invitation_id == invitation_id)
-    if lock:
-        query = dialects.locked(session, query).execution_options(populate_existing=True)
-    return session.scalar(query)
+def _locked_response(session: Session, invitation_id: int) -> tuple[Response | None, bool | None]:
+    """The invitation's response, locked, with what a writer reads next in the same statement:
+    its analysis and theme tags, and whether the thread already has a score turn."""
+    score_turn = (
+        exists().where(Message.invitation_id == invitation_id, Message.kind == "score")
+    ).label("score_turn")
+    query = (
+        select(Response, score_turn)
+        .where(Response.invitation_id == invitation_id)
+        .options(joinedload(Response.analysis), joinedload(Response.theme_tags))  # type: ignore[attr-defined]
+        .execution_options(populate_existing=True)
+    )
+    row = session.execute(dialects.locked(session, query, of=Response)).unique().first()
+    return (row[0], bool(row[1])) if row else (None, None)
 
 
 def _check_score(survey: Survey, score: int) -> None:
@@ -173,7 +189,7 @@ def _response_row(
             execution_options={"populate_existing": True},
         )
         if response is None:  # another writer got there first (none takes the lock late)
-            response = _current_response(session, survey.invitation.id, lock=True)
+            response, _ = _locked_response(session, survey.invitation.id)
             assert response is not None
         else:
             created = True
@@ -218,6 +234,15 @@ def _said(
     thread_turns.stage_turn(session, survey.invitation.id, "inbound", kind, channel, body, now)
 
 
+def _has_score_turn(session: Session, survey: Survey) -> bool:
+    if survey.has_score_turn is not None:
+        return survey.has_score_turn
+    query = select(Message.id).where(
+        Message.invitation_id == survey.invitation.id, Message.kind == "score"
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
 def _set_score(
     session: Session,
     survey: Survey,
@@ -233,15 +258,7 @@ def _set_score(
     `first_change`: the invitation had no score change before this one, so its thread has no
     score turn (only a counted change writes one) and need not be asked.
     """
-    if (
-        first_change
-        or response.score != score
-        or not session.scalar(
-            select(Message.id)
-            .where(Message.invitation_id == survey.invitation.id, Message.kind == "score")
-            .limit(1)
-        )
-    ):
+    if first_change or response.score != score or not _has_score_turn(session, survey):
         _said(session, survey, "score", channel, str(score), now)
     with session.no_autoflush:  # loading the analysis must not flush the row half-changed
         response.score = score
