@@ -60,4 +60,4 @@ def stage_turn(session: Session, *args: Any, **kwargs: Any) -> Message:
 def add_turns(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert many turns built by `turn` in one statement (dispatch writes thousands)."""
     if rows:
-        session.execute(insert(Message), rows)
+        session.execute(insert(Message.__table__), rows)
