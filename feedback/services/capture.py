@@ -98,15 +98,13 @@ def open_survey(
     now: datetime | None = None,
     *,
     lock: bool = False,
-    with_response: bool = True,
 ) -> Survey:
     """The invitation behind a link; LinkNotFound (404) or LinkExpired (410) otherwise.
 
     One statement reads the invitation with its program and contact (three lazy loads
     before); `lock` takes the invitation's row lock, which every writer of its response takes
     first, so the response read next (a statement of its own, after the lock, hence current)
-    is locked with it. `with_response=False` leaves the response to the caller (a click
-    decides first whether it counts).
+    is locked with it.
     """
     now = now or datetime.now(UTC)
     if not looks_like_token(token):
@@ -125,8 +123,6 @@ def open_survey(
     invitation, program, contact = row
     if invitation.expires_at <= now:
         raise LinkExpired(Text(LINK_CLOSED))
-    if not with_response:
-        return Survey(invitation, program, contact, None)
     if not lock:
         response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
         return Survey(invitation, program, contact, response)
