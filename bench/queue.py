@@ -181,7 +181,7 @@ def timed(client: Any, path: str) -> list[float]:
 
 
 def explain(session: Any, user: User) -> str:
-    query = task_list._queue_query(user, "mine", task_list.Filters(), "due", NOW)
+    query = task_list._queue_query(session, user, "mine", task_list.Filters(), "due", NOW)
     sql = query.limit(50).compile(
         dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
     )
