@@ -21,6 +21,18 @@ access_log_format = (
     '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
 )
 
+
+def post_fork(server: object, worker: object) -> None:
+    """Load the language detector in each worker as it starts, not on its first comment.
+
+    In the worker, not the master: the detector is native code, and building it before a
+    fork would hand the children a copy of state (and threads) made for another process.
+    """
+    from feedback import language
+
+    language.warm_up()
+
+
 if os.environ.get("FEEDBACK_ENV", "").strip().lower() == "production":
     # gunicorn's own lines as JSON too, like the app's (feedback/logs.py), for one log pipeline.
     _json = {

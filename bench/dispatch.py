@@ -2,7 +2,7 @@
 """Benchmark survey dispatch and bulk delivery: 10,000 eligible contacts → invitations →
 delivered to a fake SendGrid HTTP server on 127.0.0.1.
 
-Run: .venv/bin/python bench/dispatch.py            (SQLite file in a temporary directory)
+Run: .venv/bin/python bench/dispatch.py [--contacts 100000]   (SQLite file in a temp dir)
      FEEDBACK_TEST_DATABASE_URL=postgresql://... .venv/bin/python bench/dispatch.py
      (that PostgreSQL database is emptied and migrated first: never point it at real data)
 
@@ -21,6 +21,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 
+import argparse
 import json
 import resource
 import subprocess
@@ -82,6 +83,10 @@ def peak_rss_mb() -> float:
 
 
 def main() -> int:
+    global CONTACTS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--contacts", type=int, default=CONTACTS)
+    CONTACTS = parser.parse_args().contacts
     with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp:
         workdir = Path(tmp)
         url = database_url(workdir)
@@ -162,12 +167,17 @@ def run(url: str, fake_url: str, record: Path) -> int:
         "delivered": delivered,
         "peak_rss_mb": round(rss, 1),
     }
+    # 15 s for the default 10,000 contacts; 30 s for 100,000 (issue 15), in proportion between.
+    seconds = max(15.0, 30.0 * CONTACTS / 100_000)
+    most_requests = max(20, CONTACTS // 500)
     targets = {
-        "total_seconds": {"value": figures["total_seconds"], "target": "< 15 s",
-                          "met": total_seconds < 15},
-        "http_requests": {"value": requests, "target": "<= 20", "met": requests <= 20},
+        "total_seconds": {"value": figures["total_seconds"], "target": f"< {seconds:.0f} s",
+                          "met": total_seconds < seconds},
+        "http_requests": {"value": requests, "target": f"<= {most_requests}",
+                          "met": requests <= most_requests},
         "peak_rss_mb": {"value": figures["peak_rss_mb"], "target": "< 250 MB", "met": rss < 250},
-        "delivered": {"value": delivered, "target": "= 10000", "met": delivered == CONTACTS},
+        "delivered": {"value": delivered, "target": f"= {CONTACTS}",
+                      "met": delivered == CONTACTS},
     }  # fmt: skip
     print(json.dumps({"figures": figures, "targets": targets}))
     return 0

@@ -2,7 +2,7 @@
 """Benchmark the CSM queue page with 100,000 tasks: render /queue for one signed-in CSM.
 
 Run: FEEDBACK_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1/feedback_bench \
-     .venv/bin/python bench/queue.py
+     .venv/bin/python bench/queue.py [--tasks 1000000]
 (without the variable: a temporary SQLite file). THE DATABASE IS EMPTIED FIRST.
 
 Builds a fresh schema through the migrations, bulk-inserts 5 teams, 50 CSMs, 2,000 accounts
@@ -20,11 +20,13 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != HERE]
 
+import argparse
 import json
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -57,6 +59,7 @@ TASKS, CSMS, TEAMS, ACCOUNTS, RESPONSES = 100_000, 50, 5, 2_000, 20_000
 BATCH = 5_000
 RUNS, WARMUP = 20, 5
 TARGET_MS = 300
+TARGET_P95_MS = 50  # issue 15: the CSM queue page at 1,000,000 tasks (--tasks 1000000)
 PASSWORD = "bench password 123"
 ME = "bench.csm@staff.example.com"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -73,9 +76,16 @@ def fresh_schema(url: str) -> None:
     migrate.fresh(url)
 
 
-def batched(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), BATCH):
-        session.execute(insert(table), rows[i : i + BATCH])
+def batched(session: Any, table: Any, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert in chunks of BATCH, never holding more than one chunk (1,000,000 tasks)."""
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == BATCH:
+            session.execute(insert(table), chunk)
+            chunk = []
+    if chunk:
+        session.execute(insert(table), chunk)
 
 
 def populate(session: Any) -> User:
@@ -135,23 +145,25 @@ def populate(session: Any) -> User:
     response_rows = list(session.execute(select(Response.id, Response.contact_id)))
     types = ("recover", "convert", "advocate", "review")
     statuses = ("closed",) * 7 + ("open", "in_progress", "waiting_on_customer")
-    tasks = []
-    for n in range(TASKS):
-        owner_id, team_id = csms[n % CSMS] if n % CSMS else (me.id, me.team_id)
-        response_id, contact_id = response_rows[n] if n < RESPONSES else (None, None)
-        a = rng.randrange(ACCOUNTS)
-        due = NOW + timedelta(hours=rng.randrange(-24 * 90, 24 * 30))
-        status = rng.choice(statuses)
-        tasks.append({
-            "type": types[n % 4], "status": status, "priority": rng.randrange(1, 5),
-            "title": f"Follow up {n}", "response_id": response_id,
-            "contact_id": contact_id or contact_ids[a], "account_id": account_ids[a],
-            "owner_id": owner_id, "team_id": team_id, "routing_reason": "bench",
-            "sla_business_hours": 16, "due_at": due, "created_at": due - timedelta(days=2),
-            "updated_at": NOW, "closed_at": due if status == "closed" else None,
-            "resolution_code": "contacted" if status == "closed" else None,
-        })  # fmt: skip
-    batched(session, Task.__table__, tasks)
+
+    def tasks() -> Iterator[dict[str, Any]]:
+        for n in range(TASKS):
+            owner_id, team_id = csms[n % CSMS] if n % CSMS else (me.id, me.team_id)
+            response_id, contact_id = response_rows[n] if n < RESPONSES else (None, None)
+            a = rng.randrange(ACCOUNTS)
+            due = NOW + timedelta(hours=rng.randrange(-24 * 90, 24 * 30))
+            status = rng.choice(statuses)
+            yield {
+                "type": types[n % 4], "status": status, "priority": rng.randrange(1, 5),
+                "title": f"Follow up {n}", "response_id": response_id,
+                "contact_id": contact_id or contact_ids[a], "account_id": account_ids[a],
+                "owner_id": owner_id, "team_id": team_id, "routing_reason": "bench",
+                "sla_business_hours": 16, "due_at": due, "created_at": due - timedelta(days=2),
+                "updated_at": NOW, "closed_at": due if status == "closed" else None,
+                "resolution_code": "contacted" if status == "closed" else None,
+            }  # fmt: skip
+
+    batched(session, Task.__table__, tasks())
     session.commit()
     return me
 
@@ -178,6 +190,10 @@ def explain(session: Any, user: User) -> str:
 
 
 def main() -> None:
+    global TASKS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tasks", type=int, default=TASKS)
+    TASKS = parser.parse_args().tasks
     url = database_url()
     started = time.perf_counter()
     fresh_schema(url)
@@ -218,15 +234,19 @@ def main() -> None:
         samples = timed(client, path)
         figures[name] = round(statistics.median(samples), 1)
         p90 = round(statistics.quantiles(samples, n=10)[-1], 1)
+        p95 = round(statistics.quantiles(samples, n=20)[-1], 1)
         figures[name.replace("_ms", "_p90_ms")] = p90
-        print(f"{path:40} median {figures[name]:7.1f} ms   p90 {p90:7.1f} ms")
+        figures[name.replace("_ms", "_p95_ms")] = p95
+        print(f"{path:40} median {figures[name]:7.1f} ms   p90 {p90:7.1f} ms   p95 {p95:7.1f} ms")
     if plan:
         print("\nEXPLAIN ANALYZE of the 'my tasks' list query (first page):\n" + plan)
-    value = figures["queue_page_ms"]
+    value, p95 = figures["queue_page_ms"], figures["queue_page_p95_ms"]
     print(json.dumps({
         "figures": figures,
         "targets": {"queue_page_ms": {"value": value, "target": f"< {TARGET_MS} ms",
-                                      "met": value < TARGET_MS}},
+                                      "met": value < TARGET_MS},
+                    "queue_page_p95_ms": {"value": p95, "target": f"< {TARGET_P95_MS} ms",
+                                          "met": p95 < TARGET_P95_MS}},
     }))  # fmt: skip
 
 

@@ -6,7 +6,8 @@ Measured against py3langid on short feedback comments, lingua was as accurate an
 36 MB instead of 130 MB (py3langid pulls in numpy and unpacks its whole model), so lingua it is,
 restricted to the languages our customers write in and in low-accuracy mode (trigrams only,
 plenty for whole sentences, and a fraction of the memory). The detector is built on the first
-call, never at import time.
+call, never at import time; web workers call `warm_up` as they start (gunicorn.conf.py), so no
+customer's comment waits the second or so it takes.
 
 Short comments: "ok", "great" or "love it" carry too little signal for any statistical model
 (lingua calls "love it" Norwegian). A comment made only of common English feedback words is
@@ -68,3 +69,9 @@ def detect_language(text: str | None) -> str | None:
     if not confidences or confidences[0].value < needed:
         return None
     return confidences[0].language.iso_code_639_1.name.lower()
+
+
+def warm_up() -> None:
+    """Build the detector and load its models now (one detection pulls in every language's
+    n-grams), so the first comment a worker stores does not pay for it."""
+    _detector().compute_language_confidence_values("The setup was quick and support helped.")

@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from feedback.sentiment import Sentiment, analyze, is_opinion_word
 
@@ -153,6 +153,16 @@ def _term_matches(term: str, token: tuple[str, str, int, int]) -> bool:
 
 
 def _index(themes: Sequence[Theme]) -> dict[str, list[tuple[tuple[str, ...], Theme, str]]]:
+    """The keyword index of a taxonomy, built once per distinct taxonomy (every stored comment
+    is matched against the same few dozen themes; stemming their keywords each time was a
+    few milliseconds of every answer). Callers only read it."""
+    return _built_index(tuple(themes))
+
+
+@lru_cache(maxsize=8)
+def _built_index(
+    themes: tuple[Theme, ...],
+) -> dict[str, list[tuple[tuple[str, ...], Theme, str]]]:
     index: dict[str, list[tuple[tuple[str, ...], Theme, str]]] = defaultdict(list)
     for theme in themes:
         for keyword in theme.keywords:
@@ -162,7 +172,7 @@ def _index(themes: Sequence[Theme]) -> dict[str, list[tuple[tuple[str, ...], The
                 index[first].append((terms, theme, keyword))
     for options in index.values():
         options.sort(key=lambda o: -len(o[0]))  # longest phrase first
-    return index
+    return dict(index)
 
 
 # --- matching ------------------------------------------------------------------------------

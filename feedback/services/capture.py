@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from feedback import questions, scanners
 from feedback.customer_fields import normalise_email
@@ -64,6 +65,8 @@ class Survey:
     program: SurveyProgram
     contact: Contact
     response: Response | None
+    #: Whether the thread has a score turn, when read with the locked response (else None).
+    has_score_turn: bool | None = None
 
     @property
     def kind(self) -> questions.QuestionKind:
@@ -90,22 +93,57 @@ def category_for(scale: str, score: int) -> str:
 
 
 def open_survey(
-    session: Session, token: str, now: datetime | None = None, *, lock: bool = False
+    session: Session,
+    token: str,
+    now: datetime | None = None,
+    *,
+    lock: bool = False,
 ) -> Survey:
-    """The invitation behind a link; LinkNotFound (404) or LinkExpired (410) otherwise."""
+    """The invitation behind a link; LinkNotFound (404) or LinkExpired (410) otherwise.
+
+    One statement reads the invitation with its program and contact (three lazy loads
+    before); `lock` takes the invitation's row lock, which every writer of its response takes
+    first, so the response read next (a statement of its own, after the lock, hence current)
+    is locked with it.
+    """
     now = now or datetime.now(UTC)
     if not looks_like_token(token):
         raise LinkNotFound(Text(LINK_INCOMPLETE))
-    query = select(Invitation).where(Invitation.token_hash == hash_token(token))
+    query = (
+        select(Invitation, SurveyProgram, Contact)
+        .join(SurveyProgram, SurveyProgram.id == Invitation.program_id)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Invitation.token_hash == hash_token(token))
+    )
     if lock:
-        query = query.with_for_update()
-    invitation = session.scalar(query)
-    if invitation is None:
+        query = query.with_for_update(of=Invitation).execution_options(populate_existing=True)
+    row = session.execute(query).first()
+    if row is None:
         raise LinkNotFound(Text(LINK_UNKNOWN))
+    invitation, program, contact = row
     if invitation.expires_at <= now:
         raise LinkExpired(Text(LINK_CLOSED))
-    response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
-    return Survey(invitation, invitation.program, invitation.contact, response)
+    if not lock:
+        response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
+        return Survey(invitation, program, contact, response)
+    response, has_score_turn = _locked_response(session, invitation.id)
+    return Survey(invitation, program, contact, response, has_score_turn)
+
+
+def _locked_response(session: Session, invitation_id: int) -> tuple[Response | None, bool | None]:
+    """The invitation's response, locked, with what a writer reads next in the same statement:
+    its analysis and theme tags, and whether the thread already has a score turn."""
+    score_turn = (
+        exists().where(Message.invitation_id == invitation_id, Message.kind == "score")
+    ).label("score_turn")
+    query = (
+        select(Response, score_turn)
+        .where(Response.invitation_id == invitation_id)
+        .options(joinedload(Response.analysis), joinedload(Response.theme_tags))  # type: ignore[attr-defined]
+        .execution_options(populate_existing=True)
+    )
+    row = session.execute(dialects.locked(session, query, of=Response)).unique().first()
+    return (row[0], bool(row[1])) if row else (None, None)
 
 
 def _check_score(survey: Survey, score: int) -> None:
@@ -117,38 +155,47 @@ def _check_score(survey: Survey, score: int) -> None:
 def _response_row(
     session: Session, survey: Survey, score: int, now: datetime
 ) -> tuple[Response, bool]:
-    """Create the one response of this invitation if missing, then lock it: (row, created)."""
-    values = {
-        "invitation_id": survey.invitation.id,
-        "program_id": survey.program.id,
-        "contact_id": survey.contact.id,
-        "account_id": survey.contact.account_id,
-        "scale": survey.scale,
-        "score": score,
-        "category": category_for(survey.scale, score),
-        "status": "provisional",
-        "answered_at": now,
-        "updated_at": now,
-    }
-    insert = dialects.insert_for(session)
-    # RETURNING says whether this call inserted (rowcount is -1 for ON CONFLICT on psycopg).
-    inserted_id = session.scalar(
-        insert(Response)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["invitation_id"])
-        .returning(Response.id)
-    )
-    response = session.scalar(
-        select(Response)
-        .where(Response.invitation_id == survey.invitation.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert response is not None
+    """The one response of this invitation, created if missing, locked: (row, created).
+
+    `survey` was opened with the invitation locked, so its response (if loaded) is current
+    and locked. A missing one is inserted with INSERT .. ON CONFLICT DO NOTHING RETURNING the
+    whole row: one statement that also tells whether this call created it.
+    """
+    response = survey.response
+    created = False
+    if response is None:
+        values = {
+            "invitation_id": survey.invitation.id,
+            "program_id": survey.program.id,
+            "contact_id": survey.contact.id,
+            "account_id": survey.contact.account_id,
+            "scale": survey.scale,
+            "score": score,
+            "category": category_for(survey.scale, score),
+            "status": "provisional",
+            "answered_at": now,
+            "updated_at": now,
+        }
+        insert = dialects.insert_for(session)
+        response = session.scalar(
+            insert(Response)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["invitation_id"])
+            .returning(Response),
+            execution_options={"populate_existing": True},
+        )
+        if response is None:  # another writer got there first (none takes the lock late)
+            response, _ = _locked_response(session, survey.invitation.id)
+            assert response is not None
+        else:
+            created = True
+            # A new row has no analysis or themes yet: say so instead of asking the database.
+            set_committed_value(response, "analysis", None)
+            set_committed_value(response, "theme_tags", [])
     if survey.invitation.responded_at is None:
         survey.invitation.responded_at = now
         reminders.cancel_reminders(session, survey.invitation.id)
-    return response, inserted_id is not None
+    return response, created
 
 
 def _announce(
@@ -178,23 +225,42 @@ def _announce(
 def _said(
     session: Session, survey: Survey, kind: str, channel: str, body: str, now: datetime
 ) -> None:
-    """The customer said something: one inbound turn of the invitation's thread."""
-    thread_turns.add_turn(session, survey.invitation.id, "inbound", kind, channel, body, now)
+    """The customer said something: one inbound turn of the invitation's thread (written with
+    the request's other changes at its next flush, in one round trip with them)."""
+    thread_turns.stage_turn(session, survey.invitation.id, "inbound", kind, channel, body, now)
+
+
+def _has_score_turn(session: Session, survey: Survey) -> bool:
+    if survey.has_score_turn is not None:
+        return survey.has_score_turn
+    query = select(Message.id).where(
+        Message.invitation_id == survey.invitation.id, Message.kind == "score"
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 def _set_score(
-    session: Session, survey: Survey, response: Response, score: int, channel: str, now: datetime
+    session: Session,
+    survey: Survey,
+    response: Response,
+    score: int,
+    channel: str,
+    now: datetime,
+    *,
+    first_change: bool = False,
 ) -> None:
-    if response.score != score or not session.scalar(
-        select(Message.id)
-        .where(Message.invitation_id == survey.invitation.id, Message.kind == "score")
-        .limit(1)
-    ):
+    """Set the score; the thread gets a score turn when it changed or has none yet.
+
+    `first_change`: the invitation had no score change before this one, so its thread has no
+    score turn (only a counted change writes one) and need not be asked.
+    """
+    if first_change or response.score != score or not _has_score_turn(session, survey):
         _said(session, survey, "score", channel, str(score), now)
-    response.score = score
-    response.category = category_for(survey.scale, score)
-    response.updated_at = now
-    analytics.recheck_mismatch(response)  # a flag must not outlive the score it was about
+    with session.no_autoflush:  # loading the analysis must not flush the row half-changed
+        response.score = score
+        response.category = category_for(survey.scale, score)
+        response.updated_at = now
+        analytics.recheck_mismatch(response)  # a flag must not outlive the score it was about
 
 
 def record_click(
@@ -243,7 +309,7 @@ def record_click(
     if verdict.human:
         response, created = _response_row(session, survey, score, now)
         if created or response.score != score:
-            _set_score(session, survey, response, score, "click", now)
+            _set_score(session, survey, response, score, "click", now, first_change=not recent)
             session.flush()
             _announce(session, survey, response, created, now)
     elif verdict.reason.startswith("burst"):
@@ -331,6 +397,7 @@ def submit_answer(
     response, created = _response_row(session, survey, score, now)
     if response.score != score or response.status != "confirmed":
         _set_score(session, survey, response, score, "page", now)
+    # Every change of the row is made before the next flush: one UPDATE, not one per field.
     response.status = "confirmed"
     response.confirmed_at = response.confirmed_at or now
     if comment and comment != (response.comment or ""):

@@ -179,7 +179,7 @@ class InvitationComposer:
         pending, self.pending = self.pending, []
         if not pending:
             return
-        self.session.execute(insert(Invitation), [item.values for item in pending])
+        self.session.execute(insert(Invitation.__table__), [item.values for item in pending])
         self._read_ids(pending, now)
         public = self.config["PUBLIC_URL"]
         emails: list[dict[str, Any]] = []

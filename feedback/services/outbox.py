@@ -81,7 +81,7 @@ def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
     to_email, ...). No objects come back: callers that need a row use enqueue().
     """
     if rows:
-        session.execute(insert(OutboxEmail), rows)
+        session.execute(insert(OutboxEmail.__table__), rows)
 
 
 # ---------------------------------------------------------------- reading, for admins

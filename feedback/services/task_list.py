@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from feedback import exports, playbooks, task_states
@@ -169,7 +169,10 @@ def _queue_query(
     elif filters.status:
         where.append(Task.status == filters.status)
     else:
-        where.append(Task.status.in_(OPEN_STATUSES))
+        # The statuses as literals, not parameters: only then can PostgreSQL use the partial
+        # indexes on open tasks (a prepared plan cannot prove parameters match them).
+        statuses = bindparam("open", OPEN_STATUSES, expanding=True, literal_execute=True)
+        where.append(Task.status.in_(statuses))
     if view == "overdue" or filters.overdue:
         where.append(Task.overdue_where(now))
     if filters.type:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from feedback import themes as theme_matching
 from feedback.models import (
@@ -81,10 +81,17 @@ def seed_taxonomy(session: Session) -> int:
 
 
 def load_taxonomy(session: Session) -> Taxonomy:
-    """The active themes; the default taxonomy is seeded the first time the table is empty."""
-    if session.scalar(select(func.count()).select_from(Theme)) == 0:
+    """The active themes; the default taxonomy is seeded the first time the table is empty.
+
+    One statement when seeded (every theme with its owner team; the inactive ones are few),
+    as every answered comment reads it.
+    """
+    query = select(Theme).options(joinedload(Theme.owner_team)).order_by(Theme.id)
+    themes = session.scalars(query).unique().all()
+    if not themes:
         seed_taxonomy(session)
-    rows = session.scalars(select(Theme).where(Theme.active).order_by(Theme.id)).all()
+        themes = session.scalars(query).unique().all()
+    rows = [theme for theme in themes if theme.active]
     return Taxonomy(
         tuple(
             theme_matching.Theme(

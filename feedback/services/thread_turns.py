@@ -50,7 +50,14 @@ def add_turn(session: Session, *args: Any, **kwargs: Any) -> Message:
     return message
 
 
+def stage_turn(session: Session, *args: Any, **kwargs: Any) -> Message:
+    """Add one turn without flushing: it is inserted with the caller's other changes."""
+    message = Message(**turn(*args, **kwargs))
+    session.add(message)
+    return message
+
+
 def add_turns(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert many turns built by `turn` in one statement (dispatch writes thousands)."""
     if rows:
-        session.execute(insert(Message), rows)
+        session.execute(insert(Message.__table__), rows)

@@ -49,3 +49,18 @@ def test_short_comments_are_english_or_unknown(text: str | None, expected: str |
 
 def test_result_is_one_of_the_configured_languages() -> None:
     assert detect_language("Das Reporting ist viel zu langsam geworden.") in LANGUAGES
+
+
+def test_gunicorn_workers_load_the_detector_as_they_start():
+    """The first comment per worker waited ~1.3 s for the models: post_fork loads them now."""
+    import runpy
+    from pathlib import Path
+
+    from feedback import language
+
+    language._detector.cache_clear()
+    settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    settings["post_fork"](None, None)
+    assert language._detector.cache_info().currsize == 1
+    german = "Die Einrichtung war schnell und der Support hilfsbereit."
+    assert language.detect_language(german) == "de"
