@@ -5,7 +5,7 @@ open statuses as three ranges, so PostgreSQL sorted every open task of a person 
 1,000,000 tasks) to show the first 50. These indexes hold only open tasks, already in order.
 
 Revision ID: e15b7a3c9d21
-Revises: b4c71e0a9d55
+Revises: e12b0a7c4d11
 Create Date: 2026-12-01 19:45:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e15b7a3c9d21"
-down_revision: str | None = "b4c71e0a9d55"
+down_revision: str | None = "e12b0a7c4d11"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
