@@ -48,6 +48,9 @@ CUSTOMER_MESSAGES = {
     413: N_("What you sent is too long. Please shorten it and send it again."),
     429: N_("Too many attempts in a short time. Please wait a minute and try again."),
     500: N_("Something went wrong on our side. Please try again in a few minutes."),
+    503: N_(
+        "We cannot record answers for a moment. Please go back and send yours again in a minute."
+    ),
 }
 CUSTOMER_EXPIRED_FORM = N_("This page has expired. Please reload it and send your answer again.")
 CUSTOMER_CONTROL_CHARACTER = N_(
@@ -132,7 +135,8 @@ def _database_error(exc: DBAPIError) -> Any:
         answer = api_error(503, "unavailable", MESSAGES[503])
         answer.headers.update(headers)
         return answer
-    return render_template("error.html", status=503, message=MESSAGES[503]), 503, headers
+    page, status = error_page(503, MESSAGES[503])
+    return page, status, headers
 
 
 def _unexpected(exc: Exception) -> Any:
