@@ -8,6 +8,7 @@ from feedback.web import (  # conversation: replies, webhooks
     admin,
     auth,
     backlog,
+    dashboard,
     display,
     home,
     inbound,
@@ -28,6 +29,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         auth.bp,
         home.bp,
+        dashboard.bp,
         survey.bp,
         unsubscribe.bp,
         webhooks.bp,

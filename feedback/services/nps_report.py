@@ -1,0 +1,448 @@
+"""NPS over time and by segment, for the dashboard, GET /api/v1/nps and the weekly email.
+
+Every figure is counted by the database (GROUP BY period or account, and category), so a
+million responses cost a few thousand rows to Python; the statistics are feedback.nps and the
+segment bands feedback.segments. Filters (program, date range, segment) are one value,
+`Filters`, applied the same way to every query here and in services.funnel.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from feedback import nps, questions, segments
+from feedback.classification import Category
+from feedback.models import Account, Response, SurveyProgram, User
+from feedback.services import dialects
+from feedback.services.errors import InvalidInput
+
+DEFAULT_DAYS = 365
+MAX_DAYS = 366 * 3
+PERIODS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What every panel is cut to: answers in [start, end] (UTC days, both included)."""
+
+    start: date
+    end: date
+    program_id: int | None = None
+    segment: segments.Segment | None = None
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(), UTC)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time(), UTC)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def as_args(self) -> dict[str, str]:
+        """The filters as URL query arguments, for links that keep them."""
+        args = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.program_id:
+            args["program"] = str(self.program_id)
+        if self.segment:
+            args["segment"] = str(self.segment)
+        return args
+
+
+def filters_from(args: Mapping[str, Any], today: date | None = None) -> Filters:
+    """Filters from URL or API arguments (`from`, `to`, `program`, `segment`); InvalidInput
+    with a message per field for anything a person typed wrong."""
+    today = today or datetime.now(UTC).date()
+    errors: dict[str, list[str]] = {}
+
+    def day(name: str) -> date | None:
+        value = args.get(name)
+        if value in (None, ""):
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            errors[name] = ["Use a date like 2026-11-01."]
+            return None
+
+    end = day("to") or today
+    start = day("from") or end - timedelta(days=DEFAULT_DAYS - 1)
+    program_id: int | None = None
+    raw_program = args.get("program")
+    if raw_program not in (None, ""):
+        try:
+            program_id = int(raw_program)
+            if program_id < 1:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["program"] = ["Pick a program from the list."]
+    segment = None
+    try:
+        segment = segments.parse(args.get("segment"))
+    except segments.SegmentError as exc:
+        errors["segment"] = [str(exc)]
+    if not errors and start > end:
+        errors["from"] = ["Start on or before the end."]
+    if not errors and (end - start).days >= MAX_DAYS:
+        errors["from"] = [f"Ask for at most {MAX_DAYS} days at a time."]
+    if errors:
+        raise InvalidInput("The filters are not valid.", errors)
+    return Filters(start, end, program_id, segment, today)
+
+
+def segment_condition(segment: segments.Segment, today: date) -> ColumnElement[bool]:
+    """The WHERE clause on Account that picks a segment's accounts."""
+    dim, value = segment.dimension, segment.value
+    unknown = value == segments.UNKNOWN
+    if dim in segments.COLUMNS:
+        column = getattr(Account, dim)
+        return column.is_(None) if unknown else column == value
+    if dim == "owner":
+        if unknown:
+            return Account.owner_id.is_(None)
+        return Account.owner_id.in_(select(User.id).where(User.name == value))
+    if dim == "tenure":
+        if unknown:
+            return Account.customer_since.is_(None)
+        earliest, latest = segments.tenure_range(value, today)
+        parts = [Account.customer_since.is_not(None)]
+        if earliest is not None:
+            parts.append(Account.customer_since > earliest)
+        if latest is not None:
+            parts.append(Account.customer_since <= latest)
+        return and_(*parts)
+    if dim == "arr":
+        if unknown:
+            return Account.arr.is_(None)
+        low, high = segments.arr_range(value)
+        parts = [Account.arr >= low]
+        if high is not None:
+            parts.append(Account.arr < high)
+        return and_(*parts)
+    key = segment.attribute or ""
+    return Account.attributes[key].as_string() == value
+
+
+def response_conditions(filters: Filters, *, nps_only: bool = True) -> list[ColumnElement[bool]]:
+    """WHERE clauses on Response for the filters (the segment through the account)."""
+    where: list[ColumnElement[bool]] = [
+        Response.answered_at >= filters.since,
+        Response.answered_at < filters.until,
+    ]
+    if nps_only:
+        where += [
+            Response.scale == questions.NPS.name,
+            Response.category.in_(questions.NPS.categories),
+        ]
+    return where + response_scope(filters)
+
+
+def response_scope(filters: Filters) -> list[ColumnElement[bool]]:
+    """The program and segment filters alone, for queries whose dates are not answer dates
+    (close-the-loop counts tasks created in the range)."""
+    where: list[ColumnElement[bool]] = []
+    if filters.program_id:
+        where.append(Response.program_id == filters.program_id)
+    if filters.segment:
+        where.append(
+            Response.account_id.in_(
+                select(Account.id).where(segment_condition(filters.segment, filters.today))
+            )
+        )
+    return where
+
+
+def _result(counts: Mapping[str, int], min_n: int = nps.MIN_N) -> nps.NpsResult:
+    return nps.nps_from_counts(
+        counts.get(Category.PROMOTER, 0),
+        counts.get(Category.PASSIVE, 0),
+        counts.get(Category.DETRACTOR, 0),
+        min_n=min_n,
+    )
+
+
+def period_of(session: Session, period: str) -> Any:
+    """The SQL expression of an answer's week (Monday) or month, as text YYYY-MM-DD."""
+    if period not in PERIODS:
+        raise InvalidInput("Group by week or month.", {"group_by": ["Use week or month."]})
+    if dialects.is_postgresql(session):
+        return func.to_char(func.date_trunc(period, Response.answered_at), "YYYY-MM-DD")
+    if period == "month":
+        return func.strftime("%Y-%m-01", Response.answered_at)
+    # SQLite: back to the Monday (weekday 0 is Sunday; 'weekday 1' goes forward to Monday)
+    return func.date(Response.answered_at, "-6 days", "weekday 1")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One period of the trend, and whether it differs from the period before."""
+
+    start: date
+    result: nps.NpsResult
+    change: nps.Comparison | None
+
+    @property
+    def changed(self) -> bool:
+        return self.change is not None and self.change.significant
+
+
+@dataclass(frozen=True)
+class Overall:
+    filters: Filters
+    result: nps.NpsResult
+    previous: nps.NpsResult
+    change: nps.Comparison
+
+
+def overall(session: Session, filters: Filters) -> Overall:
+    """NPS of the range, and of the range of the same length just before it, compared."""
+    before = Filters(
+        filters.start - timedelta(days=filters.days),
+        filters.start - timedelta(days=1),
+        filters.program_id,
+        filters.segment,
+        filters.today,
+    )
+    now_, then = _counts(session, filters), _counts(session, before)
+    return Overall(filters, now_, then, nps.compare(now_, then))
+
+
+def _counts(session: Session, filters: Filters) -> nps.NpsResult:
+    rows = session.execute(
+        select(Response.category, func.count())
+        .where(*response_conditions(filters))
+        .group_by(Response.category)
+    ).all()
+    return _result(dict(rows))  # type: ignore[arg-type]
+
+
+def trend(session: Session, filters: Filters, period: str = "month") -> list[Point]:
+    """NPS per week or month, each compared with the one before (a marker when significant)."""
+    bucket = period_of(session, period)
+    rows = session.execute(
+        select(bucket, Response.category, func.count())
+        .where(*response_conditions(filters))
+        .group_by(bucket, Response.category)
+    ).all()
+    counts: dict[date, dict[str, int]] = defaultdict(dict)
+    for key, category, count in rows:
+        counts[date.fromisoformat(str(key)[:10])][category] = count
+    points: list[Point] = []
+    for start in sorted(counts):
+        result = _result(counts[start])
+        change = nps.compare(result, points[-1].result) if points else None
+        points.append(Point(start, result, change))
+    return points
+
+
+def default_period(filters: Filters) -> str:
+    """Weeks for a quarter or less, months beyond: a readable number of points."""
+    return "week" if filters.days <= 120 else "month"
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """One segment's NPS beside everyone else's, ranked by how far and how surely it departs."""
+
+    dimension: str
+    value: str
+    result: nps.NpsResult
+    versus_rest: nps.Comparison
+    adjusted_p: float | None
+
+    @property
+    def label(self) -> str:
+        return segments.dimension_label(self.dimension)
+
+    @property
+    def significant(self) -> bool:
+        return (
+            not self.versus_rest.small_sample
+            and self.adjusted_p is not None
+            and self.adjusted_p < 1 - self.versus_rest.confidence
+        )
+
+    @property
+    def greyed(self) -> bool:
+        return self.result.small_sample
+
+    @property
+    def filter_value(self) -> str:
+        return f"{self.dimension}:{self.value}"
+
+
+def _account_dimensions(
+    session: Session, account_ids: set[int], today: date
+) -> dict[int, dict[str, str]]:
+    """Each account's value in every dimension (bands computed by feedback.segments)."""
+    owners = dict(session.execute(select(User.id, User.name)).all())
+    out: dict[int, dict[str, str]] = {}
+    ids = sorted(account_ids)
+    for i in range(0, len(ids), 5000):
+        rows = session.execute(
+            select(
+                Account.id,
+                Account.plan,
+                Account.region,
+                Account.industry,
+                Account.lifecycle_stage,
+                Account.owner_id,
+                Account.customer_since,
+                Account.arr,
+                Account.attributes,
+            ).where(Account.id.in_(ids[i : i + 5000]))
+        ).all()
+        for row in rows:
+            values = {
+                "plan": row.plan or segments.UNKNOWN,
+                "region": row.region or segments.UNKNOWN,
+                "industry": row.industry or segments.UNKNOWN,
+                "lifecycle_stage": row.lifecycle_stage or segments.UNKNOWN,
+                "owner": owners.get(row.owner_id, segments.UNKNOWN)
+                if row.owner_id
+                else segments.UNKNOWN,
+                "tenure": segments.tenure_band(row.customer_since, today),
+                "arr": segments.arr_band(row.arr),
+            }
+            for key, raw in (row.attributes or {}).items():
+                value = segments.attribute_value(raw)
+                if value is not None and segments.is_dimension(segments.ATTRIBUTE_PREFIX + key):
+                    values[segments.ATTRIBUTE_PREFIX + key] = value
+            out[row.id] = values
+    return out
+
+
+def by_dimension(
+    session: Session, filters: Filters
+) -> tuple[nps.NpsResult, dict[str, dict[str, nps.NpsResult]]]:
+    """Everyone's NPS and each dimension's segments' NPS, from one GROUP BY account query."""
+    rows = session.execute(
+        select(Response.account_id, Response.category, func.count())
+        .where(*response_conditions(filters))
+        .group_by(Response.account_id, Response.category)
+    ).all()
+    per_account: dict[int | None, dict[str, int]] = defaultdict(dict)
+    for account_id, category, count in rows:
+        per_account[account_id][category] = count
+    dims = _account_dimensions(
+        session, {a for a in per_account if a is not None}, filters.today
+    )
+    tallies: dict[str, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int))
+    )
+    total: dict[str, int] = defaultdict(int)
+    for account_id, counts in per_account.items():
+        values = dims.get(account_id, {}) if account_id is not None else {}
+        for category, count in counts.items():
+            total[category] += count
+        for dim in [*segments.DIMENSIONS, *(k for k in values if k not in segments.DIMENSIONS)]:
+            value = values.get(dim, segments.UNKNOWN)
+            for category, count in counts.items():
+                tallies[dim][value][category] += count
+    groups = {
+        dim: {value: _result(c) for value, c in by_value.items()}
+        for dim, by_value in tallies.items()
+        # an attribute with very many values (an id, a URL) is not a segment
+        if dim in segments.DIMENSIONS or len(by_value) <= segments.MAX_ATTRIBUTE_VALUES
+    }
+    return _result(total), groups
+
+
+def hot_spots(session: Session, filters: Filters) -> list[SegmentRow]:
+    """Every segment against the rest, Holm-corrected across all of them, most telling first:
+    significant ones by |difference|, then the others by p-value; greyed ones (n < MIN_N) last."""
+    everyone, groups = by_dimension(session, filters)
+    candidates: list[tuple[str, str, nps.NpsResult, nps.Comparison]] = []
+    for dim, by_value in groups.items():
+        if len(by_value) < 2:
+            continue  # one value: the segment is everyone, nothing to compare
+        for value, result in by_value.items():
+            if value == segments.UNKNOWN and dim.startswith(segments.ATTRIBUTE_PREFIX):
+                continue
+            candidates.append((dim, value, result, nps.compare(result, everyone - result)))
+    adjusted = nps.holm(
+        [None if c.small_sample or c.p_value is None else c.p_value for *_, c in candidates]
+    )
+    rows = [
+        SegmentRow(dim, value, result, comparison, p)
+        for (dim, value, result, comparison), p in zip(candidates, adjusted, strict=True)
+    ]
+
+    def rank(row: SegmentRow) -> tuple[int, float, float]:
+        distance = abs(row.versus_rest.difference or 0.0)
+        return (
+            0 if row.significant else 1 if not row.greyed else 2,
+            row.adjusted_p if row.adjusted_p is not None else 2.0,
+            -distance,
+        )
+
+    return sorted(rows, key=rank)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One row of GET /api/v1/nps."""
+
+    key: str
+    result: nps.NpsResult
+
+
+def grouped(session: Session, filters: Filters, group_by: str) -> list[Group]:
+    """NPS per week, month, program or any segment dimension, for the API."""
+    if group_by in PERIODS:
+        return [Group(p.start.isoformat(), p.result) for p in trend(session, filters, group_by)]
+    if group_by == "program":
+        rows = session.execute(
+            select(SurveyProgram.name, Response.category, func.count())
+            .join(SurveyProgram, SurveyProgram.id == Response.program_id)
+            .where(*response_conditions(filters))
+            .group_by(SurveyProgram.name, Response.category)
+        ).all()
+        counts: dict[str, dict[str, int]] = defaultdict(dict)
+        for name, category, count in rows:
+            counts[name][category] = count
+        return [Group(k, _result(v)) for k, v in sorted(counts.items())]
+    if group_by == "all":
+        return [Group("all", _counts(session, filters))]
+    if not segments.is_dimension(group_by):
+        raise InvalidInput(
+            "That is not something NPS can be grouped by.",
+            {"group_by": ["Use all, week, month, program, a segment dimension or attr.<key>."]},
+        )
+    _, groups = by_dimension(session, filters)
+    return [Group(k, v) for k, v in sorted(groups.get(group_by, {}).items())]
+
+
+def programs(session: Session) -> list[tuple[int, str]]:
+    """The programs to filter by, for the filter form."""
+    return list(session.execute(select(SurveyProgram.id, SurveyProgram.name).order_by("name")))
+
+
+def segment_choices(session: Session) -> list[tuple[str, str]]:
+    """`dimension:value` options for the filter form: each column's values and the bands."""
+    choices: list[tuple[str, str]] = []
+    for dim in segments.COLUMNS:
+        column = getattr(Account, dim)
+        values = session.scalars(
+            select(column).where(column.is_not(None)).distinct().order_by(column).limit(50)
+        ).all()
+        choices += [(f"{dim}:{v}", f"{segments.DIMENSIONS[dim]}: {v}") for v in values]
+    for dim in ("tenure", "arr"):
+        choices += [
+            (f"{dim}:{v}", f"{segments.DIMENSIONS[dim]}: {v}") for v in segments.band_labels(dim)
+        ]
+    return choices
+
