@@ -23,10 +23,11 @@ def world(session, make_account, make_contact, make_user):
     """Two regions over two months: EMEA sinks in October, AMER stays content."""
     program = programs.create_program(session, {"name": "Relationship", "kind": "nps"})
     owner = make_user("csm", name="Casey Owner")
-    emea = make_account(region="EMEA", plan="Pro", arr="60000", customer_since="2020-01-01",
-                        attributes={"tier": "gold"}, owner_email=owner.email, domains=["emea.example"])  # fmt: skip
-    amer = make_account(region="AMER", plan="Pro", arr="5000", customer_since="2026-05-01",
-                        attributes={"tier": "silver"}, domains=["amer.example"])  # fmt: skip
+    make_account(region="EMEA", plan="Pro", arr="60000", customer_since="2020-01-01",
+                 attributes={"tier": "gold"}, owner_email=owner.email,
+                 domains=["emea.example"])  # fmt: skip
+    make_account(region="AMER", plan="Pro", arr="5000", customer_since="2026-05-01",
+                 attributes={"tier": "silver"}, domains=["amer.example"])  # fmt: skip
     people = {
         "EMEA": make_contact(email="e@emea.example"),
         "AMER": make_contact(email="a@amer.example"),
