@@ -119,7 +119,7 @@ def nps_from_counts(
     if n == 0:
         return NpsResult(0, 0, 0, 0, None, None, None, None, confidence, True)
     p_pro, p_det = pro / n, det / n
-    score = 100 * (p_pro - p_det)
+    score = 100 * (pro - det) / n  # from the counts: -20.0, not -19.999…
     se = 100 * math.sqrt(_variance(p_pro, p_det) / n)
     n_adj = n + ADJUST_N
     a_pro, a_det = (pro + ADJUST_EACH) / n_adj, (det + ADJUST_EACH) / n_adj

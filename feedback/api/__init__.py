@@ -10,6 +10,7 @@ from feedback.api import (
     common,
     contacts,
     metrics,
+    nps,
     programs,
     responses,
     tasks,
@@ -18,7 +19,9 @@ from feedback.api import (
 )
 from feedback.extensions import csrf
 
-RESOURCES = (teams, users, accounts, contacts, programs, responses, metrics, tasks, backlog)
+RESOURCES = (
+    teams, users, accounts, contacts, programs, responses, metrics, nps, tasks, backlog,
+)  # fmt: skip
 
 
 def init_app(app: Flask) -> None:
