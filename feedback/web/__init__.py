@@ -17,6 +17,7 @@ from feedback.web import (  # conversation: replies, webhooks
     queue,
     resolution,
     survey,
+    theme_insight,
     themes,
     thread,
     unsubscribe,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         admin.dev,
         *(inbound.bp, thread.bp, webhooks_out.bp),
         themes.bp,
+        theme_insight.bp,
         queue.bp,
         me.bp,
         *(playbooks.bp, resolution.bp),  # inner loop: playbook admin, "did we resolve it?"

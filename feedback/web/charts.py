@@ -133,3 +133,42 @@ def mix_chart(points: Sequence[Point], period: str) -> MixChart | None:
         if i % every == 0
     ]
     return MixChart(WIDTH, HEIGHT, bars, labels)
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    value: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    labels: list[tuple[float, str]]
+    top: float
+
+
+def bar_chart(
+    values: Sequence[tuple[str, float]], *, width: int = WIDTH, height: int = 160
+) -> BarChart | None:
+    """Plain bars from zero (a theme's share of comments per period, a proposal's weeks)."""
+    if not values:
+        return None
+    top = max(v for _, v in values) or 1.0
+    inner_w, inner_h = width - LEFT - RIGHT, height - TOP - BOTTOM
+    slot = inner_w / len(values)
+    bar_w = round(max(2.0, slot * 0.7), 1)
+    bars = []
+    for i, (label, value) in enumerate(values):
+        h = round(inner_h * value / top, 1)
+        x = round(LEFT + slot * i + (slot - bar_w) / 2, 1)
+        bars.append(Bar(x, round(TOP + inner_h - h, 1), bar_w, h, label, value))
+    every = _label_every(len(values))
+    labels = [(b.x + b.width / 2, b.label) for i, b in enumerate(bars) if i % every == 0]
+    return BarChart(width, height, bars, labels, top)
