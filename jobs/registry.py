@@ -23,6 +23,7 @@ from feedback.services import (
     followup,
     followup_notices,
     huddle,
+    insight_mail,
     invitations,
     job_runs,
     reminders,
@@ -114,6 +115,11 @@ def _tell_backlog_customers(app: Flask, now: datetime) -> dict[str, Any]:
         return backlog_notices.tell_customers(session, app.config, now)
 
 
+def _send_weekly_insight(app: Flask, now: datetime) -> dict[str, Any]:
+    with db.transaction() as session:
+        return insight_mail.send_weekly_insight(session, app.config, now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -195,6 +201,13 @@ JOBS: dict[str, Job] = {
             3600,
             "Tell the customers behind last week's shipped backlog items, one email each.",
             _tell_backlog_customers,
+        ),
+        Job(
+            "send-weekly-insight",
+            3600,
+            "Monday morning: NPS and its change, themes, hot spots and backlog movement to "
+            "each department head and admin, once a week.",
+            _send_weekly_insight,
         ),
     )
 }

@@ -337,9 +337,7 @@ def by_dimension(
     per_account: dict[int | None, dict[str, int]] = defaultdict(dict)
     for account_id, category, count in rows:
         per_account[account_id][category] = count
-    dims = _account_dimensions(
-        session, {a for a in per_account if a is not None}, filters.today
-    )
+    dims = _account_dimensions(session, {a for a in per_account if a is not None}, filters.today)
     tallies: dict[str, dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int))
     )
@@ -445,4 +443,3 @@ def segment_choices(session: Session) -> list[tuple[str, str]]:
             (f"{dim}:{v}", f"{segments.DIMENSIONS[dim]}: {v}") for v in segments.band_labels(dim)
         ]
     return choices
-
