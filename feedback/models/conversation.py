@@ -24,6 +24,15 @@ class Response(Base):
         CheckConstraint("status IN ('provisional', 'confirmed')", name="status"),
         Index("ix_responses_program_answered", "program_id", "answered_at"),
         Index("ix_responses_account_answered", "account_id", "answered_at"),
+        # Covers the dashboard's counts (services.nps_report): read from the index alone.
+        Index(
+            "ix_responses_scale_answered",
+            "scale",
+            "answered_at",
+            "category",
+            "account_id",
+            "program_id",
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

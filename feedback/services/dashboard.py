@@ -35,12 +35,13 @@ def dashboard(
 ) -> Dashboard:
     """All panels for the filters; close-the-loop limited to `team_ids` (the viewer's)."""
     period = period or nps_report.default_period(filters)
+    scan = nps_report.scan(session, filters, period)
     return Dashboard(
         filters=filters,
         period=period,
-        overall=nps_report.overall(session, filters),
-        trend=nps_report.trend(session, filters, period),
-        hot_spots=nps_report.hot_spots(session, filters),
+        overall=scan.overall,
+        trend=scan.points,
+        hot_spots=nps_report.hot_spots(session, filters, scan.per_account),
         funnels=funnel.funnels(session, filters),
         onboarding=overview.onboarding_overview(
             session, where=nps_report.response_conditions(filters, nps_only=False)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 
 from feedback import nps, questions, segments
@@ -136,10 +136,13 @@ def segment_condition(segment: segments.Segment, today: date) -> ColumnElement[b
     return Account.attributes[key].as_string() == value
 
 
-def response_conditions(filters: Filters, *, nps_only: bool = True) -> list[ColumnElement[bool]]:
-    """WHERE clauses on Response for the filters (the segment through the account)."""
+def response_conditions(
+    filters: Filters, *, nps_only: bool = True, since: datetime | None = None
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses on Response for the filters (the segment through the account); `since`
+    widens the range's start (the dashboard's scan reads the previous range too)."""
     where: list[ColumnElement[bool]] = [
-        Response.answered_at >= filters.since,
+        Response.answered_at >= (since or filters.since),
         Response.answered_at < filters.until,
     ]
     if nps_only:
@@ -179,7 +182,12 @@ def period_of(session: Session, period: str) -> Any:
     if period not in PERIODS:
         raise InvalidInput("Group by week or month.", {"group_by": ["Use week or month."]})
     if dialects.is_postgresql(session):
-        return func.to_char(func.date_trunc(period, Response.answered_at), "YYYY-MM-DD")
+        # Literal unit and format: the same expression must match in SELECT and GROUP BY
+        # (bound parameters would make two different expressions). `period` is one of PERIODS.
+        return func.to_char(
+            func.date_trunc(literal_column(f"'{period}'"), Response.answered_at),
+            literal_column("'YYYY-MM-DD'"),
+        )
     if period == "month":
         return func.strftime("%Y-%m-01", Response.answered_at)
     # SQLite: back to the Monday (weekday 0 is Sunday; 'weekday 1' goes forward to Monday)
@@ -209,14 +217,7 @@ class Overall:
 
 def overall(session: Session, filters: Filters) -> Overall:
     """NPS of the range, and of the range of the same length just before it, compared."""
-    before = Filters(
-        filters.start - timedelta(days=filters.days),
-        filters.start - timedelta(days=1),
-        filters.program_id,
-        filters.segment,
-        filters.today,
-    )
-    now_, then = _counts(session, filters), _counts(session, before)
+    now_, then = _counts(session, filters), _counts(session, previous(filters))
     return Overall(filters, now_, then, nps.compare(now_, then))
 
 
@@ -251,6 +252,84 @@ def trend(session: Session, filters: Filters, period: str = "month") -> list[Poi
 def default_period(filters: Filters) -> str:
     """Weeks for a quarter or less, months beyond: a readable number of points."""
     return "week" if filters.days <= 120 else "month"
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the dashboard needs from the responses, counted in one pass on PostgreSQL:
+    per period, the range's and the previous range's totals, and per account."""
+
+    filters: Filters
+    period: str
+    points: list[Point]
+    overall: Overall
+    per_account: dict[int | None, dict[str, int]]
+
+
+def previous(filters: Filters) -> Filters:
+    """The range of the same length just before."""
+    return Filters(
+        filters.start - timedelta(days=filters.days),
+        filters.start - timedelta(days=1),
+        filters.program_id,
+        filters.segment,
+        filters.today,
+    )
+
+
+def scan(session: Session, filters: Filters, period: str) -> Scan:
+    """Trend, overall with its change, and counts per account in one read of the responses
+    (GROUPING SETS on PostgreSQL; three GROUP BY queries elsewhere)."""
+    if not dialects.is_postgresql(session):
+        return Scan(
+            filters,
+            period,
+            trend(session, filters, period),
+            overall(session, filters),
+            _per_account(session, filters),
+        )
+    before = previous(filters)
+    bucket = period_of(session, period)
+    current = Response.answered_at >= filters.since
+    where = response_conditions(filters, since=before.since)
+    rows = session.execute(
+        select(
+            func.grouping(Response.account_id),
+            bucket,
+            Response.account_id,
+            Response.category,
+            func.count().filter(current),
+            func.count().filter(~current),
+        )
+        .where(*where)
+        .group_by(
+            func.grouping_sets(
+                tuple_(bucket, Response.category), tuple_(Response.account_id, Response.category)
+            )
+        )
+    ).all()
+    by_period: dict[date, dict[str, int]] = defaultdict(dict)
+    now_total: dict[str, int] = defaultdict(int)
+    then_total: dict[str, int] = defaultdict(int)
+    per_account: dict[int | None, dict[str, int]] = defaultdict(dict)
+    for by_period_row, key, account_id, category, now_count, then_count in rows:
+        if by_period_row:
+            now_total[category] += now_count
+            then_total[category] += then_count
+            if now_count:
+                by_period[date.fromisoformat(str(key)[:10])][category] = now_count
+        elif now_count:
+            per_account[account_id][category] = now_count
+    points: list[Point] = []
+    for start in sorted(by_period):
+        result = _result(by_period[start])
+        points.append(
+            Point(start, result, nps.compare(result, points[-1].result) if points else None)
+        )
+    now_, then = _result(now_total), _result(then_total)
+    return Scan(
+        filters, period, points, Overall(filters, now_, then, nps.compare(now_, then)), per_account
+    )
 
 
 @dataclass(frozen=True)
@@ -325,10 +404,7 @@ def _account_dimensions(
     return out
 
 
-def by_dimension(
-    session: Session, filters: Filters
-) -> tuple[nps.NpsResult, dict[str, dict[str, nps.NpsResult]]]:
-    """Everyone's NPS and each dimension's segments' NPS, from one GROUP BY account query."""
+def _per_account(session: Session, filters: Filters) -> dict[int | None, dict[str, int]]:
     rows = session.execute(
         select(Response.account_id, Response.category, func.count())
         .where(*response_conditions(filters))
@@ -337,6 +413,18 @@ def by_dimension(
     per_account: dict[int | None, dict[str, int]] = defaultdict(dict)
     for account_id, category, count in rows:
         per_account[account_id][category] = count
+    return per_account
+
+
+def by_dimension(
+    session: Session,
+    filters: Filters,
+    per_account: dict[int | None, dict[str, int]] | None = None,
+) -> tuple[nps.NpsResult, dict[str, dict[str, nps.NpsResult]]]:
+    """Everyone's NPS and each dimension's segments' NPS, from counts per account (one
+    GROUP BY account query, or the dashboard's scan)."""
+    if per_account is None:
+        per_account = _per_account(session, filters)
     dims = _account_dimensions(session, {a for a in per_account if a is not None}, filters.today)
     tallies: dict[str, dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int))
@@ -359,10 +447,14 @@ def by_dimension(
     return _result(total), groups
 
 
-def hot_spots(session: Session, filters: Filters) -> list[SegmentRow]:
+def hot_spots(
+    session: Session,
+    filters: Filters,
+    per_account: dict[int | None, dict[str, int]] | None = None,
+) -> list[SegmentRow]:
     """Every segment against the rest, Holm-corrected across all of them, most telling first:
     significant ones by |difference|, then the others by p-value; greyed ones (n < MIN_N) last."""
-    everyone, groups = by_dimension(session, filters)
+    everyone, groups = by_dimension(session, filters, per_account)
     candidates: list[tuple[str, str, nps.NpsResult, nps.Comparison]] = []
     for dim, by_value in groups.items():
         if len(by_value) < 2:

@@ -203,3 +203,13 @@ def test_tenure_bands_agree_with_the_sql_filter():
         band = segments.tenure_band(since, TODAY)
         earliest, latest = segments.tenure_range(band, TODAY)
         assert (earliest is None or since > earliest) and (latest is None or since <= latest)
+
+
+@pytest.mark.parametrize("segment", [None, "region:EMEA"])
+def test_the_one_pass_scan_agrees_with_the_single_queries(session, world, segment):
+    f = filters(**{"from": "2026-10-01", "to": "2026-10-31", "segment": segment})
+    one = nps_report.scan(session, f, "week")
+    assert one.points == nps_report.trend(session, f, "week")
+    assert one.overall == nps_report.overall(session, f)
+    assert one.overall.previous.n == (40 if segment else 80)
+    assert nps_report.hot_spots(session, f, one.per_account) == nps_report.hot_spots(session, f)
