@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from feedback.services import funnel, metrics, nps_report, overview
+from feedback.services import dialects, funnel, metrics, nps_report, overview
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ def dashboard(
 ) -> Dashboard:
     """All panels for the filters; close-the-loop limited to `team_ids` (the viewer's)."""
     period = period or nps_report.default_period(filters)
+    dialects.analytics_memory(session)
     scan = nps_report.scan(session, filters, period)
     return Dashboard(
         filters=filters,

@@ -178,15 +178,17 @@ def _result(counts: Mapping[str, int], min_n: int = nps.MIN_N) -> nps.NpsResult:
 
 
 def period_of(session: Session, period: str) -> Any:
-    """The SQL expression of an answer's week (Monday) or month, as text YYYY-MM-DD."""
+    """The SQL expression of an answer's week (Monday) or month: its first day or instant,
+    read back with `str(value)[:10]`."""
     if period not in PERIODS:
         raise InvalidInput("Group by week or month.", {"group_by": ["Use week or month."]})
     if dialects.is_postgresql(session):
         # Literal unit and format: the same expression must match in SELECT and GROUP BY
         # (bound parameters would make two different expressions). `period` is one of PERIODS.
-        return func.to_char(
-            func.date_trunc(literal_column(f"'{period}'"), Response.answered_at),
-            literal_column("'YYYY-MM-DD'"),
+        # UTC weeks and months whatever the server's time zone.
+        return func.date_trunc(
+            literal_column(f"'{period}'"),
+            func.timezone(literal_column("'UTC'"), Response.answered_at),
         )
     if period == "month":
         return func.strftime("%Y-%m-01", Response.answered_at)
