@@ -17,7 +17,7 @@ from feedback import db, segments
 from feedback.access import roles
 from feedback.api.common import ApiErrorSchema, prefix_fields
 from feedback.roles import STAFF
-from feedback.services import nps_report
+from feedback.services import nps_report, nps_segments
 from feedback.services.errors import InvalidInput
 
 blp = Blueprint("api_nps", __name__, url_prefix="/api/v1/nps", description="NPS statistics")
@@ -111,7 +111,7 @@ class Nps(MethodView):
                     "segment": args.get("segment"),
                 }
             )
-            groups = nps_report.grouped(db.session(), filters, args["group_by"])
+            groups = nps_segments.grouped(db.session(), filters, args["group_by"])
         except InvalidInput as exc:  # named like the argument errors: query.from
             raise prefix_fields(exc, "query") from exc
         return {

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from feedback.services import dialects, funnel, metrics, nps_report, overview
+from feedback.services import dialects, funnel, metrics, nps_report, nps_segments, overview
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Dashboard:
     period: str
     overall: nps_report.Overall
     trend: list[nps_report.Point]
-    hot_spots: list[nps_report.SegmentRow]
+    hot_spots: list[nps_segments.SegmentRow]
     funnels: list[funnel.Funnel]
     onboarding: list[overview.OnboardingRow]
     close_the_loop: metrics.CloseTheLoop
@@ -42,7 +42,7 @@ def dashboard(
         period=period,
         overall=scan.overall,
         trend=scan.points,
-        hot_spots=nps_report.hot_spots(session, filters, scan.per_account),
+        hot_spots=nps_segments.hot_spots(session, filters, scan.per_account),
         funnels=funnel.funnels(session, filters),
         onboarding=overview.onboarding_overview(
             session, where=nps_report.response_conditions(filters, nps_only=False)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from feedback import sla
 from feedback.models import BacklogEvent, BacklogItem, OutboxEmail, User
 from feedback.roles import Role
-from feedback.services import nps_report, theme_insight
+from feedback.services import nps_report, nps_segments, theme_insight
 from feedback.services.staff_mail import staff_email, team_timezone
 
 KIND = "weekly_insight"
@@ -55,7 +55,7 @@ class WeeklyInsight:
     end: datetime
     overall: nps_report.Overall
     themes: list[ThemeMove]
-    hot_spots: list[nps_report.SegmentRow]
+    hot_spots: list[nps_segments.SegmentRow]
     backlog: BacklogMove
     department: str | None
 
@@ -81,7 +81,7 @@ def weekly_insight(session: Session, user: User, now: datetime) -> WeeklyInsight
         ThemeMove(t.name, t.mentions, previous.get(t.theme_id, 0))
         for t in theme_insight.overview(session, week)[:TOP_THEMES]
     ]
-    hot = [h for h in nps_report.hot_spots(session, month) if h.significant][:TOP_HOT_SPOTS]
+    hot = [h for h in nps_segments.hot_spots(session, month) if h.significant][:TOP_HOT_SPOTS]
     department = user.team.department if user.role == Role.DEPARTMENT_HEAD and user.team else None
     return WeeklyInsight(
         start=week.since,

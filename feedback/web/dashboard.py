@@ -16,7 +16,7 @@ from feedback import db, nps, segments
 from feedback.access import roles
 from feedback.roles import LEADS
 from feedback.services import dashboard as dashboard_service
-from feedback.services import nps_report, visibility
+from feedback.services import nps_report, nps_segments, visibility
 from feedback.services.errors import InvalidInput
 from feedback.web import charts
 
@@ -47,7 +47,7 @@ def render() -> Any:
             trend_chart=charts.trend_chart(board.trend, board.period),
             mix_chart=charts.mix_chart(board.trend, board.period),
             programs=nps_report.programs(session),
-            segment_choices=nps_report.segment_choices(session),
+            segment_choices=nps_segments.segment_choices(session),
             errors=errors,
             typed={k: request.args.get(k, "") for k in ("from", "to", "program", "segment")},
             min_n=nps.MIN_N,

@@ -10,7 +10,7 @@ import pytest
 
 from feedback import segments
 from feedback.models import EmailEvent, Invitation, Response
-from feedback.services import dashboard, funnel, nps_report, programs
+from feedback.services import dashboard, funnel, nps_report, nps_segments, programs
 from feedback.services.errors import InvalidInput
 from feedback.tokens import hash_token, new_token
 
@@ -86,7 +86,7 @@ def test_trend_by_week_starts_on_mondays(session, world):
 
 
 def test_hot_spots_put_the_dipping_region_first(session, world):
-    rows = nps_report.hot_spots(session, filters())
+    rows = nps_segments.hot_spots(session, filters())
     top = rows[0]
     assert top.dimension in {"region", "arr", "tenure", "owner", "attr.tier"}
     assert top.significant and top.versus_rest.difference < 0
@@ -98,7 +98,7 @@ def test_hot_spots_put_the_dipping_region_first(session, world):
 
 
 def test_small_segments_are_greyed_not_judged(session, world):
-    rows = nps_report.hot_spots(session, filters(**{"from": "2026-10-10", "to": "2026-10-10"}))
+    rows = nps_segments.hot_spots(session, filters(**{"from": "2026-10-10", "to": "2026-10-10"}))
     assert rows and all(r.greyed and not r.significant for r in rows)
     assert rows[-1].greyed
 
@@ -138,16 +138,16 @@ def test_the_change_from_the_period_before(session, world):
 
 
 def test_grouped_for_the_api(session, world):
-    by = {g.key: g.result for g in nps_report.grouped(session, filters(), "region")}
+    by = {g.key: g.result for g in nps_segments.grouped(session, filters(), "region")}
     assert set(by) == {"EMEA", "AMER"}
-    assert [g.key for g in nps_report.grouped(session, filters(), "program")] == ["Relationship"]
-    assert nps_report.grouped(session, filters(), "all")[0].result.n == 160
-    assert [g.key for g in nps_report.grouped(session, filters(), "month")] == [
+    assert [g.key for g in nps_segments.grouped(session, filters(), "program")] == ["Relationship"]
+    assert nps_segments.grouped(session, filters(), "all")[0].result.n == 160
+    assert [g.key for g in nps_segments.grouped(session, filters(), "month")] == [
         "2026-09-01",
         "2026-10-01",
     ]
     with pytest.raises(InvalidInput):
-        nps_report.grouped(session, filters(), "shoe_size")
+        nps_segments.grouped(session, filters(), "shoe_size")
 
 
 def test_funnel_counts_each_invitation_once(session, world):
@@ -212,4 +212,4 @@ def test_the_one_pass_scan_agrees_with_the_single_queries(session, world, segmen
     assert one.points == nps_report.trend(session, f, "week")
     assert one.overall == nps_report.overall(session, f)
     assert one.overall.previous.n == (40 if segment else 80)
-    assert nps_report.hot_spots(session, f, one.per_account) == nps_report.hot_spots(session, f)
+    assert nps_segments.hot_spots(session, f, one.per_account) == nps_segments.hot_spots(session, f)
