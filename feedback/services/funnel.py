@@ -7,9 +7,10 @@ responses. Each step counts invitations, so an invitation opened five times coun
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from feedback.models import Account, Contact, EmailEvent, Invitation, Response, SurveyProgram
@@ -59,40 +60,40 @@ def _where(filters: Filters) -> list[ColumnElement[bool]]:
 def funnels(session: Session, filters: Filters) -> list[Funnel]:
     """One funnel per program with invitations sent in the range, by program name.
 
-    One statement: the invitations in the range, each joined (hash joins) to whether it was
-    opened or clicked and whether its answer has a comment, counted per program.
+    Two statements: the invitations with their answers (sent, delivered, answered, commented),
+    and the distinct invitations opened or clicked (the events' covering index).
     """
-    events = (
-        select(
-            EmailEvent.invitation_id.label("invitation_id"),
-            func.max(case((EmailEvent.event == "open", 1), else_=0)).label("opened"),
-            func.max(case((EmailEvent.event == "click", 1), else_=0)).label("clicked"),
-        )
-        .where(EmailEvent.event.in_(("open", "click")), EmailEvent.occurred_at >= filters.since)
-        .group_by(EmailEvent.invitation_id)
-        .subquery()
-    )
+    where = _where(filters)
     commented = func.coalesce(func.length(func.trim(Response.comment)), 0) > 0
-    rows = session.execute(
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for program_id, sent, delivered, answered, with_comment in session.execute(
         select(
             Invitation.program_id,
             func.count(),
             func.count(Invitation.delivered_at),
-            func.coalesce(func.sum(events.c.opened), 0),
-            func.coalesce(func.sum(events.c.clicked), 0),
             func.count(Response.id),
             func.count(Response.id).filter(commented),
         )
-        .outerjoin(events, events.c.invitation_id == Invitation.id)
         .outerjoin(Response, Response.invitation_id == Invitation.id)
-        .where(*_where(filters))
+        .where(*where)
         .group_by(Invitation.program_id)
-    ).all()
+    ):
+        counts[program_id].update(
+            sent=sent, delivered=delivered, answered=answered, commented=with_comment
+        )
+    for program_id, event, count in session.execute(
+        select(
+            Invitation.program_id, EmailEvent.event, func.count(EmailEvent.invitation_id.distinct())
+        )
+        .join(Invitation, Invitation.id == EmailEvent.invitation_id)
+        .where(
+            *where, EmailEvent.event.in_(("open", "click")), EmailEvent.occurred_at >= filters.since
+        )
+        .group_by(Invitation.program_id, EmailEvent.event)
+    ):
+        counts[program_id]["opened" if event == "open" else "clicked"] = count
     names = dict(session.execute(select(SurveyProgram.id, SurveyProgram.name)).all())
     return sorted(
-        (
-            Funnel(names.get(pid, str(pid)), dict(zip(STEPS, map(int, counts), strict=True)))
-            for pid, *counts in rows
-        ),
+        (Funnel(names.get(pid, str(pid)), c) for pid, c in counts.items()),
         key=lambda f: f.program,
     )
