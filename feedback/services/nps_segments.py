@@ -156,12 +156,14 @@ def hot_spots(
         for (dim, value, result, comparison), p in zip(candidates, adjusted, strict=True)
     ]
 
-    def rank(row: SegmentRow) -> tuple[int, float, float]:
+    def rank(row: SegmentRow) -> tuple[int, float, float, str, str]:
         distance = abs(row.versus_rest.difference or 0.0)
         return (
             0 if row.significant else 1 if not row.greyed else 2,
             row.adjusted_p if row.adjusted_p is not None else 2.0,
             -distance,
+            row.dimension,  # ties in a stable order, whatever order the rows were counted in
+            row.value,
         )
 
     return sorted(rows, key=rank)
