@@ -386,6 +386,19 @@ def propose_phrases(
     return sorted(proposals, key=lambda p: (-p.count, -len(p.stems), p.phrase))
 
 
+def comment_stems(text: str) -> tuple[str, ...]:
+    """The stems of a comment's words in order: tokenise once, test many phrases."""
+    return tuple(s for s, _, _, _ in _tokens(text))
+
+
+def contains_phrase(stems: Sequence[str], phrase: Sequence[str]) -> bool:
+    """Does a comment (its stems) say a proposal's phrase (its stems, consecutive)?"""
+    n = len(phrase)
+    if n == 0:
+        return False
+    return any(tuple(stems[i : i + n]) == tuple(phrase) for i in range(len(stems) - n + 1))
+
+
 def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
     n = len(shorter)
     return len(longer) > n and any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))

@@ -26,6 +26,7 @@ from feedback.services import (
     followup,
     followup_notices,
     huddle,
+    insight_mail,
     invitations,
     job_runs,
     reminders,
@@ -132,6 +133,11 @@ def _score_account_health(app: Flask, now: datetime) -> dict[str, Any]:
         return account_health.recompute_all(session, settings, now)
 
 
+def _send_weekly_insight(app: Flask, now: datetime) -> dict[str, Any]:
+    with db.transaction() as session:
+        return insight_mail.send_weekly_insight(session, app.config, now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -233,6 +239,13 @@ JOBS: dict[str, Job] = {
             "Score every account's health from its parts; a fall of more than "
             "FEEDBACK_HEALTH_DROP points opens a recover task through the playbooks.",
             _score_account_health,
+        ),
+        Job(
+            "send-weekly-insight",
+            3600,
+            "Monday morning: NPS and its change, themes, hot spots and backlog movement to "
+            "each department head and admin, once a week.",
+            _send_weekly_insight,
         ),
     )
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.db import Base, utcnow
@@ -24,6 +24,8 @@ class EmailEvent(Base):
     __tablename__ = "email_events"
     __table_args__ = (
         CheckConstraint("source IN ('webhook', 'link', 'one-click', 'staff')", name="source"),
+        # Covers the funnel's opens and clicks since a date (services.funnel).
+        Index("ix_email_events_event_occurred", "event", "occurred_at", "invitation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,6 +2,8 @@
 
 - `insert_for`: the dialect's INSERT, which knows ON CONFLICT (both databases have it, under
   their own construct).
+- `analytics_memory`: more working memory for the rest of the transaction on PostgreSQL, so
+  the dashboard's GROUP BY over a million rows hashes in memory instead of sorting on disk.
 - `locked`: SELECT … FOR UPDATE (optionally SKIP LOCKED) on PostgreSQL, where several workers
   claim rows at once; SQLite takes a whole-database write lock at the first write, so there the
   plain query gives the same guarantee.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,3 +64,10 @@ def text_matches(session: Session, column: Any, words: str) -> ColumnElement[boo
 
 def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def analytics_memory(session: Session, megabytes: int = 64) -> None:
+    """SET LOCAL work_mem for the transaction (PostgreSQL; nothing elsewhere). Not a write:
+    it lasts until the transaction ends and touches no row."""
+    if is_postgresql(session):
+        session.execute(text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from feedback import task_states
@@ -178,9 +178,11 @@ def close_the_loop(
     team_id: int | None = None,
     team_ids: Collection[int] | None = None,
     now: datetime | None = None,
+    response_where: Sequence[ColumnElement[bool]] = (),
 ) -> CloseTheLoop:
     """The figures of tasks created in the range; `team_ids` (from services.visibility.
-    teams_picked) keeps them to the teams the viewer may see, None meaning every team."""
+    teams_picked) keeps them to the teams the viewer may see, None meaning every team;
+    `response_where` to the tasks of some responses (the dashboard's program and segment)."""
     now = now or datetime.now(UTC)
     since = datetime.combine(start, time(), UTC)
     until = datetime.combine(end + timedelta(days=1), time(), UTC)
@@ -189,6 +191,7 @@ def close_the_loop(
         where.append(Task.team_id == team_id)
     if team_ids is not None:
         where.append(Task.team_id.in_(list(team_ids)))
+    where.extend(response_where)
     rows = session.execute(
         select(
             Task.id,
@@ -210,6 +213,7 @@ def close_the_loop(
     for task_id, answer in session.execute(
         select(ResolutionCheck.task_id, ResolutionCheck.answer)
         .join(Task, Task.id == ResolutionCheck.task_id)
+        .outerjoin(Response, Response.id == Task.response_id)
         .where(*where, ResolutionCheck.answer.is_not(None))
     ).all():
         answers[task_id].append(answer)

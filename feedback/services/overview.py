@@ -3,10 +3,11 @@ onboarding answers' own figures per milestone (they are not NPS and never count 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from feedback import nps, questions
@@ -80,24 +81,39 @@ class OnboardingRow:
 
 
 def onboarding_overview(
-    session: Session, days: int = 90, now: datetime | None = None
+    session: Session,
+    days: int = 90,
+    now: datetime | None = None,
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> list[OnboardingRow]:
-    """Per onboarding milestone: the share of answers "on track" (closeness) or "easy"."""
+    """Per onboarding milestone: the share of answers "on track" (closeness) or "easy".
+
+    `where` replaces the last-`days` window with the caller's own conditions on Response
+    (the dashboard's filters)."""
     since = (now or datetime.now(UTC)) - timedelta(days=days)
+    conditions = list(where) or [Response.answered_at >= since]
     rows = session.execute(
-        select(SurveyProgram.name, Invitation.milestone, Response.scale, Response.category)
+        select(
+            SurveyProgram.name,
+            Invitation.milestone,
+            Response.scale,
+            Response.category,
+            func.count(),
+        )
         .select_from(Response)
         .join(SurveyProgram, Response.program_id == SurveyProgram.id)
         .join(Invitation, Invitation.id == Response.invitation_id)
-        .where(Response.scale != questions.NPS.name, Response.answered_at >= since)
+        .where(Response.scale != questions.NPS.name, *conditions)
         .where(Response.category.is_not(None))
+        .group_by(SurveyProgram.name, Invitation.milestone, Response.scale, Response.category)
     ).all()
     tally: dict[tuple[str, str, str], list[int]] = {}
-    for program, milestone, scale, category in rows:
+    for program, milestone, scale, category, count in rows:
         kind = questions.kind(scale)
         counts_ = tally.setdefault((program, milestone or "", kind.name), [0, 0])
-        counts_[0] += 1
-        counts_[1] += category == kind.good
+        counts_[0] += count
+        counts_[1] += count if category == kind.good else 0
     return [
         OnboardingRow(p, m, k, n, good, questions.kind(k).good)
         for (p, m, k), (n, good) in sorted(tally.items())

@@ -7,8 +7,9 @@ from flask_login import current_user
 
 from feedback import db
 from feedback.access import public, roles
-from feedback.roles import STAFF
+from feedback.roles import STAFF, Role
 from feedback.services import overview
+from feedback.web import dashboard
 
 bp = Blueprint("home", __name__)
 
@@ -18,6 +19,8 @@ bp = Blueprint("home", __name__)
 def index():
     if current_user.role == "department_head":  # their work is the backlog, not tenant NPS
         return redirect(url_for("backlog.ranked_list"))
+    if current_user.role in (Role.ADMIN, Role.TEAM_LEAD):  # leads watch the whole picture
+        return dashboard.render()
     session = db.session()
     return render_template(
         "home.html",

@@ -14,8 +14,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from feedback import db
 from feedback.access import roles
 from feedback.roles import Role
-from feedback.services import org, taxonomy, theme_proposals
+from feedback.services import org, taxonomy, theme_insight, theme_proposals
 from feedback.services.errors import ServiceError
+from feedback.web import charts
 
 bp = Blueprint("themes", __name__, url_prefix="/admin/themes")
 
@@ -87,9 +88,18 @@ def proposals():
 
 def _proposals_page(errors: dict[int, dict[str, list[str]]], values: dict[int, Any], status: int):
     session = db.session()
+    proposed = theme_proposals.list_proposals(session)
+    trends = theme_insight.proposal_trends(session, proposed)
     return render_template(
         "themes/proposals.html",
-        proposals=theme_proposals.list_proposals(session),
+        proposals=proposed,
+        trends=trends,
+        trend_charts={
+            pid: charts.bar_chart(
+                [(f"w{i + 1}", float(c)) for i, c in enumerate(t.weekly)], height=70
+            )
+            for pid, t in trends.items()
+        },
         dismissed=theme_proposals.list_proposals(session, "dismissed"),
         themes=taxonomy.list_themes(session),
         teams=_teams(),

@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from feedback.nps import NpsResult, compare, margin_of_error, nps, nps_from_counts
+from feedback.nps import (
+    NpsResult,
+    compare,
+    holm,
+    margin_of_error,
+    nps,
+    nps_from_counts,
+    sample_size,
+)
 
 Z95 = 1.959963984540054
 
@@ -19,57 +27,71 @@ def scores(promoters: int, passives: int, detractors: int) -> list[int]:
 
 
 def test_balanced_small_sample():
-    # 2 promoters, 2 passives, 2 detractors: mean 0, variance 4/6, se √(4/6 / 6) = 1/3
+    # 2 promoters, 2 passives, 2 detractors: mean 0, variance 4/6, se √(4/6 / 6) = 1/3.
+    # Adjusted: n 9, p_pro = p_det = 2.75/9 = .30556, variance .61111, se √(.61111/9) = .26058
     result = nps([10, 9, 8, 7, 6, 0])
     assert (result.n, result.promoters, result.passives, result.detractors) == (6, 2, 2, 2)
     assert result.score == 0
     assert result.standard_error == pytest.approx(100 / 3)
-    assert result.margin_of_error == pytest.approx(Z95 * 100 / 3)  # 65.33
-    assert (result.ci_low, result.ci_high) == pytest.approx((-65.3321, 65.3321), abs=1e-4)
+    assert result.adjusted_standard_error == pytest.approx(26.0579, abs=1e-4)
+    assert result.margin_of_error == pytest.approx(Z95 * 26.0579, abs=1e-3)  # 51.07
+    assert (result.ci_low, result.ci_high) == pytest.approx((-51.0725, 51.0725), abs=1e-3)
     assert result.small_sample
 
 
 def test_hundred_answers():
-    # 50 / 30 / 20: NPS 30, variance .5 + .2 − .3² = .61, se √(.61/100) = .0781 → 7.81 points
+    # 50 / 30 / 20: NPS 30, variance .5 + .2 − .3² = .61, se √(.61/100) = .0781 → 7.81 points.
+    # Adjusted: n 103, p_pro 50.75/103 = .492718, p_det 20.75/103 = .201456, NPS 29.1262,
+    # variance .694174 − .084834 = .609340, se √(.609340/103) = 7.6915, ± 1.96 × 7.6915 = 15.075
     result = nps(scores(50, 30, 20))
     assert result.score == pytest.approx(30)
     assert result.standard_error == pytest.approx(7.81025, abs=1e-5)
-    assert result.margin_of_error == pytest.approx(15.3079, abs=1e-4)
-    assert (result.ci_low, result.ci_high) == pytest.approx((14.6921, 45.3079), abs=1e-4)
+    assert result.adjusted_standard_error == pytest.approx(7.6915, abs=1e-4)
+    assert result.margin_of_error == pytest.approx(15.0751, abs=1e-3)
+    assert (result.ci_low, result.ci_high) == pytest.approx((14.0511, 44.2013), abs=1e-3)
     assert not result.small_sample
     assert result.confidence == 0.95
 
 
 def test_interval_is_clamped_to_the_possible_range():
-    # 28 promoters, 2 detractors: 86.67 ± 17.85 would reach 104.5
+    # 28 promoters, 2 detractors: adjusted n 33, p_pro 28.75/33 = .871212, p_det .083333,
+    # centre 78.79, variance .954545 − .620753 = .333792, se 10.0573, 78.79 + 19.71 = 98.50
     result = nps(scores(28, 0, 2))
     assert result.score == pytest.approx(86.6667, abs=1e-4)
     assert result.standard_error == pytest.approx(9.1084, abs=1e-4)
-    assert result.ci_high == 100
-    assert result.ci_low == pytest.approx(86.6667 - Z95 * 9.1084, abs=1e-3)
-    assert result.margin_of_error == pytest.approx(17.852, abs=1e-3)  # unclamped
+    assert (result.ci_low, result.ci_high) == pytest.approx((59.0759, 98.4998), abs=1e-3)
     low = nps(scores(2, 0, 28))
-    assert low.ci_low == -100
-    assert low.score == pytest.approx(-86.6667, abs=1e-4)
+    assert (low.ci_low, low.ci_high) == pytest.approx((-98.4998, -59.0759), abs=1e-3)
+    # 40 of 40 promoters: centre 40.75/43 − .75/43 = 93.02, se 4.817, high end clamped
+    top = nps([10] * 40)
+    assert top.ci_high == 100
+    assert top.ci_low == pytest.approx(93.0233 - Z95 * 4.8172, abs=1e-3)
+    bottom = nps([0] * 40)
+    assert bottom.ci_low == -100
 
 
 @pytest.mark.parametrize(
-    ("counts", "score"),
+    ("counts", "score", "interval"),
     [
-        ((1, 0, 0), 100),
-        ((0, 1, 0), 0),
-        ((0, 0, 1), -100),
-        ((40, 0, 0), 100),
-        ((0, 40, 0), 0),
-        ((0, 0, 40), -100),
+        # n = 1: adjusted n 4, p_pro 1.75/4, p_det .75/4, centre 25, se √(.5625/4) = 37.5
+        ((1, 0, 0), 100, (-48.4986, 98.4986)),
+        # one passive: p_pro = p_det = .1875, variance .375, se √(.375/4) = 30.62
+        ((0, 1, 0), 0, (-60.0114, 60.0114)),
+        ((0, 0, 1), -100, (-98.4986, 48.4986)),
+        ((40, 0, 0), 100, (83.5817, 100)),
+        # 40 passives: p_pro = p_det = .75/43, variance .034884, se 2.8482
+        ((0, 40, 0), 0, (-5.5825, 5.5825)),
+        ((0, 0, 40), -100, (-100, -83.5817)),
     ],
 )
-def test_unanimous_answers_collapse_the_interval_onto_the_score(counts, score):
+def test_unanimous_answers_keep_an_honest_interval(counts, score, interval):
     result = nps(scores(*counts))
     assert result.score == score
-    assert result.standard_error == 0
-    assert (result.ci_low, result.ci_high) == (score, score)
-    assert result.margin_of_error == 0
+    assert result.standard_error == 0  # the observed spread is nil ...
+    assert (result.ci_low, result.ci_high) == pytest.approx(interval, abs=1e-3)  # ... not the doubt
+    assert result.margin_of_error > 0
+    if sum(counts) >= 30:  # at n = 1 the interval is pulled towards the middle, as it should
+        assert result.ci_low <= score <= result.ci_high
     assert result.small_sample is (sum(counts) < 30)
 
 
@@ -83,6 +105,11 @@ def test_no_answers_is_no_score():
 @pytest.mark.parametrize(("n", "small"), [(1, True), (29, True), (30, False), (1000, False)])
 def test_small_sample_flag(n, small):
     assert nps([9] * n).small_sample is small
+
+
+def test_the_minimum_n_is_a_setting():
+    assert not nps([9] * 12, min_n=10).small_sample
+    assert nps([9] * 40, min_n=50).small_sample
 
 
 def test_every_score_counts_in_its_category():
@@ -105,8 +132,8 @@ def test_counts_and_scores_agree():
 def test_other_confidence_levels_widen_or_narrow_the_interval():
     r90 = nps(scores(50, 30, 20), confidence=0.90)
     r99 = nps(scores(50, 30, 20), confidence=0.99)
-    assert r90.margin_of_error == pytest.approx(1.644854 * 7.81025, abs=1e-4)
-    assert r99.margin_of_error == pytest.approx(2.575829 * 7.81025, abs=1e-4)
+    assert r90.margin_of_error == pytest.approx(1.644854 * 7.69151, abs=1e-4)
+    assert r99.margin_of_error == pytest.approx(2.575829 * 7.69151, abs=1e-4)
     base = nps(scores(50, 30, 20))
     assert margin_of_error(base, 0.99) == pytest.approx(r99.margin_of_error)
 
@@ -168,8 +195,86 @@ def test_unanimous_segments():
     assert (apart.ci_low, apart.ci_high) == (200, 200)
 
 
-def test_small_segments_are_flagged():
-    assert compare(nps([10] * 5), nps(scores(50, 30, 20))).small_sample
+def test_small_segments_are_flagged_and_never_significant():
+    result = compare(nps([10] * 5), nps(scores(10, 10, 80)))
+    assert result.small_sample
+    assert result.p_value < 0.001  # the arithmetic says "different" ...
+    assert not result.significant  # ... but five answers are not enough to say so
+    assert compare(nps([10] * 12), nps([0] * 12), min_n=10).significant
+
+
+def test_a_segment_against_everyone_else():
+    # 300 answers in all, 100 of them in the segment: the rest is the difference of counts
+    everyone, segment = nps(scores(150, 90, 60)), nps(scores(30, 30, 40))
+    rest = everyone - segment
+    assert (rest.promoters, rest.passives, rest.detractors) == (120, 60, 20)
+    assert rest.score == pytest.approx(50)
+    result = compare(segment, rest)
+    # −10 vs 50: se √(.69/100 + (.7 − .25)/200) × 100 = √(69 + 22.5) = 9.566
+    assert result.difference == pytest.approx(-60)
+    assert result.standard_error == pytest.approx(math.sqrt(91.5))
+    assert result.significant
+
+
+def test_a_change_between_two_periods():
+    last_quarter, this_quarter = nps(scores(100, 60, 40)), nps(scores(80, 60, 60))
+    change = compare(this_quarter, last_quarter)
+    assert change.difference == pytest.approx(-20)
+    assert change.significant  # z = −2.48
+
+
+# ---------------------------------------------------------------- many segments
+
+
+def test_holm_adjusts_in_step_down_order():
+    # sorted .005, .01, .03, .04 (m = 4): 4×.005 = .02, 3×.01 = .03, 2×.03 = .06, max(.06, .04)
+    adjusted = holm([0.01, 0.04, 0.03, None, 0.005])
+    assert adjusted == pytest.approx([0.03, 0.06, 0.06, None, 0.02])
+    assert holm([]) == []
+    assert holm([None]) == [None]
+    assert holm([0.6, 0.7]) == pytest.approx([1.0, 1.0])  # capped at 1
+
+
+def test_holm_turns_one_lucky_segment_of_twenty_into_noise():
+    p = [0.03] + [0.5] * 19
+    assert holm(p)[0] == pytest.approx(0.6)
+
+
+# ---------------------------------------------------------------- sample size
+
+
+@pytest.mark.parametrize(
+    ("margin", "kwargs", "needed"),
+    [
+        (10, {}, 382),  # 1.96² × 10000 / 100 = 384.15, − 3 = 381.15 → 382
+        (5, {}, 1534),  # 1536.6 − 3
+        (10, {"expected_promoters": 0.5, "expected_detractors": 0.2}, 232),  # variance .61
+        (10, {"confidence": 0.90}, 268),  # 1.645² × 100 = 270.55 − 3
+        (200, {}, 1),  # never fewer than one answer
+    ],
+)
+def test_sample_size_for_a_margin(margin, kwargs, needed):
+    assert sample_size(margin, **kwargs) == needed
+
+
+def test_the_sample_size_gives_the_margin_asked_for():
+    n = sample_size(10, expected_promoters=0.5, expected_detractors=0.2)
+    assert nps(scores(n // 2, n - n // 2 - n // 5, n // 5)).margin_of_error <= 10.05
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"margin": 0},
+        {"margin": -3},
+        {"margin": 5, "expected_promoters": 0.8, "expected_detractors": 0.3},
+        {"margin": 5, "expected_promoters": -0.1},
+        {"margin": 5, "confidence": 95},
+    ],
+)
+def test_sample_size_refuses_nonsense(kwargs):
+    with pytest.raises(ValueError):
+        sample_size(**kwargs)
 
 
 def test_nothing_to_compare_without_answers():
