@@ -28,6 +28,7 @@ RESOURCES: tuple[str, ...] = (
     "users",
     "invitations",
     "jobs",
+    "nps",
 )
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BLUEPRINT_PREFIX = "api_"
