@@ -141,6 +141,70 @@ def list_accounts(
             for r in rows], total  # fmt: skip
 
 
+@dataclass(frozen=True)
+class ContactRow:
+    id: int
+    name: str | None
+    email: str
+    account_id: int | None
+    account_name: str | None
+    unsubscribed: bool
+    bounced: bool
+    last_score: int | None
+    last_answered_at: datetime | None
+
+
+def list_contacts(
+    session: Session, viewer: Any, *, q: str | None = None, page: int = 1, per_page: int = 50
+) -> tuple[list[ContactRow], int]:
+    """One page of the contacts the viewer sees, by name, searched by name, email or account,
+    each with their latest answer."""
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    page = max(page, 1)
+    query: Select[Any] = (
+        select(
+            Contact.id,
+            Contact.name,
+            Contact.email,
+            Contact.account_id,
+            Account.name.label("account_name"),
+            Contact.unsubscribed,
+            Contact.bounced,
+        )
+        .select_from(Contact)
+        .outerjoin(Account, Account.id == Contact.account_id)
+        .where(visibility.contacts_filter(session, viewer))
+    )
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Contact.name).like(pattern),
+                func.lower(Contact.email).like(pattern),
+                func.lower(Account.name).like(pattern),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(func.lower(func.coalesce(Contact.name, Contact.email)), Contact.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    latest: dict[int, tuple[int, datetime]] = {}
+    if rows:
+        answers = session.execute(
+            select(Response.contact_id, Response.score, Response.answered_at)
+            .where(Response.contact_id.in_([r.id for r in rows]), Response.scale == "nps")
+            .order_by(Response.answered_at)
+        )
+        latest = {contact_id: (score, at) for contact_id, score, at in answers}
+    return [
+        ContactRow(**r._asdict(), last_score=latest.get(r.id, (None, None))[0],
+                   last_answered_at=latest.get(r.id, (None, None))[1])
+        for r in rows
+    ], total  # fmt: skip
+
+
 def _nps_of(session: Session, account_ids: list[int], since: datetime) -> dict[int, dict[str, Any]]:
     """NPS of the last year for these accounts: {id: {"responses": n, "nps": score}}."""
     if not account_ids:

@@ -74,6 +74,26 @@ def account_page(account_id: int) -> Any:
     return render_template("accounts/show.html", v=view, spark=Sparkline(view.trend, width=320))
 
 
+@bp.get("/contacts")
+@roles(*STAFF)
+def contact_list() -> Any:
+    q = (request.args.get("q") or "").strip()[:200] or None
+    page = max(_int(request.args.get("page"), 1), 1)
+    per_page = min(max(_int(request.args.get("per_page"), 50), 1), customer_view.MAX_PER_PAGE)
+    rows, total = customer_view.list_contacts(
+        db.session(), _me(), q=q, page=page, per_page=per_page
+    )
+    return render_template(
+        "accounts/contacts.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max((total + per_page - 1) // per_page, 1),
+        q=q or "",
+        args={"q": q} if q else {},
+    )
+
+
 @bp.get("/contacts/<int:contact_id>")
 @roles(*STAFF)
 def contact_page(contact_id: int) -> Any:

@@ -123,3 +123,20 @@ def test_the_retention_section(client, login, session, make_user, make_account, 
     body = client.get("/accounts/retention").get_data(as_text=True)
     assert "Renewal and churn by latest NPS category" in body
     assert "100% <span" in body and "1 of 1" in body  # the detractor churned
+
+
+def test_the_contacts_list_searches_what_the_csm_sees(
+    client, login, session, make_team, make_user, make_account, make_contact
+):
+    w = _world(session, make_team, make_user, make_account, make_contact)
+    contact_of(session, make_contact, w["foreign"], name="Foreign Fay")
+    login(w["csm"])
+    body = client.get("/contacts").get_data(as_text=True)
+    listed = re.findall(r'href="/contacts/\d+">([^<]+)</a>', body)
+    assert listed == ["Dana", "Sam"]  # Fay belongs to another team's account
+    assert "2 contacts" in body and ">Big Co</a>" in body and "never answered" not in body
+    searched = client.get("/contacts?q=big+co").get_data(as_text=True)  # by account name
+    assert re.findall(r'href="/contacts/\d+">([^<]+)</a>', searched) == ["Dana"]
+    by_email = client.get(f"/contacts?q={w['dana'].email[:5]}").get_data(as_text=True)
+    assert "Dana" in by_email
+    assert "No contacts match" in client.get("/contacts?q=nobody").get_data(as_text=True)
