@@ -40,6 +40,25 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "priority": {str(level): word.capitalize() for level, word in playbooks.PRIORITIES.items()},
     "account_status": {"active": "Active", "churned": "Churned"},
+    # Why dispatch would not invite a contact, as the audience preview words it mid-sentence.
+    "eligibility": {
+        "unsubscribed": "unsubscribed",
+        "bounced": "bounced",
+        "spam_reported": "reported as spam",
+        "in_conversation": "in an open conversation",
+        "already_invited": "already invited",
+        "fatigue": "for fatigue",
+        "daily_cap": "over the daily cap",
+        "not_sampled": "not in the sample",
+        "outside_send_window": "outside the send window",
+    },
+    "backlog_status": {
+        "proposed": "proposed",
+        "accepted": "accepted",
+        "in_progress": "in progress",
+        "shipped": "shipped",
+        "declined": "declined",
+    },
     "outbox": {
         "held": "Held",
         "queued": "Queued",

@@ -251,7 +251,7 @@ def test_the_thank_you_page_is_previewed_per_answer(admin, session):
     assert admin.post("/admin/programs/new", data=data).status_code == 302
     program = session.scalars(select(SurveyProgram)).one()
     body = page(admin.get(f"/admin/programs/{program.id}/preview?lang=fr"))
-    for score, category in ((10, "promoter"), (8, "passive"), (6, "detractor")):
+    for score, category in ((10, "Promoter"), (8, "Passive"), (6, "Detractor")):
         url = f"/admin/programs/{program.id}/preview/fr/thanks/{score}"
         assert f'href="{url}" target="thanks-frame">{score} ({category})' in body
     promoter = admin.get(f"/admin/programs/{program.id}/preview/fr/thanks/10")

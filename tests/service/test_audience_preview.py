@@ -115,7 +115,7 @@ def test_the_audience_page_shows_the_numbers(app, session, world, login, make_us
         body = client.get(f"/admin/programs/{program.id}/audience").get_data(as_text=True)
     assert "20 contacts match</strong>; 1 bounced; 2 unsubscribed." in body
     assert '<td id="audience-invited">8</td>' in body
-    assert "Would be skipped: fatigue</td><td>3</td>" in body
+    assert "Would be skipped: for fatigue</td><td>3</td>" in body
     assert "if this program were active" in body
 
 
