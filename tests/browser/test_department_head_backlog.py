@@ -84,7 +84,7 @@ def test_a_department_head_ships_the_top_accepted_item(app, session, live_server
     run_job(app, "deliver-email", manual=True)
     admin = sign_in(browser, live_server, demo_data.ADMIN_EMAIL)
     admin.get_by_role("navigation").get_by_role("link", name="Dev mailbox").click()
-    row = admin.locator("tbody tr", has_text=to_tell[0]).filter(has_text="backlog_shipped")
+    row = admin.locator("tbody tr", has_text=to_tell[0]).filter(has_text="Backlog shipped")
     assert row.count() >= 1
     row.first.get_by_role("link").click()
     assert admin.get_by_role("heading", level=1).inner_text() == "You asked, we changed it"
