@@ -526,15 +526,21 @@ def export_rows(session: Session, viewer: Any, filters: Filters) -> Iterator[tup
     if dialects.is_postgresql(session):
         connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
     result = connection.execute(query.execution_options(yield_per=EXPORT_PARTITION))
-    for partition in result.partitions():
-        for r in partition:
-            yield (
-                r.id, r.answered_at, r.program_name, r.scale, r.score, r.category, r.status,
-                r.comment, r.contact_email, r.contact_name, r.account_id, r.account_name,
-                r.plan, r.region, r.industry, r.lifecycle_stage, r.arr, r.renewal_date,
-                r.account_status, r.language, r.sentiment_label, r.sentiment_polarity,
-                bool(r.mismatch), r.names, r.ids, r.statuses,
-            )  # fmt: skip
+    try:
+        for partition in result.partitions():
+            for r in partition:
+                yield (
+                    r.id, r.answered_at, r.program_name, r.scale, r.score, r.category, r.status,
+                    r.comment, r.contact_email, r.contact_name, r.account_id, r.account_name,
+                    r.plan, r.region, r.industry, r.lifecycle_stage, r.arr, r.renewal_date,
+                    r.account_status, r.language, r.sentiment_label, r.sentiment_polarity,
+                    bool(r.mismatch), r.names, r.ids, r.statuses,
+                )  # fmt: skip
+    finally:
+        # The stream outlives its request's teardown: end the read here, or its transaction
+        # (a write lock under SQLite's BEGIN IMMEDIATE) stays open and blocks everyone else.
+        result.close()
+        session.rollback()
 
 
 def export_csv(session: Session, viewer: Any, filters: Filters) -> Iterator[str]:

@@ -244,14 +244,18 @@ def export_csv(
     result = session.execute(query.execution_options(yield_per=2_000))
 
     def values() -> Iterator[tuple[Any, ...]]:
-        for raw in result:
-            r = _row(raw, now)
-            yield (
-                r.id, r.type, r.status, r.priority_name, r.title, r.due_at, r.overdue,
-                r.owner_name, r.team_name, r.account_id, r.account_name, r.arr, r.plan,
-                r.contact_name, r.contact_email, r.response_id, r.score, r.category,
-                r.mismatch, r.severity_note,
-            )  # fmt: skip
+        try:
+            for raw in result:
+                r = _row(raw, now)
+                yield (
+                    r.id, r.type, r.status, r.priority_name, r.title, r.due_at, r.overdue,
+                    r.owner_name, r.team_name, r.account_id, r.account_name, r.arr, r.plan,
+                    r.contact_name, r.contact_email, r.response_id, r.score, r.category,
+                    r.mismatch, r.severity_note,
+                )  # fmt: skip
+        finally:  # the stream outlives the request: end its read (see response_explorer)
+            result.close()
+            session.rollback()
 
     return exports.csv_chunks(EXPORT_HEADER, values())
 
