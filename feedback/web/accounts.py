@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from flask_login import current_user
 
 from feedback import db
 from feedback.access import roles
@@ -14,21 +13,11 @@ from feedback.roles import STAFF
 from feedback.services import customer_view
 from feedback.services import retention as retention_service
 from feedback.web.sparkline import Sparkline
+from feedback.web.viewer import signed_in_user, whole_number
 
 bp = Blueprint("accounts", __name__)
 SORT_NAMES = {"name": "name", "health": "health", "arr": "ARR", "nps": "NPS",
               "renewal": "renewal date"}  # fmt: skip
-
-
-def _me() -> Any:
-    return current_user._get_current_object()  # noqa: SLF001 - the User row, not the proxy
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 @bp.get("/accounts")
@@ -42,10 +31,18 @@ def account_list() -> Any:
         sort, status = "name", 400
     descending = request.args.get("dir", "asc" if sort in ("name", "renewal") else "desc") == "desc"
     q = (request.args.get("q") or "").strip()[:200] or None
-    page = max(_int(request.args.get("page"), 1), 1)
-    per_page = min(max(_int(request.args.get("per_page"), 50), 1), customer_view.MAX_PER_PAGE)
+    page = max(whole_number(request.args.get("page"), 1), 1)
+    per_page = min(
+        max(whole_number(request.args.get("per_page"), 50), 1), customer_view.MAX_PER_PAGE
+    )
     rows, total = customer_view.list_accounts(
-        db.session(), _me(), q=q, sort=sort, descending=descending, page=page, per_page=per_page
+        db.session(),
+        signed_in_user(),
+        q=q,
+        sort=sort,
+        descending=descending,
+        page=page,
+        per_page=per_page,
     )
     args = {k: v for k, v in {"q": q, "sort": sort, "dir": "desc" if descending else "asc"}.items()
             if v}  # fmt: skip
@@ -70,7 +67,7 @@ def account_list() -> Any:
 @bp.get("/accounts/<int:account_id>")
 @roles(*STAFF)
 def account_page(account_id: int) -> Any:
-    view = customer_view.account_overview(db.session(), _me(), account_id)
+    view = customer_view.account_overview(db.session(), signed_in_user(), account_id)
     return render_template("accounts/show.html", v=view, spark=Sparkline(view.trend, width=320))
 
 
@@ -78,10 +75,12 @@ def account_page(account_id: int) -> Any:
 @roles(*STAFF)
 def contact_list() -> Any:
     q = (request.args.get("q") or "").strip()[:200] or None
-    page = max(_int(request.args.get("page"), 1), 1)
-    per_page = min(max(_int(request.args.get("per_page"), 50), 1), customer_view.MAX_PER_PAGE)
+    page = max(whole_number(request.args.get("page"), 1), 1)
+    per_page = min(
+        max(whole_number(request.args.get("per_page"), 50), 1), customer_view.MAX_PER_PAGE
+    )
     rows, total = customer_view.list_contacts(
-        db.session(), _me(), q=q, page=page, per_page=per_page
+        db.session(), signed_in_user(), q=q, page=page, per_page=per_page
     )
     return render_template(
         "accounts/contacts.html",
@@ -97,12 +96,12 @@ def contact_list() -> Any:
 @bp.get("/contacts/<int:contact_id>")
 @roles(*STAFF)
 def contact_page(contact_id: int) -> Any:
-    view = customer_view.contact_overview(db.session(), _me(), contact_id)
+    view = customer_view.contact_overview(db.session(), signed_in_user(), contact_id)
     return render_template("accounts/contact.html", v=view, spark=Sparkline(view.trend, width=320))
 
 
 @bp.get("/accounts/retention")
 @roles(*STAFF)
 def retention() -> Any:
-    groups = retention_service.retention_by_category(db.session(), _me())
+    groups = retention_service.retention_by_category(db.session(), signed_in_user())
     return render_template("accounts/retention.html", groups=groups)

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from feedback import backlog_digest, backlog_impact, db
@@ -25,6 +24,7 @@ from feedback.services import (
     org,
 )
 from feedback.services.errors import NotFound, ServiceError
+from feedback.web.viewer import signed_in_user
 
 bp = Blueprint("backlog", __name__, url_prefix="/backlog")
 STATUS_FILTERS = {"open": backlog_impact.OPEN_STATUSES, "all": ()}
@@ -38,10 +38,6 @@ class CsrfOnlyForm(FlaskForm):
 def _check_csrf() -> None:
     if not CsrfOnlyForm().validate_on_submit():
         abort(400)
-
-
-def _me() -> Any:
-    return current_user._get_current_object()  # noqa: SLF001 - the User row, not the proxy
 
 
 def _refused(exc: ServiceError) -> None:
@@ -65,7 +61,7 @@ def _filters() -> dict[str, Any]:
 def _items(filters: dict[str, Any], *, all_statuses: bool = False) -> list[Any]:
     return backlog.list_items(
         db.session(),
-        _me(),
+        signed_in_user(),
         department=filters["department"],
         status=() if all_statuses else STATUS_FILTERS[filters["status"]],
         theme_id=filters["theme_id"],
@@ -74,7 +70,7 @@ def _items(filters: dict[str, Any], *, all_statuses: bool = False) -> list[Any]:
 
 def _page_context(filters: dict[str, Any]) -> dict[str, Any]:
     session = db.session()
-    me = _me()
+    me = signed_in_user()
     department = backlog.visible_department(me, filters["department"])
     return {
         "filters": filters,
@@ -161,7 +157,7 @@ def chat() -> Any:
 def item_page(item_id: int) -> Any:
     session = db.session()
     try:
-        item = backlog.get_item(session, item_id, _me())
+        item = backlog.get_item(session, item_id, signed_in_user())
     except NotFound:
         abort(404)
     except ServiceError:
@@ -172,11 +168,13 @@ def item_page(item_id: int) -> Any:
         quotes=backlog_evidence.quotes(session, item),
         tasks=backlog_evidence.linked_tasks(session, item),
         linked=set(backlog_evidence.linked_response_ids(session, item)),
-        may_change=backlog.may_change(_me(), item),
+        may_change=backlog.may_change(signed_in_user(), item),
         moves=backlog_impact.TRANSITIONS[item.status],
         labels=backlog_impact.STATUS_LABELS,
         points=backlog_impact.sparkline_points,
-        users=org.list_users(session, 1, 1000)[0] if backlog.may_change(_me(), item) else [],
+        users=org.list_users(session, 1, 1000)[0]
+        if backlog.may_change(signed_in_user(), item)
+        else [],
         previews=backlog_notices.preview(session, current_app.config, item),
         to_tell=backlog_notices.pending(session, item),
         telling_on=backlog_notices.telling_on(item),
@@ -190,7 +188,7 @@ def customer_note(item_id: int) -> Any:
     session = db.session()
     try:
         backlog_notices.set_customer_note(
-            session, item_id, _me(), request.form.get("customer_note")
+            session, item_id, signed_in_user(), request.form.get("customer_note")
         )
         session.commit()
     except ServiceError as exc:
@@ -207,7 +205,7 @@ def change_status(item_id: int) -> Any:
     session = db.session()
     target = request.form.get("status", "")
     try:
-        backlog.transition(session, item_id, _me(), target, request.form.get("note"))
+        backlog.transition(session, item_id, signed_in_user(), target, request.form.get("note"))
         session.commit()
     except ServiceError as exc:
         _refused(exc)
@@ -224,7 +222,7 @@ def edit(item_id: int) -> Any:
     data = {k: request.form.get(k, "") for k in ("title", "description", "owner_id", "target_date")
             if k in request.form}  # fmt: skip
     try:
-        backlog.update_item(session, item_id, _me(), data)
+        backlog.update_item(session, item_id, signed_in_user(), data)
         session.commit()
     except ServiceError as exc:
         _refused(exc)
@@ -242,7 +240,7 @@ def move(item_id: int) -> Any:
     _check_csrf()
     session = db.session()
     try:
-        backlog.move(session, item_id, _me(), request.form.get("action", ""))
+        backlog.move(session, item_id, signed_in_user(), request.form.get("action", ""))
         session.commit()
     except ServiceError as exc:
         _refused(exc)
@@ -259,7 +257,7 @@ def reset_order() -> Any:
     session = db.session()
     department = request.form.get("department", "")
     try:
-        count = backlog.reset_order(session, _me(), department)
+        count = backlog.reset_order(session, signed_in_user(), department)
         session.commit()
         flash(f"Back to the impact order ({count} hand-placed items released).", "success")
     except ServiceError as exc:
@@ -277,7 +275,7 @@ def link_response(item_id: int) -> Any:
         flash("Enter the number of the response to link.", "error")
         return redirect(url_for("backlog.item_page", item_id=item_id)), 303
     try:
-        _, new = backlog.link_response(session, item_id, int(raw), _me())
+        _, new = backlog.link_response(session, item_id, int(raw), signed_in_user())
         session.commit()
         flash("Linked." if new else "That response was already linked.", "success")
     except ServiceError as exc:
@@ -294,7 +292,7 @@ def unlink_response(item_id: int, response_id: int) -> Any:
     _check_csrf()
     session = db.session()
     try:
-        backlog.unlink_response(session, item_id, response_id, _me())
+        backlog.unlink_response(session, item_id, response_id, signed_in_user())
         session.commit()
         flash("Unlinked.", "success")
     except ServiceError as exc:
@@ -315,13 +313,15 @@ def raise_item() -> Any:
         data = {k: v for k, v in values.items() if v}
         try:
             if source["task_id"].isdigit():
-                item, new = backlog.raise_from_task(session, int(source["task_id"]), _me(), data)
+                item, new = backlog.raise_from_task(
+                    session, int(source["task_id"]), signed_in_user(), data
+                )
             elif source["response_id"].isdigit():
                 item, new = backlog.raise_from_response(
-                    session, int(source["response_id"]), _me(), data
+                    session, int(source["response_id"]), signed_in_user(), data
                 )
             else:
-                item, new = backlog.create_item(session, data, _me()), True
+                item, new = backlog.create_item(session, data, signed_in_user()), True
             session.commit()
         except ServiceError as exc:
             session.rollback()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from feedback import db, task_states
 from feedback.access import roles
@@ -26,13 +25,10 @@ from feedback.services import (
 from feedback.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
 from feedback.web import carry
 from feedback.web.sparkline import Sparkline
+from feedback.web.viewer import signed_in_user, whole_number
 
 bp = Blueprint("queue", __name__)
 VIEW_TITLES = {"mine": "My tasks", "team": "Team tasks", "overdue": "Overdue tasks"}
-
-
-def _me() -> Any:
-    return current_user._get_current_object()  # noqa: SLF001 - the User row, not the proxy
 
 
 # ---------------------------------------------------------------- lists
@@ -40,7 +36,7 @@ def _me() -> Any:
 
 def _list(view: str) -> Any:
     session = db.session()
-    user = _me()
+    user = signed_in_user()
     errors: dict[str, list[str]] = {}
     status = 200
     try:
@@ -51,8 +47,8 @@ def _list(view: str) -> Any:
     if sort not in task_list.SORTS:
         errors["sort"] = ["Sort by due time, priority or ARR."]
         sort, status = "due", 400
-    page = max(_int(request.args.get("page"), 1), 1)
-    per_page = min(max(_int(request.args.get("per_page"), 50), 1), task_list.MAX_PER_PAGE)
+    page = max(whole_number(request.args.get("page"), 1), 1)
+    per_page = min(max(whole_number(request.args.get("per_page"), 50), 1), task_list.MAX_PER_PAGE)
     rows, total = task_list.queue(
         session, user=user, view=view, filters=filters, sort=sort, page=page, per_page=per_page
     )
@@ -81,13 +77,6 @@ def _list(view: str) -> Any:
     )
 
 
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 @bp.get("/queue")
 @roles(*STAFF)
 def mine() -> Any:
@@ -110,11 +99,13 @@ def overdue() -> Any:
 
 
 def _task_page(task_id: int, status: int = 200, **form: Any) -> Any:
-    detail = task_list.task_detail(db.session(), task_id, _me())
+    detail = task_list.task_detail(db.session(), task_id, signed_in_user())
     form.setdefault("errors", {})
     if "draft" not in form and detail.task.response_id is not None:
         # The reply box shows the greeting and signature the email will carry, editable.
-        form["draft"] = conversation.reply_draft(db.session(), detail.task.response_id, _me())
+        form["draft"] = conversation.reply_draft(
+            db.session(), detail.task.response_id, signed_in_user()
+        )
     form.setdefault("draft", "")
     form.setdefault("close", {})
     form.setdefault("comment", "")
@@ -129,7 +120,7 @@ def _task_page(task_id: int, status: int = 200, **form: Any) -> Any:
             contact_spark=Sparkline(detail.customer.contact_trend),
             account_spark=Sparkline(detail.customer.account_trend),
             max_reply=conversation.MAX_REPLY,
-            gap_items=product_gaps.open_items(db.session(), _me())
+            gap_items=product_gaps.open_items(db.session(), signed_in_user())
             if detail.task.status != "closed"
             else [],
             backlog_items=product_gaps.linked_items(db.session(), detail.task.id),
@@ -145,7 +136,7 @@ def _back(task_id: int, anchor: str = "") -> Any:
 
 def _checked(task_id: int) -> Any:
     """The task, when a view needs it before the service runs (the access rule applies)."""
-    return task_list.get_task(db.session(), task_id, _me())
+    return task_list.get_task(db.session(), task_id, signed_in_user())
 
 
 def _failed(task_id: int, exc: ServiceError, which: str, anchor: str, **form: Any) -> Any:
@@ -179,7 +170,9 @@ def reply(task_id: int) -> Any:
         abort(404, "This task has no customer conversation to reply to.")
     try:
         with db.transaction() as session:
-            conversation.reply_as_staff(session, current_app.config, response_id, _me(), draft)
+            conversation.reply_as_staff(
+                session, current_app.config, response_id, signed_in_user(), draft
+            )
     except ServiceError as exc:
         return _failed(task_id, exc, "reply", "#reply-body", draft=draft)
     flash("Reply sent; it is queued for email.", "success")
@@ -192,7 +185,7 @@ def change_status(task_id: int) -> Any:
     to_status = request.form.get("to_status", "")
     try:
         with db.transaction() as session:
-            followup.transition(session, task_id, _me(), to_status)
+            followup.transition(session, task_id, signed_in_user(), to_status)
     except ServiceError as exc:
         return _failed(task_id, exc, "status", "#status-message")
     flash(f"Task is now {task_states.label(to_status).lower()}.", "success")
@@ -206,7 +199,7 @@ def close(task_id: int) -> Any:
     typed = {k: request.form.get(k, "") for k in fields}
     try:
         with db.transaction() as session:
-            _, item = product_gaps.close_task(session, task_id, _me(), typed)
+            _, item = product_gaps.close_task(session, task_id, signed_in_user(), typed)
     except ServiceError as exc:
         return _failed(task_id, exc, "close", "#close", close=typed)
     flash("Task closed." if item is None else f"Task closed and linked to “{item.title}”.",
@@ -219,14 +212,14 @@ def close(task_id: int) -> Any:
 def reassign(task_id: int) -> Any:
     _checked(task_id)
     typed = {"owner_id": request.form.get("owner_id", ""), "note": request.form.get("note", "")}
-    owner_id = _int(typed["owner_id"], 0)
+    owner_id = whole_number(typed["owner_id"], 0)
     try:
         if not owner_id:
             raise InvalidInput(
                 "Choose whom to hand the task to.", {"owner_id": ["Choose a person."]}
             )
         with db.transaction() as session:
-            followup.reassign(session, task_id, _me(), owner_id, typed["note"] or None)
+            followup.reassign(session, task_id, signed_in_user(), owner_id, typed["note"] or None)
     except ServiceError as exc:
         return _failed(task_id, exc, "reassign", "#owner_id", reassign=typed)
     flash("Task handed over.", "success")
@@ -239,7 +232,7 @@ def comment(task_id: int) -> Any:
     body = request.form.get("body", "")
     try:
         with db.transaction() as session:
-            followup.add_comment(session, task_id, _me(), body)
+            followup.add_comment(session, task_id, signed_in_user(), body)
     except ServiceError as exc:
         return _failed(task_id, exc, "comment", "#comment-body", comment=body)
     flash("Comment added.", "success")
@@ -252,7 +245,7 @@ def comment(task_id: int) -> Any:
 @bp.get("/huddle")
 @roles(*STAFF)
 def huddle_home() -> Any:
-    user = _me()
+    user = signed_in_user()
     if user.team_id is not None:
         return redirect(url_for("queue.huddle_page", team_id=user.team_id))
     teams = task_list.teams_for(db.session(), user)
@@ -262,7 +255,7 @@ def huddle_home() -> Any:
 @bp.get("/huddle/<int:team_id>")
 @roles(*STAFF)
 def huddle_page(team_id: int) -> Any:
-    visibility.require_team(db.session(), _me(), team_id)
+    visibility.require_team(db.session(), signed_in_user(), team_id)
     pack = huddle.huddle_pack(db.session(), team_id)
     return render_template("queue/huddle.html", pack=pack)
 
@@ -270,12 +263,12 @@ def huddle_page(team_id: int) -> Any:
 @bp.post("/huddle/<int:team_id>/raise")
 @roles(*STAFF)
 def raise_verbatim(team_id: int) -> Any:
-    visibility.require_team(db.session(), _me(), team_id)
-    response_id = _int(request.form.get("response_id"), 0)
+    visibility.require_team(db.session(), signed_in_user(), team_id)
+    response_id = whole_number(request.form.get("response_id"), 0)
     try:
         with db.transaction() as session:
             _, created = huddle.raise_to_outer_loop(
-                session, response_id=response_id, team_id=team_id, user=_me(),
+                session, response_id=response_id, team_id=team_id, user=signed_in_user(),
                 note=request.form.get("note"),
             )  # fmt: skip
     except Forbidden:
@@ -304,8 +297,8 @@ def metrics_page() -> Any:
     except InvalidInput as exc:  # shown once, beside the date fields
         errors, status = exc.fields, 400
         start, end = metrics.date_range(None, None)
-    team_id = _int(request.args.get("team"), 0) or None
-    team_ids = visibility.teams_picked(session, _me(), team_id)
+    team_id = whole_number(request.args.get("team"), 0) or None
+    team_ids = visibility.teams_picked(session, signed_in_user(), team_id)
     result = metrics.close_the_loop(session, start=start, end=end, team_ids=team_ids)
     return (
         render_template(
@@ -313,7 +306,7 @@ def metrics_page() -> Any:
             m=result,
             errors=errors,
             team_id=team_id,
-            teams=task_list.teams_for(session, _me()),
+            teams=task_list.teams_for(session, signed_in_user()),
             typed={k: request.args.get(k, "") for k in ("start", "end")},
         ),
         status,

@@ -9,26 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
-from flask_login import current_user
 
 from feedback import db
 from feedback.access import roles
 from feedback.roles import STAFF
 from feedback.services import response_explorer, task_list
 from feedback.services.errors import InvalidInput
+from feedback.web.viewer import signed_in_user, whole_number
 
 bp = Blueprint("responses", __name__)
-
-
-def _me() -> Any:
-    return current_user._get_current_object()  # noqa: SLF001 - the User row, not the proxy
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 @bp.get("/responses")
@@ -43,8 +32,10 @@ def explorer() -> Any:
     except InvalidInput as exc:  # shown beside the filters; the list shows everything
         errors, status = exc.fields, 400
         filters, after = response_explorer.Filters(), None
-    per_page = min(max(_int(request.args.get("per_page"), 50), 1), 200)
-    page = response_explorer.explore(session, _me(), filters, after=after, per_page=per_page)
+    per_page = min(max(whole_number(request.args.get("per_page"), 50), 1), 200)
+    page = response_explorer.explore(
+        session, signed_in_user(), filters, after=after, per_page=per_page
+    )
     return (
         render_template(
             "responses/list.html",
@@ -80,7 +71,7 @@ def _csv(lines: Any, filename: str) -> Response:
 def export() -> Any:
     """Every response the filters select (not just one page), as CSV."""
     filters = response_explorer.Filters.from_args(request.args)  # invalid: the 422 page
-    lines = response_explorer.export_csv(db.session(), _me(), filters)
+    lines = response_explorer.export_csv(db.session(), signed_in_user(), filters)
     return _csv(lines, "responses.csv")
 
 
@@ -96,5 +87,7 @@ def export_tasks() -> Any:
     if sort not in task_list.SORTS:
         raise InvalidInput("Sort by due time, priority or ARR.", {"sort": ["Unknown sort."]})
     filters = task_list.Filters.from_args(request.args)
-    lines = task_list.export_csv(db.session(), user=_me(), view=view, filters=filters, sort=sort)
+    lines = task_list.export_csv(
+        db.session(), user=signed_in_user(), view=view, filters=filters, sort=sort
+    )
     return _csv(lines, f"tasks-{view}.csv")

@@ -10,6 +10,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
@@ -43,3 +44,17 @@ def browser() -> Iterator[object]:
         )
         yield browser
         browser.close()
+
+
+def sign_in_as_demo_user(browser: Any, base: str, email: str) -> Any:
+    """A laptop-sized page signed in as one of the demo's people (demo password)."""
+    from feedback.demo import data as demo_data
+
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", demo_data.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{email} could not sign in"
+    return page

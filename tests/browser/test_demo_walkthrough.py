@@ -14,20 +14,10 @@ from feedback.demo import data as demo_data
 from feedback.demo import seed as demo_seed
 from feedback.models import Contact, Response, Task
 from jobs.registry import run_job
+from tests.browser.conftest import sign_in_as_demo_user as sign_in
 
 LAPTOP = {"width": 1280, "height": 800}
 COMMENT = "The weekly export failed twice this month."
-
-
-def sign_in(browser, base: str, email: str):
-    page = browser.new_context(viewport=LAPTOP).new_page()
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", demo_data.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{email} could not sign in"
-    return page
 
 
 def test_the_readme_walk_through(app, session, live_server, browser):

@@ -15,20 +15,9 @@ from feedback.demo import seed as demo_seed
 from feedback.models import BacklogItem
 from feedback.services import backlog_notices
 from jobs.registry import run_job
+from tests.browser.conftest import sign_in_as_demo_user as sign_in
 
-LAPTOP = {"width": 1280, "height": 800}
 CUSTOMER_NOTE = "Exports no longer fail: we rebuilt them this week. Thank you for telling us."
-
-
-def sign_in(browser, base: str, email: str):
-    page = browser.new_context(viewport=LAPTOP).new_page()
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", demo_data.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{email} could not sign in"
-    return page
 
 
 def test_a_department_head_ships_the_top_accepted_item(app, session, live_server, browser):
