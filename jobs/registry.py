@@ -312,7 +312,8 @@ def run_job(
     """Run one slot of a job; None when another process already ran (or runs) that slot.
 
     A manual run (operators, tests) gets its own key at the current microsecond, never a
-    scheduled slot's, so it always runs and never takes a scheduled run's place.
+    scheduled slot's, so it always runs and never takes a scheduled run's place. While the job
+    works its run beats a heartbeat; a run whose process was killed is later found abandoned.
     """
     job = JOBS[name]
     now = now or datetime.now(UTC)
@@ -326,7 +327,8 @@ def run_job(
             log.info("job %s slot %s already taken; skipping", name, slot.isoformat())
             return None
         try:
-            summary = job.run(app, now)
+            with job_runs.keep_alive(db.database().engine, run.id):
+                summary = job.run(app, now)
         except Exception as exc:
             job_runs.finish(session, run, f"{type(exc).__name__}: {exc}", failed=True)
             log.exception("job %s failed", name)

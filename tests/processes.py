@@ -6,6 +6,9 @@ at WHERE, writes F and sleeps: the test sees F and kills the process there.
 
 - before-commit: the job's work is done and flushed inside its transaction, not committed.
 - after-commit: the work is committed; the job run is not yet marked done.
+
+--heartbeat-every SECONDS beats the run's heartbeat that often (30 s otherwise), so a test
+sees the beat move before it kills the process.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--now", required=True, type=datetime.fromisoformat)
     parser.add_argument("--pause", required=True, choices=["before-commit", "after-commit"])
     parser.add_argument("--marker", required=True, type=Path)
+    parser.add_argument("--heartbeat-every", type=float, default=None)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
 
@@ -42,6 +46,8 @@ def main(argv: list[str]) -> int:
     from feedback.services import job_runs
     from jobs.registry import run_job
 
+    if args.heartbeat_every:
+        job_runs.HEARTBEAT_EVERY = timedelta(seconds=args.heartbeat_every)
     app = create_app({
         "DATABASE_URL": args.database_url, "ENV": "testing", "TESTING": True,
         "SECRET_KEY": "test-secret", "PUBLIC_URL": "http://127.0.0.1:5000",

@@ -28,12 +28,20 @@ blp = Blueprint("api_jobs", __name__, url_prefix="/api/v1/jobs", description="Sc
 class JobRunSchema(Schema):
     id = fields.Integer()
     job = fields.String()
-    status = fields.String(metadata={"enum": ["running", "done", "failed"]})
+    status = fields.Function(
+        lambda run: job_runs.shown_status(run),
+        metadata={
+            "enum": ["running", "done", "failed", "abandoned"],
+            "description": "abandoned: still marked running, but its process stopped beating "
+            "(killed); the next run of the job records it so",
+        },
+    )
     scheduled_for = fields.DateTime()
     started_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
     summary = fields.String(allow_none=True)
     worker = fields.String(allow_none=True)
+    heartbeat_at = fields.DateTime(allow_none=True)
 
 
 class JobSchema(Schema):

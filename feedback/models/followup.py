@@ -77,10 +77,17 @@ class Task(Base):
         Index("ix_tasks_owner_status_due", "owner_id", "status", "due_at"),
         Index("ix_tasks_team_status_due", "team_id", "status", "due_at"),
         Index("ix_tasks_status_due", "status", "due_at"),
-        # The queue's open tasks already in its order (migration e15b7a3c9d21).
+        # The queue's open tasks already in its order (migrations e15b7a3c9d21, f4d2b6a8c1e3),
+        # carrying what its branches filter and sort on besides, so that a page's keys and its
+        # count are read from the index alone (services.task_list).
         Index("ix_tasks_open_owner_due", "owner_id", "due_at", "id",
+              postgresql_include=["team_id", "priority", "account_id"],
               postgresql_where=text(OPEN_TASKS_SQL), sqlite_where=text(OPEN_TASKS_SQL)),
         Index("ix_tasks_open_team_due", "team_id", "due_at", "id",
+              postgresql_include=["priority", "account_id"],
+              postgresql_where=text(OPEN_TASKS_SQL), sqlite_where=text(OPEN_TASKS_SQL)),
+        Index("ix_tasks_open_due", "due_at", "id",
+              postgresql_include=["priority", "account_id"],
               postgresql_where=text(OPEN_TASKS_SQL), sqlite_where=text(OPEN_TASKS_SQL)),
     )  # fmt: skip
 

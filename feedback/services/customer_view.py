@@ -28,7 +28,7 @@ from feedback.models import (
     Task,
     User,
 )
-from feedback.services import task_list, visibility
+from feedback.services import task_detail, visibility
 from feedback.services.errors import InvalidInput
 
 SORTS = ("name", "health", "arr", "nps", "renewal")
@@ -258,7 +258,7 @@ class AccountOverview:
     open_tasks: list[Task]
     closed_tasks: list[Task]
     backlog_items: list[BacklogItem]
-    trend: task_list.Trend
+    trend: task_detail.Trend
     nps: nps.NpsResult
     health: HealthView
 
@@ -370,7 +370,7 @@ def account_overview(session: Session, viewer: Any, account_id: int) -> AccountO
         open_tasks=_tasks(session, Task.account_id == account.id, closed=False),
         closed_tasks=_tasks(session, Task.account_id == account.id, closed=True),
         backlog_items=backlog,
-        trend=task_list.score_trend(session, in_account, points=24),
+        trend=task_detail.score_trend(session, in_account, points=24),
         nps=nps.nps(last_scores),
         health=health_view(session, account.id),
     )
@@ -386,7 +386,7 @@ class ContactOverview:
     responses: list[ResponseLine]
     open_tasks: list[Task]
     closed_tasks: list[Task]
-    trend: task_list.Trend
+    trend: task_detail.Trend
 
 
 def contact_overview(session: Session, viewer: Any, contact_id: int) -> ContactOverview:
@@ -399,5 +399,5 @@ def contact_overview(session: Session, viewer: Any, contact_id: int) -> ContactO
         responses=_responses(session, mine),
         open_tasks=_tasks(session, Task.contact_id == contact.id, closed=False),
         closed_tasks=_tasks(session, Task.contact_id == contact.id, closed=True),
-        trend=task_list.score_trend(session, mine, points=24),
+        trend=task_detail.score_trend(session, mine, points=24),
     )

@@ -1,7 +1,7 @@
 """The CSM queue: my tasks, my team's, the overdue ones; the task page; the huddle pack; metrics.
 
-Reading goes through services.task_list / huddle / metrics; every change through the follow-up
-and conversation services, so the page and the API make the same checks.
+Reading goes through services.task_list / task_detail / huddle / metrics; every change through
+the follow-up and conversation services, so the page and the API make the same checks.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from feedback.services import (
     huddle,
     metrics,
     product_gaps,
+    task_detail,
     task_list,
     visibility,
 )
@@ -99,7 +100,7 @@ def overdue() -> Any:
 
 
 def _task_page(task_id: int, status: int = 200, **form: Any) -> Any:
-    detail = task_list.task_detail(db.session(), task_id, signed_in_user())
+    detail = task_detail.task_detail(db.session(), task_id, signed_in_user())
     form.setdefault("errors", {})
     if "draft" not in form and detail.task.response_id is not None:
         # The reply box shows the greeting and signature the email will carry, editable.
@@ -136,7 +137,7 @@ def _back(task_id: int, anchor: str = "") -> Any:
 
 def _checked(task_id: int) -> Any:
     """The task, when a view needs it before the service runs (the access rule applies)."""
-    return task_list.get_task(db.session(), task_id, signed_in_user())
+    return task_detail.get_task(db.session(), task_id, signed_in_user())
 
 
 def _failed(task_id: int, exc: ServiceError, which: str, anchor: str, **form: Any) -> Any:

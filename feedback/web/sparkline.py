@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from feedback.services.task_list import Trend
+from feedback.services.task_detail import Trend
 
 
 def sparkline_coords(

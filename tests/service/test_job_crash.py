@@ -9,6 +9,9 @@ and is killed at the two moments that matter:
 - after the commit, before the run is marked done: the work is there; the next slot finds
   nothing left to do and sends nothing again.
 
+The dead run stays "running" only while its heartbeat is recent: once it is older than the
+lease, the admin list shows the run abandoned and the next run records it so and reruns its slot.
+
 PostgreSQL pass only, like tests/service/test_delivery_crash.py: another process must see the
 rows, so they are committed for real (tests/committed.py) and deleted afterwards.
 """
@@ -21,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +32,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import JobRun, OutboxEmail, StaffNotice, Task, TaskEvent
-from feedback.services import org
+from feedback.services import job_runs, org
 from jobs.registry import JOBS, run_job, slot_for
 from tests.conftest import PASSWORD
 
@@ -69,16 +73,21 @@ def overdue(committed):
     return [t.id for t in tasks], people
 
 
-def kill_during(database_url: str, pause: str, tmp_path: Path) -> None:
-    """Run the job's slot at NOW in another process and SIGKILL it at `pause`."""
+def kill_during(
+    database_url: str, pause: str, tmp_path: Path, before_kill: Callable[[], bool] | None = None
+) -> None:
+    """Run the job's slot at NOW in another process and SIGKILL it at `pause` (once
+    `before_kill` holds, when given: the process beats its heartbeat every 0.1 s)."""
     marker = tmp_path / f"{pause}.paused"
+    beats = ["--heartbeat-every", "0.1"] if before_kill else []
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "processes.py"), "--database-url", database_url,
-         "--job", JOB, "--now", NOW.isoformat(), "--pause", pause, "--marker", str(marker)],
+         "--job", JOB, "--now", NOW.isoformat(), "--pause", pause, "--marker", str(marker),
+         *beats],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60  # a bound on start-up, not a timing assertion
-    while not marker.exists():
+    while not marker.exists() or (before_kill is not None and not before_kill()):
         assert process.poll() is None, process.communicate()[1]
         assert time.monotonic() < deadline, "the job never reached the pause"
         time.sleep(0.05)
@@ -122,7 +131,7 @@ def runs(session) -> list[tuple[datetime, str]]:
         session.execute(
             select(JobRun.scheduled_for, JobRun.status)
             .where(JobRun.job == JOB)
-            .order_by(JobRun.scheduled_for)
+            .order_by(JobRun.scheduled_for, JobRun.id)
         )
     )
 
@@ -168,3 +177,43 @@ def test_killed_after_commit_the_next_slot_does_nothing_again(
         summary = run_job(live_app, JOB, now=NOW + slots * every)
         assert summary == {"overdue": 0, "escalated": 0, "emails": 0, "held": 0}
     assert state(committed, task_ids, people) == done
+
+
+def test_a_killed_run_is_shown_abandoned_and_its_slot_runs_again(
+    database_url, committed, live_app, overdue, tmp_path, monkeypatch
+):
+    task_ids, people = overdue
+    seen: set[datetime] = set()
+
+    def beaten() -> bool:  # the beat moved on from the first one seen: the process beats
+        committed.expire_all()
+        seen.update(committed.scalars(select(JobRun.heartbeat_at).where(JobRun.job == JOB)))
+        return len(seen - {None}) > 1
+
+    kill_during(database_url, "before-commit", tmp_path, before_kill=beaten)
+    nothing = {"escalated": 0, "overdue": 0, "notices": Counter(), "events": Counter(),
+               "emails": Counter()}  # fmt: skip
+    assert state(committed, task_ids, people) == nothing
+    slot = slot_for(JOBS[JOB], NOW)
+    assert runs(committed) == [(slot, "running")]
+    [run] = committed.scalars(select(JobRun).where(JobRun.job == JOB))
+    assert job_runs.shown_status(run) == "running"  # its beat is recent: maybe alive
+    assert run_job(live_app, JOB, now=NOW) is None  # so its slot is still taken
+
+    # The lease later, the dead process has not beaten again.
+    later = run.heartbeat_at + job_runs.LEASE + timedelta(seconds=1)
+    monkeypatch.setattr(job_runs, "wall_clock", lambda: later)
+    with live_app.extensions["feedback.db"].sessionmaker() as reading:
+        assert job_runs.shown_status(job_runs.last_runs(reading)[JOB]) == "abandoned"
+    assert runs(committed) == [(slot, "running")]  # shown so; a read writes nothing
+
+    summary = run_job(live_app, JOB, now=NOW)  # the restarted scheduler, in the same slot
+    assert summary == {"overdue": TASKS, "escalated": TASKS, "emails": 2, "held": 0}
+    assert runs(committed) == [(slot, "abandoned"), (slot, "done")]
+    committed.expire_all()
+    dead = committed.get(JobRun, run.id)
+    assert dead.finished_at == later and dead.summary == job_runs.ABANDONED
+    after = state(committed, task_ids, people)
+    assert {k: after[k] for k in DONE_ONCE} == DONE_ONCE
+    lead, head = people["team_lead"].email, people["department_head"].email
+    assert after["emails"] == Counter({lead: 1, head: 1})  # the work done once, by the rerun

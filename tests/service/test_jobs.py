@@ -4,6 +4,7 @@ scheduler are wired as the worker process uses them."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import time_machine
 from sqlalchemy import select
 
 from feedback.models import Invitation, JobRun
-from feedback.services import programs
+from feedback.services import job_runs, programs
 from feedback.services.readiness import HEARTBEAT_EVERY
 from jobs import registry
 from jobs.registry import JOBS, Job, describe_every, describe_summary, run_job, slot_for
@@ -53,6 +54,67 @@ def test_manual_runs_always_run_and_never_take_a_scheduled_slot(app, session):
     assert run_job(app, "send-reminders", now=slot) == {}  # the scheduled run still runs
     assert run_job(app, "send-reminders", now=slot, manual=True) == {}
     assert [r.status for r in runs(session, "send-reminders")] == ["done"] * 4
+
+
+@pytest.mark.parametrize(
+    ("status", "beat_ago", "abandoned"),
+    [
+        ("running", job_runs.LEASE + timedelta(seconds=1), True),
+        ("running", job_runs.LEASE, False),  # at the lease's edge it may still be alive
+        ("running", timedelta(seconds=5), False),
+        ("running", None, False),  # recorded before heartbeats: left as it was
+        ("done", job_runs.LEASE * 10, False),
+        ("failed", job_runs.LEASE * 10, False),
+    ],
+)
+def test_a_run_is_abandoned_when_its_process_stopped_beating(status, beat_ago, abandoned):
+    alive_at = datetime(2026, 12, 1, 21, 0, tzinfo=UTC)
+    beat = None if beat_ago is None else alive_at - beat_ago
+    assert job_runs.is_abandoned(status, beat, alive_at) is abandoned
+    run = JobRun(job="send-reminders", status=status, heartbeat_at=beat)
+    assert job_runs.shown_status(run, alive_at) == ("abandoned" if abandoned else status)
+
+
+def test_a_dead_run_frees_its_slot_for_the_next_claim_and_is_recorded_abandoned(app, session):
+    """A run whose process was killed (no beat for longer than the lease) is abandoned by the
+    next run of its job, which may take the same slot; a live one keeps holding it."""
+    name, slot = "send-reminders", slot_for(JOBS["send-reminders"], NOW)
+    wall = datetime.now(UTC)
+    dead = JobRun(job=name, scheduled_for=slot, started_at=NOW, worker="gone:1",
+                  heartbeat_at=wall - job_runs.LEASE - timedelta(minutes=1))  # fmt: skip
+    alive = JobRun(job="send-digests", scheduled_for=slot, started_at=NOW, worker="busy:2",
+                   heartbeat_at=wall)  # fmt: skip
+    session.add_all([dead, alive])
+    session.commit()
+    assert job_runs.shown_status(dead) == "abandoned" and job_runs.shown_status(alive) == "running"
+
+    assert run_job(app, name, now=NOW) == {}  # the restarted scheduler, in the dead run's slot
+    assert [(r.status, r.scheduled_for) for r in runs(session, name)] == [
+        ("abandoned", slot), ("done", slot)
+    ]  # fmt: skip
+    assert runs(session, name)[0].summary == job_runs.ABANDONED
+    assert runs(session, name)[0].finished_at is not None
+    assert run_job(app, name, now=NOW) is None  # the rerun holds the slot now
+    assert run_job(app, "send-digests", now=NOW) is None  # a live run keeps its slot
+    assert [r.status for r in runs(session, "send-digests")] == ["running"]
+
+
+def test_a_run_beats_while_its_job_works(app, session, monkeypatch):
+    beats: list[int] = []
+    monkeypatch.setattr(job_runs, "beat", lambda engine, run_id: beats.append(run_id))
+
+    def slow(app, now):
+        deadline = datetime.now(UTC) + timedelta(seconds=30)  # a bound, not a timing claim
+        while not beats and datetime.now(UTC) < deadline:
+            time.sleep(0.01)
+        return {"beats_seen": bool(beats)}
+
+    job = Job("slow-job", 60, "A job that waits for its own heartbeat.", slow)
+    monkeypatch.setitem(registry.JOBS, job.name, job)
+    monkeypatch.setattr(job_runs, "HEARTBEAT_EVERY", timedelta(milliseconds=10))
+    assert run_job(app, job.name, now=NOW) == {"beats_seen": True}
+    [run] = runs(session, job.name)
+    assert set(beats) == {run.id} and run.status == "done"
 
 
 def test_dispatch_job_invites_once_per_slot(app, session, make_contact):

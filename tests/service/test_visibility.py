@@ -103,3 +103,19 @@ def test_what_each_viewer_sees(session, spread):
     assert count(head_sales) == 2  # team Three: Cy's and Ana's handed-over one
     assert (count(head_none), count(csm_none)) == (0, 0)
     assert count(admin) == 5
+
+
+def test_the_task_branches_are_disjoint_and_make_up_the_filter(session, spread):
+    """Lists page through the branches one by one and add their counts (services.task_list):
+    no task may be in two branches, and together they are what the filter selects."""
+    for viewer in spread["viewers"]:
+        branches = visibility.task_branches(session, viewer)
+        listed = set(
+            session.scalars(select(Task.id).where(visibility.tasks_filter(session, viewer)))
+        )
+        if branches is None:
+            assert listed == set(session.scalars(select(Task.id))), viewer.name
+            continue
+        parts = [list(session.scalars(select(Task.id).where(b))) for b in branches]
+        assert sum(len(p) for p in parts) == len(listed), viewer.name
+        assert set().union(*parts) == listed, viewer.name

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from feedback.services.task_list import ScorePoint, Trend
+from feedback.services.task_detail import ScorePoint, Trend
 from feedback.web.sparkline import Sparkline, sparkline_coords
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
