@@ -41,6 +41,10 @@ class Invitation(Base):
     reminded_at: Mapped[datetime | None]
     responded_at: Mapped[datetime | None]
     expires_at: Mapped[datetime]
+    # The latest open and click SendGrid reported (services.suppression stamps them with each
+    # event it stores), so the dashboard's funnel counts opens without scanning the events.
+    last_opened_at: Mapped[datetime | None]
+    last_clicked_at: Mapped[datetime | None]
 
     program: Mapped[SurveyProgram] = relationship()
     contact: Mapped[Contact] = relationship()
