@@ -133,11 +133,14 @@ def populate_postgresql(session: Any, responses: int) -> None:
               "dip_start": DIP_START, "dip_end": DIP_END}  # fmt: skip
     session.execute(text("""
         INSERT INTO invitations (id, program_id, contact_id, wave_key, token_hash,
-            reply_token_hash, locale, created_at, sent_at, delivered_at, responded_at, expires_at)
+            reply_token_hash, locale, created_at, sent_at, delivered_at, responded_at, expires_at,
+            last_opened_at, last_clicked_at)
         SELECT x, CASE x % 3 WHEN 0 THEN :p1 WHEN 1 THEN :p2 ELSE :p3 END, :c0 + (x % :nc),
                'b' || x, md5('t' || x), md5('r' || x), 'en', ts, ts,
                CASE WHEN x % 20 <> 0 THEN ts + interval '1 minute' END,
-               CASE WHEN x % 5 <> 0 THEN ts + interval '2 hours' END, ts + interval '30 days'
+               CASE WHEN x % 5 <> 0 THEN ts + interval '2 hours' END, ts + interval '30 days',
+               CASE WHEN x % 10 < 6 THEN ts + interval '30 minutes' END,
+               CASE WHEN x % 10 < 4 THEN ts + interval '30 minutes' END
         FROM (SELECT x, CAST(:now AS timestamptz) - random() * (:days * interval '1 day') AS ts
               FROM generate_series(1, :n) AS x) s
     """), params)  # fmt: skip
@@ -162,6 +165,8 @@ def populate_postgresql(session: Any, responses: int) -> None:
               JOIN accounts a ON a.id = c.account_id
               WHERE i.responded_at IS NOT NULL) s
     """), {**params, **{f"c{i + 1}": c for i, c in enumerate(COMMENTS)}})  # fmt: skip
+    # The events the webhook would have stored, with the stamps it leaves on the invitations
+    # (above: the latest open and click, 30 minutes after sending).
     for event, share in (("open", 6), ("click", 4)):
         session.execute(text(f"""
             INSERT INTO email_events (source, event, invitation_id, contact_id, occurred_at,
@@ -197,6 +202,8 @@ def populate_sqlite(session: Any, responses: int) -> None:
             "delivered_at": ts + timedelta(minutes=1) if x % 20 else None,
             "responded_at": ts + timedelta(hours=2) if answered else None,
             "expires_at": ts + timedelta(days=30),
+            "last_opened_at": ts if x % 10 < 6 else None,
+            "last_clicked_at": ts if x % 10 < 4 else None,
         })  # fmt: skip
         for event, share in (("open", 6), ("click", 4)):
             if x % 10 < share:

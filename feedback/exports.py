@@ -35,10 +35,19 @@ def safe_cell(value: Any) -> Any:
     return text
 
 
+# Cells csv.writer already writes as safe_cell would: numbers as numbers, None as empty.
+_AS_IS = frozenset({int, float, type(None)})
+
+
 def _row(values: Sequence[Any]) -> list[Any]:
-    # The common case (a plain string that is no formula) without a function call per cell.
+    # The common cases (numbers, empty cells, a string that is no formula) without a function
+    # call per cell: an export of a million rows has 26 million cells.
     return [
-        ("'" + v if v.startswith(FORMULA_STARTS) else v) if type(v) is str else safe_cell(v)
+        v
+        if (kind := type(v)) in _AS_IS
+        else ("'" + v if v.startswith(FORMULA_STARTS) else v)
+        if kind is str
+        else safe_cell(v)
         for v in values
     ]
 

@@ -35,7 +35,7 @@ def dashboard(
 ) -> Dashboard:
     """All panels for the filters; close-the-loop limited to `team_ids` (the viewer's)."""
     period = period or nps_report.default_period(filters)
-    dialects.analytics_memory(session)
+    dialects.analytics_settings(session)
     scan = nps_report.scan(session, filters, period)
     return Dashboard(
         filters=filters,

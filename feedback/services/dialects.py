@@ -2,8 +2,11 @@
 
 - `insert_for`: the dialect's INSERT, which knows ON CONFLICT (both databases have it, under
   their own construct).
-- `analytics_memory`: more working memory for the rest of the transaction on PostgreSQL, so
-  the dashboard's GROUP BY over a million rows hashes in memory instead of sorting on disk.
+- `analytics_settings`: for the rest of a dashboard's transaction on PostgreSQL, more working
+  memory (GROUP BY over a million rows hashes in memory instead of sorting on disk), no JIT
+  (its compile time, ~80 ms a statement, is never won back by queries of a second or less),
+  and random_page_cost 1.1 (the indexes are cached: at the default 4 the planner read the
+  whole responses table for a year's counts, 2.5x slower than the covering index).
 - `locked`: SELECT … FOR UPDATE (optionally SKIP LOCKED) on PostgreSQL, where several workers
   claim rows at once; SQLite takes a whole-database write lock at the first write, so there the
   plain query gives the same guarantee.
@@ -66,8 +69,16 @@ def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def analytics_memory(session: Session, megabytes: int = 64) -> None:
-    """SET LOCAL work_mem for the transaction (PostgreSQL; nothing elsewhere). Not a write:
-    it lasts until the transaction ends and touches no row."""
+def analytics_settings(session: Session, megabytes: int = 64) -> None:
+    """SET LOCAL work_mem, jit and random_page_cost for the transaction (PostgreSQL; nothing
+    elsewhere; see the module docstring). Not a write: it lasts until the transaction ends
+    and touches no row."""
     if is_postgresql(session):
-        session.execute(text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))
+        # set_config(…, true) is SET LOCAL; one statement, one round trip.
+        session.execute(
+            text(
+                "SELECT set_config('work_mem', :work_mem, true), set_config('jit', 'off', true),"
+                " set_config('random_page_cost', '1.1', true)"
+            ),
+            {"work_mem": f"{int(megabytes)}MB"},
+        )

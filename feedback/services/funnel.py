@@ -1,19 +1,19 @@
 """The response funnel per program: sent → delivered → opened → clicked → answered → commented.
 
 Counted over invitations sent in the filters' range, from what is stored: the invitation's
-own sent/delivered times, the SendGrid events (open, click) recorded per invitation, and the
-responses. Each step counts invitations, so an invitation opened five times counts once.
+own sent/delivered times, its latest open and click (stamped from SendGrid's events by
+services.suppression), and the responses. Each step counts invitations, so an invitation
+opened five times counts once.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from feedback.models import Account, Contact, EmailEvent, Invitation, Response, SurveyProgram
+from feedback.models import Account, Contact, Invitation, Response, SurveyProgram
 from feedback.services.nps_report import Filters, segment_condition
 
 STEPS = ("sent", "delivered", "opened", "clicked", "answered", "commented")
@@ -60,40 +60,34 @@ def _where(filters: Filters) -> list[ColumnElement[bool]]:
 def funnels(session: Session, filters: Filters) -> list[Funnel]:
     """One funnel per program with invitations sent in the range, by program name.
 
-    Two statements: the invitations with their answers (sent, delivered, answered, commented),
-    and the distinct invitations opened or clicked (the events' covering index).
+    One statement over the invitations with their answers. Opens and clicks are the stamps
+    the webhook keeps on each invitation (its latest open and click): "opened since the
+    range's start" holds for the latest open exactly when it holds for some open, so an
+    invitation opened five times counts once without reading its events.
     """
-    where = _where(filters)
     commented = func.coalesce(func.length(func.trim(Response.comment)), 0) > 0
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for program_id, sent, delivered, answered, with_comment in session.execute(
+    names = dict(session.execute(select(SurveyProgram.id, SurveyProgram.name)).all())
+    rows = session.execute(
         select(
             Invitation.program_id,
             func.count(),
             func.count(Invitation.delivered_at),
+            func.count().filter(Invitation.last_opened_at >= filters.since),
+            func.count().filter(Invitation.last_clicked_at >= filters.since),
             func.count(Response.id),
             func.count(Response.id).filter(commented),
         )
         .outerjoin(Response, Response.invitation_id == Invitation.id)
-        .where(*where)
+        .where(*_where(filters))
         .group_by(Invitation.program_id)
-    ):
-        counts[program_id].update(
-            sent=sent, delivered=delivered, answered=answered, commented=with_comment
-        )
-    for program_id, event, count in session.execute(
-        select(
-            Invitation.program_id, EmailEvent.event, func.count(EmailEvent.invitation_id.distinct())
-        )
-        .join(Invitation, Invitation.id == EmailEvent.invitation_id)
-        .where(
-            *where, EmailEvent.event.in_(("open", "click")), EmailEvent.occurred_at >= filters.since
-        )
-        .group_by(Invitation.program_id, EmailEvent.event)
-    ):
-        counts[program_id]["opened" if event == "open" else "clicked"] = count
-    names = dict(session.execute(select(SurveyProgram.id, SurveyProgram.name)).all())
+    ).all()
     return sorted(
-        (Funnel(names.get(pid, str(pid)), c) for pid, c in counts.items()),
+        (
+            Funnel(
+                names.get(program_id, str(program_id)),
+                dict(zip(STEPS, counts, strict=True)),
+            )
+            for program_id, *counts in rows
+        ),
         key=lambda f: f.program,
     )

@@ -28,6 +28,8 @@ from feedback.services.nps_report import (
     trend,
 )
 
+ACCOUNTS_INLINE = 500
+
 
 @dataclass(frozen=True)
 class SegmentRow:
@@ -66,22 +68,30 @@ def _account_dimensions(
     """Each account's value in every dimension (bands computed by feedback.segments)."""
     owners = dict(session.execute(select(User.id, User.name)).all())
     out: dict[int, dict[str, str]] = {}
+    columns = select(
+        Account.id,
+        Account.plan,
+        Account.region,
+        Account.industry,
+        Account.lifecycle_stage,
+        Account.owner_id,
+        Account.customer_since,
+        Account.arr,
+        Account.attributes,
+    )
     ids = sorted(account_ids)
-    for i in range(0, len(ids), 5000):
-        rows = session.execute(
-            select(
-                Account.id,
-                Account.plan,
-                Account.region,
-                Account.industry,
-                Account.lifecycle_stage,
-                Account.owner_id,
-                Account.customer_since,
-                Account.arr,
-                Account.attributes,
-            ).where(Account.id.in_(ids[i : i + 5000]))
-        ).all()
-        for row in rows:
+    # Many accounts: read them all in one plain scan and skip the others here. Thousands of
+    # bound ids cost PostgreSQL more to parse and plan (~160 ms for 5,000) than the scan.
+    batches = (
+        [columns]
+        if len(ids) > ACCOUNTS_INLINE
+        else [columns.where(Account.id.in_(ids[i : i + ACCOUNTS_INLINE]))
+              for i in range(0, len(ids), ACCOUNTS_INLINE)]
+    )  # fmt: skip
+    for batch in batches:
+        for row in session.execute(batch):
+            if row.id not in account_ids:
+                continue
             values = {
                 "plan": row.plan or segments.UNKNOWN,
                 "region": row.region or segments.UNKNOWN,

@@ -4,14 +4,14 @@ keyset and exported as CSV.
 One query builder serves the page and the export, so a CSV always holds what the page showed.
 The access rule filters (services.visibility), never refuses. Pages are cut by keyset
 (answered_at, id) rather than OFFSET so the thousandth page costs what the first does, and the
-total is counted only up to COUNT_CAP. The export streams through a server-side cursor in
-partitions; themes and tasks are fetched per partition, never for all rows at once.
+total is counted only up to COUNT_CAP. The export (services.response_export) streams the same
+query.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,9 +20,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
     and_,
-    cast,
     exists,
     func,
     or_,
@@ -30,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from feedback import exports, questions
+from feedback import questions
 from feedback.models import (
     Account,
     Contact,
@@ -55,7 +53,6 @@ OPEN_STATUSES = tuple(s for s in TASK_STATUSES if s != "closed")
 CATEGORIES = tuple(dict.fromkeys(c for k in questions.KINDS.values() for c in k.categories))
 COUNT_CAP = 10_000
 MAX_PER_PAGE = 200
-EXPORT_PARTITION = 2_000
 MAX_QUERY = 200
 REPLY_IDS_INLINE = 2_000
 
@@ -262,8 +259,8 @@ def _search(session: Session, words: str) -> ColumnElement[bool]:
     return or_(by_comment, replied)
 
 
-def _query(session: Session, viewer: Any, filters: Filters) -> Select[Any]:
-    """Every column a row shows, of the responses the filters select."""
+def visible_query(session: Session, viewer: Any, filters: Filters) -> Select[Any]:
+    """Every column a row shows, of the responses the filters select (the export's base)."""
     return _columns().where(
         visibility.responses_filter(session, viewer), *_conditions(session, filters)
     )
@@ -472,77 +469,3 @@ def choices(session: Session) -> dict[str, list[Any]]:
             session.scalars(select(column).where(column.is_not(None)).distinct().order_by(column))
         )
     return menus
-
-
-# ---------------------------------------------------------------- the export
-
-EXPORT_HEADER = (
-    "response_id", "answered_at", "program", "scale", "score", "category", "status", "comment",
-    "contact_email", "contact_name", "account_id", "account", "plan", "region", "industry",
-    "lifecycle_stage", "arr", "renewal_date", "account_status", "language", "sentiment",
-    "polarity", "mismatch", "themes", "task_ids", "task_statuses",
-)  # fmt: skip
-
-
-def _export_query(session: Session, viewer: Any, filters: Filters) -> Select[Any]:
-    """The explorer's query with each row's themes and tasks joined from two grouped
-    subqueries (a hash join each, not a lookup per row), so the database streams finished
-    rows and no second query runs per batch."""
-    themes = (
-        select(
-            ResponseTheme.response_id.label("response_id"),
-            func.aggregate_strings(Theme.name, "; ").label("names"),
-        )
-        .join(Theme, Theme.id == ResponseTheme.theme_id)
-        .group_by(ResponseTheme.response_id)
-        .subquery()
-    )
-    tasks = (
-        select(
-            Task.response_id.label("response_id"),
-            func.aggregate_strings(cast(Task.id, String), " ").label("ids"),
-            func.aggregate_strings(Task.status, " ").label("statuses"),
-        )
-        .where(Task.response_id.is_not(None))
-        .group_by(Task.response_id)
-        .subquery()
-    )
-    return (
-        _query(session, viewer, filters)
-        .add_columns(themes.c.names, tasks.c.ids, tasks.c.statuses)
-        .outerjoin(themes, themes.c.response_id == Response.id)
-        .outerjoin(tasks, tasks.c.response_id == Response.id)
-        .order_by(Response.answered_at.desc(), Response.id.desc())
-    )
-
-
-def export_rows(session: Session, viewer: Any, filters: Filters) -> Iterator[tuple[Any, ...]]:
-    """Every matching response as export values, newest first, through a server-side cursor
-    read in partitions (memory stays flat however many rows there are)."""
-    query = _export_query(session, viewer, filters)
-    # Core, not ORM, execution: the rows are plain values and the ORM's per-row loading
-    # layer would be most of the cost. The planner is told the whole result will be read.
-    connection = session.connection()
-    if dialects.is_postgresql(session):
-        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-    result = connection.execute(query.execution_options(yield_per=EXPORT_PARTITION))
-    try:
-        for partition in result.partitions():
-            for r in partition:
-                yield (
-                    r.id, r.answered_at, r.program_name, r.scale, r.score, r.category, r.status,
-                    r.comment, r.contact_email, r.contact_name, r.account_id, r.account_name,
-                    r.plan, r.region, r.industry, r.lifecycle_stage, r.arr, r.renewal_date,
-                    r.account_status, r.language, r.sentiment_label, r.sentiment_polarity,
-                    bool(r.mismatch), r.names, r.ids, r.statuses,
-                )  # fmt: skip
-    finally:
-        # The stream outlives its request's teardown: end the read here, or its transaction
-        # (a write lock under SQLite's BEGIN IMMEDIATE) stays open and blocks everyone else.
-        result.close()
-        session.rollback()
-
-
-def export_csv(session: Session, viewer: Any, filters: Filters) -> Iterator[str]:
-    """The export as CSV text in chunks, spreadsheet-safe (feedback.exports)."""
-    return exports.csv_chunks(EXPORT_HEADER, export_rows(session, viewer, filters))

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy import insert as sa_insert
-from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from feedback.db import utcnow
@@ -147,8 +147,40 @@ def record_events(session: Session, events: Any) -> dict[str, int]:
     delivered = {r["invitation_id"] for r in new if r["event"] == "delivered"}
     invitations = _by_id(session, Invitation, {i for i in delivered if i})
     suppressed = sum(_apply(session, row, contacts, invitations) for row in new)
+    _stamp_engagement(session, new)
     session.flush()
     return {"recorded": len(new), "duplicates": len(rows) - len(new), "suppressed": suppressed}
+
+
+# The invitation column that keeps the latest of each engagement event (the funnel reads it).
+ENGAGEMENT_STAMPS = {"open": "last_opened_at", "click": "last_clicked_at"}
+
+
+def _stamp_engagement(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Move each invitation's last open and last click forward to the new events' times.
+
+    One UPDATE per invitation and kind, each keeping the later of the stored time and the
+    new one, so two posts stamping the same invitation at once leave the latest either way.
+    """
+    latest: dict[tuple[str, int], datetime] = {}
+    for row in rows:
+        column = ENGAGEMENT_STAMPS.get(row["event"])
+        if column is None or row["invitation_id"] is None:
+            continue
+        key = (column, row["invitation_id"])
+        if key not in latest or row["occurred_at"] > latest[key]:
+            latest[key] = row["occurred_at"]
+    table = Invitation.__table__
+    for column in ENGAGEMENT_STAMPS.values():
+        params = [{"b_id": i, "b_at": at} for (c, i), at in sorted(latest.items()) if c == column]
+        if not params:
+            continue
+        stored = table.c[column]
+        at = bindparam("b_at", type_=stored.type)
+        later = case((or_(stored.is_(None), stored < at), at), else_=stored)
+        session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values({column: later}), params
+        )
 
 
 def _event_rows(session: Session, events: list[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from feedback import db
 from feedback.access import roles
 from feedback.roles import STAFF
-from feedback.services import response_explorer, task_list
+from feedback.services import response_explorer, response_export, task_list
 from feedback.services.errors import InvalidInput
 from feedback.web.viewer import signed_in_user, whole_number
 
@@ -71,7 +71,7 @@ def _csv(lines: Any, filename: str) -> Response:
 def export() -> Any:
     """Every response the filters select (not just one page), as CSV."""
     filters = response_explorer.Filters.from_args(request.args)  # invalid: the 422 page
-    lines = response_explorer.export_csv(db.session(), signed_in_user(), filters)
+    lines = response_export.export_csv(db.session(), signed_in_user(), filters)
     return _csv(lines, "responses.csv")
 
 

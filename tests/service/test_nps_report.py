@@ -10,7 +10,7 @@ import pytest
 
 from feedback import segments
 from feedback.models import EmailEvent, Invitation, Response
-from feedback.services import dashboard, funnel, nps_report, nps_segments, programs
+from feedback.services import dashboard, funnel, nps_report, nps_segments, programs, suppression
 from feedback.services.errors import InvalidInput
 from feedback.tokens import hash_token, new_token
 
@@ -154,14 +154,45 @@ def test_funnel_counts_each_invitation_once(session, world):
     invitations = session.query(Invitation).order_by(Invitation.id).limit(3).all()
     for inv in invitations:
         for event in ("open", "open", "click"):
-            session.add(EmailEvent(source="webhook", event=event, invitation_id=inv.id,
-                                   occurred_at=inv.sent_at))  # fmt: skip
+            record(session, event, inv, inv.sent_at)
     session.commit()
     (fn,) = funnel.funnels(session, filters())
     assert fn.program == "Relationship"
     assert [fn.count(s) for s in funnel.STEPS] == [160, 160, 3, 3, 160, 40]
     assert fn.response_rate == 1.0
     assert fn.share("commented") == 0.25
+
+
+def record(session, event: str, invitation: Invitation, at: datetime) -> None:
+    """An open or click as the webhook stores it: the event, and the invitation's stamp."""
+    session.add(EmailEvent(source="webhook", event=event, invitation_id=invitation.id,
+                           occurred_at=at))  # fmt: skip
+    suppression._stamp_engagement(  # noqa: SLF001 - the webhook's own step, without SendGrid
+        session, [{"event": event, "invitation_id": invitation.id, "occurred_at": at}]
+    )
+
+
+def test_funnel_counts_opens_since_the_range_start(session, world):
+    """The funnel reads each invitation's latest open: opened before the range's start and
+    again inside it counts, opened only before it does not (as counting the events did)."""
+    a, b = session.query(Invitation).order_by(Invitation.sent_at.desc()).limit(2).all()
+    sept, octo = datetime(2026, 9, 20, tzinfo=UTC), datetime(2026, 10, 20, tzinfo=UTC)
+    record(session, "open", a, sept)
+    record(session, "open", b, octo)
+    record(session, "open", b, sept)  # an older event leaves the stamp where it was
+    record(session, "click", b, octo)
+    session.commit()
+    for inv in (a, b):
+        session.refresh(inv)  # stamped by an UPDATE statement, not through these objects
+    assert b.last_opened_at == octo and a.last_opened_at == sept
+
+    def opened(**args) -> tuple[int, int]:
+        found = funnel.funnels(session, filters(**args))
+        return sum(f.count("opened") for f in found), sum(f.count("clicked") for f in found)
+
+    assert opened() == (2, 1)
+    assert opened(**{"from": "2026-10-01"}) == (1, 1)
+    assert opened(**{"from": "2026-10-21"}) == (0, 0)
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,22 @@ def test_webhook_events_are_recorded_with_outbox_and_invitation(session, make_co
     assert invitation.delivered_at == datetime.fromtimestamp(1_700_000_100, UTC)
 
 
+def test_opens_and_clicks_stamp_their_latest_time_on_the_invitation(session, make_contact):
+    """The funnel counts opens from these stamps: a replay, or an older event arriving
+    late, never moves them back."""
+    contact = make_contact()
+    invitation, _, queued, _ = invite(session, contact)
+    at = {t: datetime.fromtimestamp(t, UTC) for t in (1_700_000_200, 1_700_000_300)}
+    opened = [sg_event("open", contact.email, outbox_id=queued.id, timestamp=t) for t in at]
+    clicked = sg_event("click", contact.email, outbox_id=queued.id, timestamp=1_700_000_200)
+    suppression.record_events(session, [opened[1], clicked])
+    suppression.record_events(session, [opened[0], opened[1]])
+    session.commit()
+    session.refresh(invitation)
+    assert invitation.last_opened_at == at[1_700_000_300]
+    assert invitation.last_clicked_at == at[1_700_000_200]
+
+
 @pytest.mark.parametrize(
     ("event", "fields", "flag"),
     [
