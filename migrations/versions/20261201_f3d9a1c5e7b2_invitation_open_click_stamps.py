@@ -14,7 +14,7 @@ segment's 4,000 contacts cost 2.7 s of scattered heap reads through the narrow
 (contact_id, sent_at) index, 0.1 s from the covering one that replaces it.
 
 Revision ID: f3d9a1c5e7b2
-Revises: d2a8f61c3b70
+Revises: f4d2b6a8c1e3
 Create Date: 2026-12-01 22:00:00
 """
 
@@ -26,7 +26,7 @@ from alembic import op
 import feedback.db
 
 revision: str = "f3d9a1c5e7b2"
-down_revision: str | None = "d2a8f61c3b70"
+down_revision: str | None = "f4d2b6a8c1e3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
