@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
+from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import OperationalError
@@ -90,12 +91,13 @@ def deliver_due(
     contents: dict[int, EmailContent] = {}
     while True:
         round_now = now or utcnow()
-        emails = _claim(session_factory, worker_id, batch_size, lease_seconds, round_now, contents)
-        if not emails:
+        claimed = _claim(session_factory, worker_id, batch_size, backend.max_batch,
+                         lease_seconds, round_now, contents)  # fmt: skip
+        if not claimed.emails:
             break
-        stats.claimed += len(emails)
+        stats.claimed += len(claimed.emails)
         rate_limited = _send_and_record(
-            session_factory, backend, worker_id, emails, contents, round_now, policy, stats,
+            session_factory, backend, worker_id, claimed, contents, round_now, policy, stats,
             retry_batch_size,
         )  # fmt: skip
         if rate_limited:
@@ -104,9 +106,9 @@ def deliver_due(
     return stats
 
 
-def _due(now: datetime) -> Select[tuple[int]]:
+def _due(now: datetime) -> Select[tuple[OutboxEmail]]:
     return (
-        select(OutboxEmail.id)
+        select(OutboxEmail)
         .where(
             OutboxEmail.status == "queued",
             OutboxEmail.next_attempt_at <= now,
@@ -116,57 +118,63 @@ def _due(now: datetime) -> Select[tuple[int]]:
     )
 
 
+@dataclass
+class _Claimed:
+    """A claimed batch: detached rows (as they were before the claim) and the ids of its first
+    request, whose "sending" mark the claim itself wrote (one row version instead of two)."""
+
+    emails: list[OutboxEmail]
+    marked: frozenset[int]
+
+
 def _claim(
     session_factory: SessionFactory,
     worker_id: str,
     batch_size: int,
+    max_batch: int,
     lease_seconds: float,
     now: datetime,
     contents: dict[int, EmailContent],
-) -> list[OutboxEmail]:
-    """Take up to `batch_size` due rows for this worker; detached rows, contents cached."""
+) -> _Claimed:
+    """Take up to `batch_size` due rows for this worker; detached rows, contents cached.
+
+    PostgreSQL locks the rows it reads (SKIP LOCKED: concurrent workers take disjoint rows);
+    SQLite's transactions begin IMMEDIATE, so nobody writes between the read and the claim.
+    The first request's rows get their "sending" mark in the same UPDATE as their lease: the
+    commit is the last step before that request, as _mark_sending's would be.
+    """
     lease = {"claimed_by": worker_id, "claimed_until": now + timedelta(seconds=lease_seconds)}
-    with session_factory() as session:
-        with session.begin():
-            if dialects.is_postgresql(session):
-                due = dialects.locked(session, _due(now).limit(batch_size), skip_locked=True)
-                ids = list(session.scalars(due))
-                if ids:
-                    session.execute(
-                        update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(**lease),
-                        execution_options={"synchronize_session": False},
-                    )
-            else:
-                claim = (
-                    update(OutboxEmail)
-                    .where(OutboxEmail.id.in_(_due(now).limit(batch_size).scalar_subquery()))
-                    .values(**lease)
-                    .returning(OutboxEmail.id)
-                )
-                ids = list(session.scalars(claim, execution_options={"synchronize_session": False}))
-            if not ids:
-                return []
-            emails = list(
-                session.scalars(
-                    select(OutboxEmail).where(OutboxEmail.id.in_(ids)).order_by(OutboxEmail.id)
-                )
-            )
-            missing = {e.content_id for e in emails} - contents.keys()
-            if missing:
-                for content in session.scalars(
-                    select(EmailContent).where(EmailContent.id.in_(missing))
-                ):
-                    contents[content.id] = content
-            # Detached with their values loaded: the send happens with no session open.
-            session.expunge_all()
-    return emails
+    with session_factory() as session, session.begin():
+        query = dialects.locked(session, _due(now).limit(batch_size), skip_locked=True)
+        emails = list(session.scalars(query))
+        if not emails:
+            return _Claimed([], frozenset())
+        first = _groups([e for e in emails if e.sending_at is None], max_batch)[:1]
+        marked = frozenset(e.id for group in first for e in group)
+        rest = [e.id for e in emails if e.id not in marked]
+        for ids, values in ((marked, {**lease, "sending_at": now}), (rest, lease)):
+            if ids:
+                session.execute(
+                    update(OutboxEmail).where(dialects.one_of(session, OutboxEmail.id, ids))
+                    .values(**values),
+                    execution_options={"synchronize_session": False},
+                )  # fmt: skip
+        missing = {e.content_id for e in emails} - contents.keys()
+        if missing:
+            for content in session.scalars(
+                select(EmailContent).where(dialects.one_of(session, EmailContent.id, missing))
+            ):
+                contents[content.id] = content
+        # Detached with their values loaded: the send happens with no session open.
+        session.expunge_all()
+    return _Claimed(emails, marked)
 
 
 def _send_and_record(
     session_factory: SessionFactory,
     backend: Backend,
     worker_id: str,
-    emails: list[OutboxEmail],
+    claimed: _Claimed,
     contents: dict[int, EmailContent],
     now: datetime,
     policy: backoff.RetryPolicy,
@@ -180,6 +188,7 @@ def _send_and_record(
     outcome go in small requests, after asking the event log whether SendGrid had them.
     Returns True when the account was rate-limited.
     """
+    emails = claimed.emails
     unknown = [e for e in emails if e.sending_at is not None]
     if unknown:
         seen = _seen_by_provider(session_factory, [e.id for e in unknown])
@@ -195,7 +204,11 @@ def _send_and_record(
 
     for index, group in enumerate(groups):
         content = contents[group[0].content_id]
-        _mark_sending(session_factory, group, now)
+        if {e.id for e in group} <= claimed.marked:
+            for email in group:  # marked by the claim's own commit
+                email.sending_at = now
+        else:
+            _mark_sending(session_factory, group, now)
         try:
             results = backend.send_batch(content, group)
         except Exception as exc:  # a bug or an unexpected library error: retry, keep the message
@@ -232,7 +245,9 @@ def _mark_sending(
 
     def write(session: Session) -> None:
         session.execute(
-            update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(sending_at=now),
+            update(OutboxEmail)
+            .where(dialects.one_of(session, OutboxEmail.id, ids))
+            .values(sending_at=now),
             execution_options={"synchronize_session": False},
         )
 
@@ -247,7 +262,10 @@ def _seen_by_provider(session_factory: SessionFactory, ids: list[int]) -> set[in
         return set(
             session.scalars(
                 select(EmailEvent.outbox_email_id)
-                .where(EmailEvent.outbox_email_id.in_(ids), EmailEvent.source == "webhook")
+                .where(
+                    dialects.one_of(session, EmailEvent.outbox_email_id, ids),
+                    EmailEvent.source == "webhook",
+                )
                 .distinct()
             )
         )
@@ -275,7 +293,9 @@ def _record(
             ids = [r.outbox_id for r in same]
             session.execute(
                 update(OutboxEmail)
-                .where(OutboxEmail.id.in_(ids), OutboxEmail.status == "queued")
+                .where(
+                    dialects.one_of(session, OutboxEmail.id, ids), OutboxEmail.status == "queued"
+                )
                 .values(
                     status="failed",
                     sending_at=None,
@@ -302,37 +322,31 @@ def _mark_sent(
     now: datetime,
 ) -> None:
     # Marked sent whoever holds the claim now: the provider has the message either way.
-    for message_id, same in groupby(sorted(sent, key=lambda r: r.provider_message_id or ""),
-                                    key=lambda r: r.provider_message_id):  # fmt: skip
-        ids = [r.outbox_id for r in same]
+    # With the sendgrid backend the raw link and reply tokens live on at the provider only
+    # (invitations keep hashes): the same UPDATE blanks them, so each row is written once.
+    def key(r: SendResult) -> tuple[str, tuple[str, ...]]:
+        keys = (by_id[r.outbox_id].substitutions or {}) if backend.scrub_after_send else {}
+        return r.provider_message_id or "", tuple(sorted(keys))
+
+    for (message_id, keys), same in groupby(sorted(sent, key=key), key=key):
+        values: dict[str, Any] = {
+            "status": "sent",
+            "sent_at": now,
+            "sending_at": None,
+            "provider_message_id": message_id or None,
+            "attempts": OutboxEmail.attempts + 1,
+            "last_error": None,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        if keys:
+            values["substitutions"] = dict.fromkeys(keys, "")
         session.execute(
             update(OutboxEmail)
-            .where(OutboxEmail.id.in_(ids))
-            .values(
-                status="sent",
-                sent_at=now,
-                sending_at=None,
-                provider_message_id=message_id,
-                attempts=OutboxEmail.attempts + 1,
-                last_error=None,
-                claimed_by=None,
-                claimed_until=None,
-            ),  # fmt: skip
+            .where(dialects.one_of(session, OutboxEmail.id, [r.outbox_id for r in same]))
+            .values(**values),
             execution_options={"synchronize_session": False},
         )
-    if backend.scrub_after_send:
-        # The raw link and reply tokens live on at the provider only; invitations keep hashes.
-        def key_set(r: SendResult) -> tuple[str, ...]:
-            return tuple(sorted(by_id[r.outbox_id].substitutions or {}))
-
-        for keys, same in groupby(sorted(sent, key=key_set), key=key_set):
-            if keys:
-                session.execute(
-                    update(OutboxEmail)
-                    .where(OutboxEmail.id.in_([r.outbox_id for r in same]))
-                    .values(substitutions=dict.fromkeys(keys, "")),
-                    execution_options={"synchronize_session": False},
-                )
     invitation_ids = [
         by_id[r.outbox_id].invitation_id
         for r in sent
@@ -341,7 +355,10 @@ def _mark_sent(
     if invitation_ids:
         session.execute(
             update(Invitation)
-            .where(Invitation.id.in_(invitation_ids), Invitation.sent_at.is_(None))
+            .where(
+                dialects.one_of(session, Invitation.id, invitation_ids),
+                Invitation.sent_at.is_(None),
+            )
             .values(sent_at=now),
             execution_options={"synchronize_session": False},
         )
@@ -362,7 +379,9 @@ def _mark_temporary(
     known = [r.outbox_id for r in temporary if not r.unknown]
     if known:
         session.execute(
-            update(OutboxEmail).where(OutboxEmail.id.in_(known)).values(sending_at=None),
+            update(OutboxEmail)
+            .where(dialects.one_of(session, OutboxEmail.id, known))
+            .values(sending_at=None),
             execution_options={"synchronize_session": False},
         )
     for error, same in _by_error(temporary):
@@ -370,7 +389,7 @@ def _mark_temporary(
         retry_after = max((r.retry_after for r in same if r.retry_after is not None), default=None)
         wait = backoff.delay(attempt, policy=policy, retry_after=retry_after)
         ids = [r.outbox_id for r in same]
-        mine = (OutboxEmail.id.in_(ids), OutboxEmail.status == "queued",
+        mine = (dialects.one_of(session, OutboxEmail.id, ids), OutboxEmail.status == "queued",
                 OutboxEmail.claimed_by == worker_id)  # fmt: skip
         session.execute(
             update(OutboxEmail)
@@ -387,7 +406,7 @@ def _mark_temporary(
         gave_up = session.execute(
             update(OutboxEmail)
             .where(
-                OutboxEmail.id.in_(ids),
+                dialects.one_of(session, OutboxEmail.id, ids),
                 OutboxEmail.status == "queued",
                 OutboxEmail.attempts >= policy.max_attempts,
             )  # fmt: skip
@@ -417,7 +436,7 @@ def _defer(
         session.execute(
             update(OutboxEmail)
             .where(
-                OutboxEmail.id.in_([e.id for e in emails]),
+                dialects.one_of(session, OutboxEmail.id, [e.id for e in emails]),
                 OutboxEmail.status == "queued",
                 OutboxEmail.claimed_by == worker_id,
             )  # fmt: skip

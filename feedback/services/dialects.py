@@ -7,6 +7,14 @@
 - `locked`: SELECT … FOR UPDATE (optionally SKIP LOCKED) on PostgreSQL, where several workers
   claim rows at once; SQLite takes a whole-database write lock at the first write, so there the
   plain query gives the same guarantee.
+- `one_of`: `column = ANY(:ids)` on PostgreSQL, one array parameter however many ids (an
+  IN list of 1,000 parameters is a 1,000-placeholder statement psycopg splits in Python on
+  every call); `column IN (...)` on SQLite, which has no arrays.
+- `insert_rows`: many rows at once. PostgreSQL: COPY, one stream instead of a statement per
+  row (psycopg's executemany pipelines 100,000 prepared statements, each dumped in Python);
+  SQLite: executemany. Column defaults written in Python are applied either way.
+- `reserve_ids`: PostgreSQL hands out `n` ids of a table's sequence up front, so rows written
+  by COPY need no read back; SQLite has no sequences (None: the caller reads them back).
 - `text_matches`: full-text search. PostgreSQL matches `to_tsvector('simple', …)` against a
   `plainto_tsquery`, the very expression the GIN indexes of the migration are built on (the
   'simple' configuration: comments come in five languages, and an English stemmer would
@@ -15,9 +23,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,6 +59,57 @@ def locked(session: Session, query: Q, *, skip_locked: bool = False, of: Any = N
     if not is_postgresql(session):
         return query
     return query.with_for_update(skip_locked=skip_locked, of=of)
+
+
+def one_of(session: Session, column: Any, ids: Iterable[Any]) -> ColumnElement[bool]:
+    """`column` is one of `ids` (see the module docstring)."""
+    values = list(ids)
+    if is_postgresql(session):
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (the same keys in each) into `table` (see the module docstring)."""
+    if not rows:
+        return
+    if not is_postgresql(session):
+        session.execute(insert(table), rows)
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    given = list(rows[0])
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in rows[0] or column.default is None or column.primary_key:
+            continue
+        default = column.default
+        if default.is_scalar:
+            defaults[column.name] = default.arg
+        elif default.is_callable:
+            defaults[column.name] = default.arg(None)  # type: ignore[operator]
+    names = given + list(defaults)
+    processors = [table.columns[name].type._cached_bind_processor(dialect) for name in names]
+    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    copy_sql = f"COPY {dialect.identifier_preparer.format_table(table)} ({quoted}) FROM STDIN"
+    tail = list(defaults.values())
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            values = [row[name] for name in given] + tail
+            copy.write_row([
+                value if value is None or process is None else process(value)
+                for value, process in zip(values, processors, strict=True)
+            ])  # fmt: skip
+
+
+def reserve_ids(session: Session, table: Table, n: int) -> list[int] | None:
+    """`n` fresh ids of `table`'s id sequence on PostgreSQL; None on SQLite."""
+    if not is_postgresql(session):
+        return None
+    sequence = func.pg_get_serial_sequence(table.name, "id")
+    query = select(func.nextval(sequence)).select_from(func.generate_series(1, n))
+    return list(session.scalars(query))
 
 
 # The regconfig and empty string are written as literals, not bound parameters, so that the
