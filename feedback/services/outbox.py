@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback.mail.render import RenderedEmail
@@ -75,13 +75,13 @@ def enqueue(
 
 
 def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Queue many emails in one executemany (dispatch writes thousands per run).
+    """Queue many emails at once (dispatch writes thousands per run): COPY on PostgreSQL.
 
     Each row holds OutboxEmail columns, the same keys in every row (kind, content_id,
     to_email, ...). No objects come back: callers that need a row use enqueue().
     """
     if rows:
-        session.execute(insert(OutboxEmail.__table__), rows)
+        dialects.insert_rows(session, OutboxEmail.__table__, rows)
 
 
 # ---------------------------------------------------------------- reading, for admins

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from feedback.models import Message
+from feedback.services import dialects
 
 Direction = Literal["inbound", "outbound"]
 
@@ -60,4 +60,4 @@ def stage_turn(session: Session, *args: Any, **kwargs: Any) -> Message:
 def add_turns(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert many turns built by `turn` in one statement (dispatch writes thousands)."""
     if rows:
-        session.execute(insert(Message.__table__), rows)
+        dialects.insert_rows(session, Message.__table__, rows)
