@@ -3,9 +3,10 @@
 One round of `deliver_due` is three steps, and only the first and last touch the database:
 
 1. claim (short transaction): up to `batch_size` due rows, oldest first, get this worker's name
-   and a lease (`claimed_until`). PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` then UPDATE,
-   so concurrent workers take disjoint rows without waiting. SQLite (one writer at a time): a
-   single `UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING id`, atomic by itself.
+   and a lease (`claimed_until`); the first request's rows also get their "sending" mark.
+   PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` then UPDATE, so concurrent workers take
+   disjoint rows without waiting. SQLite (one writer at a time): the transaction begins
+   IMMEDIATE, so the SELECT and the UPDATE see and write the same rows.
 2. send (no transaction open): group by content, at most `backend.max_batch` per request.
 3. record (short transaction): sent, retry later (with backoff), or failed for good.
 
@@ -13,11 +14,12 @@ Delivery guarantee, honestly stated. SendGrid's mail/send has no idempotency key
 whose answer we never read may or may not have been accepted; no ordering of our writes can
 close that. What the code does is keep the window to one request and know which rows are in it:
 
-- Just before each request, its rows get a "sending" mark (`sending_at`), committed. The 202,
+- Just before each request, its rows get a "sending" mark (`sending_at`), committed (for a
+  batch's first request, by the claim's own commit, its last step before the request). The 202,
   with SendGrid's `X-Message-Id`, is recorded in the same transaction that marks them sent and
   clears the mark. So after a crash a row is in one of three states: sent (202 recorded: never
   sent again), queued without a mark (never in a request: sent once, normally), or queued with
-  the mark (its request's outcome is unknown).
+  the mark (its request's outcome is unknown, or the worker died just before making it).
 - A marked row is not simply re-sent. If the event webhook has recorded an event for it
   (`custom_args.outbox_id` on every message), SendGrid had it: it is marked sent, no request.
   Otherwise it is retried, in requests of at most `retry_batch_size` (10) rows.
@@ -42,7 +44,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -57,6 +59,9 @@ __all__ = ["DeliveryStats", "deliver_due"]
 log = logging.getLogger("feedback.delivery")
 
 SessionFactory = Callable[[], Session]
+
+#: Batches of due ids looked up at once (see deliver_due).
+LOOKAHEAD = 20
 
 
 @dataclass
@@ -82,19 +87,37 @@ def deliver_due(
 ) -> DeliveryStats:
     """Send every due outbox email, `batch_size` at a time, until none is due; return counts.
 
-    `now` fixes the clock (tests); otherwise each round reads the clock. Memory holds one batch.
+    `now` fixes the clock (tests); otherwise each round reads the clock. Memory holds one batch
+    and the ids of the due rows ahead of it (at most `LOOKAHEAD` batches).
     A rate limit (HTTP 429) ends the run: the rest of the claimed batch goes back to the queue
     for when the provider said to return, without counting as an attempt.
+
+    Why a list of due ids ahead: each row sent leaves a dead "queued" entry in the due index
+    until VACUUM, and a claim that searched the due index each round would read all of them
+    again, every round (100,000 emails: most of delivery's time). The due rows are looked up
+    once per LOOKAHEAD batches; each claim takes the next ids of that list by primary key,
+    checking again that they are due and unlocked (another worker may have taken them).
     """
     stats = DeliveryStats()
     requests_before = backend.requests
     contents: dict[int, EmailContent] = {}
+    ahead: list[int] = []
+    progressed = True
     while True:
         round_now = now or utcnow()
-        claimed = _claim(session_factory, worker_id, batch_size, backend.max_batch,
+        if not ahead:
+            if not progressed:
+                break  # a whole list of due rows turned out taken: none is left for us now
+            ahead = _due_ids(session_factory, round_now, batch_size * LOOKAHEAD)
+            progressed = False
+            if not ahead:
+                break
+        chunk, ahead = ahead[:batch_size], ahead[batch_size:]
+        claimed = _claim(session_factory, worker_id, chunk, backend.max_batch,
                          lease_seconds, round_now, contents)  # fmt: skip
         if not claimed.emails:
-            break
+            continue
+        progressed = True
         stats.claimed += len(claimed.emails)
         rate_limited = _send_and_record(
             session_factory, backend, worker_id, claimed, contents, round_now, policy, stats,
@@ -106,16 +129,19 @@ def deliver_due(
     return stats
 
 
-def _due(now: datetime) -> Select[tuple[OutboxEmail]]:
+def _is_due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
-        select(OutboxEmail)
-        .where(
-            OutboxEmail.status == "queued",
-            OutboxEmail.next_attempt_at <= now,
-            (OutboxEmail.claimed_until.is_(None)) | (OutboxEmail.claimed_until < now),
-        )
-        .order_by(OutboxEmail.id)
+        OutboxEmail.status == "queued",
+        OutboxEmail.next_attempt_at <= now,
+        (OutboxEmail.claimed_until.is_(None)) | (OutboxEmail.claimed_until < now),
     )
+
+
+def _due_ids(session_factory: SessionFactory, now: datetime, limit: int) -> list[int]:
+    """The ids of the oldest due rows, up to `limit`; no lock: _claim checks each again."""
+    with session_factory() as session:
+        query = select(OutboxEmail.id).where(*_is_due(now)).order_by(OutboxEmail.id).limit(limit)
+        return list(session.scalars(query))
 
 
 @dataclass
@@ -130,13 +156,13 @@ class _Claimed:
 def _claim(
     session_factory: SessionFactory,
     worker_id: str,
-    batch_size: int,
+    ids: list[int],
     max_batch: int,
     lease_seconds: float,
     now: datetime,
     contents: dict[int, EmailContent],
 ) -> _Claimed:
-    """Take up to `batch_size` due rows for this worker; detached rows, contents cached.
+    """Take those of `ids` still due for this worker; detached rows, contents cached.
 
     PostgreSQL locks the rows it reads (SKIP LOCKED: concurrent workers take disjoint rows);
     SQLite's transactions begin IMMEDIATE, so nobody writes between the read and the claim.
@@ -145,7 +171,10 @@ def _claim(
     """
     lease = {"claimed_by": worker_id, "claimed_until": now + timedelta(seconds=lease_seconds)}
     with session_factory() as session, session.begin():
-        query = dialects.locked(session, _due(now).limit(batch_size), skip_locked=True)
+        mine = select(OutboxEmail).where(
+            dialects.one_of(session, OutboxEmail.id, ids), *_is_due(now)
+        )
+        query = dialects.locked(session, mine.order_by(OutboxEmail.id), skip_locked=True)
         emails = list(session.scalars(query))
         if not emails:
             return _Claimed([], frozenset())
