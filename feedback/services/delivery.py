@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -144,12 +144,32 @@ def _due_ids(session_factory: SessionFactory, now: datetime, limit: int) -> list
         return list(session.scalars(query))
 
 
+@dataclass(slots=True)
+class Claim:
+    """The columns of a claimed outbox row that sending and recording need; a plain copy (an
+    ORM object per row cost more than the rest of the claim)."""
+
+    id: int
+    kind: str
+    content_id: int
+    invitation_id: int | None
+    to_email: str
+    to_name: str | None
+    substitutions: dict[str, Any]
+    headers: dict[str, Any]
+    attempts: int
+    sending_at: datetime | None
+
+
+_CLAIM_COLUMNS = [OutboxEmail.__table__.c[name] for name in Claim.__slots__]  # type: ignore[attr-defined]
+
+
 @dataclass
 class _Claimed:
     """A claimed batch: detached rows (as they were before the claim) and the ids of its first
     request, whose "sending" mark the claim itself wrote (one row version instead of two)."""
 
-    emails: list[OutboxEmail]
+    emails: list[Claim]
     marked: frozenset[int]
 
 
@@ -168,23 +188,29 @@ def _claim(
     SQLite's transactions begin IMMEDIATE, so nobody writes between the read and the claim.
     The first request's rows get their "sending" mark in the same UPDATE as their lease: the
     commit is the last step before that request, as _mark_sending's would be.
+
+    Whether a listed row is still due is read as a column, not filtered in WHERE: there the
+    planner may add the due index to the primary key lookup, and that index keeps an entry for
+    every row version ever queued until VACUUM (so each claim would read them all again).
     """
     lease = {"claimed_by": worker_id, "claimed_until": now + timedelta(seconds=lease_seconds)}
     with session_factory() as session, session.begin():
-        mine = select(OutboxEmail).where(
-            dialects.one_of(session, OutboxEmail.id, ids), *_is_due(now)
+        listed = (
+            select(*_CLAIM_COLUMNS, and_(*_is_due(now)).label("due"))
+            .where(dialects.one_of(session, OutboxEmail.id, ids))
+            .order_by(OutboxEmail.id)
         )
-        query = dialects.locked(session, mine.order_by(OutboxEmail.id), skip_locked=True)
-        emails = list(session.scalars(query))
+        rows = session.execute(dialects.locked(session, listed, skip_locked=True)).all()
+        emails = [Claim(*row[:-1]) for row in rows if row[-1]]
         if not emails:
             return _Claimed([], frozenset())
         first = _groups([e for e in emails if e.sending_at is None], max_batch)[:1]
         marked = frozenset(e.id for group in first for e in group)
         rest = [e.id for e in emails if e.id not in marked]
-        for ids, values in ((marked, {**lease, "sending_at": now}), (rest, lease)):
-            if ids:
+        for chosen, values in ((marked, {**lease, "sending_at": now}), (rest, lease)):
+            if chosen:
                 session.execute(
-                    update(OutboxEmail).where(dialects.one_of(session, OutboxEmail.id, ids))
+                    update(OutboxEmail).where(dialects.one_of(session, OutboxEmail.id, chosen))
                     .values(**values),
                     execution_options={"synchronize_session": False},
                 )  # fmt: skip
@@ -194,7 +220,7 @@ def _claim(
                 select(EmailContent).where(dialects.one_of(session, EmailContent.id, missing))
             ):
                 contents[content.id] = content
-        # Detached with their values loaded: the send happens with no session open.
+        # Detached: the send happens with no session open.
         session.expunge_all()
     return _Claimed(emails, marked)
 
@@ -255,19 +281,17 @@ def _send_and_record(
     return False
 
 
-def _groups(emails: list[OutboxEmail], size: int) -> list[list[OutboxEmail]]:
+def _groups(emails: list[Claim], size: int) -> list[list[Claim]]:
     """Requests of at most `size` rows, each of one content."""
     emails = sorted(emails, key=lambda e: (e.content_id, e.id))
-    groups: list[list[OutboxEmail]] = []
+    groups: list[list[Claim]] = []
     for _, same_content in groupby(emails, key=lambda e: e.content_id):
         batch = list(same_content)
         groups.extend(batch[start : start + size] for start in range(0, len(batch), size))
     return groups
 
 
-def _mark_sending(
-    session_factory: SessionFactory, group: Sequence[OutboxEmail], now: datetime
-) -> None:
+def _mark_sending(session_factory: SessionFactory, group: Sequence[Claim], now: datetime) -> None:
     """Commit the "sending" mark before the request: after a crash, these rows are the ones
     whose outcome is unknown (and only these)."""
     ids = [e.id for e in group]
@@ -304,7 +328,7 @@ def _record(
     session_factory: SessionFactory,
     backend: Backend,
     worker_id: str,
-    group: Sequence[OutboxEmail],
+    group: Sequence[Claim],
     results: Sequence[SendResult],
     now: datetime,
     policy: backoff.RetryPolicy,
@@ -346,7 +370,7 @@ def _record(
 def _mark_sent(
     session: Session,
     backend: Backend,
-    by_id: dict[int, OutboxEmail],
+    by_id: dict[int, Claim],
     sent: Sequence[SendResult],
     now: datetime,
 ) -> None:
@@ -396,7 +420,7 @@ def _mark_sent(
 def _mark_temporary(
     session: Session,
     worker_id: str,
-    by_id: dict[int, OutboxEmail],
+    by_id: dict[int, Claim],
     temporary: Sequence[SendResult],
     now: datetime,
     policy: backoff.RetryPolicy,
@@ -451,7 +475,7 @@ def _mark_temporary(
 def _defer(
     session_factory: SessionFactory,
     worker_id: str,
-    emails: Sequence[OutboxEmail],
+    emails: Sequence[Claim],
     now: datetime,
     retry_after: float,
     policy: backoff.RetryPolicy,
