@@ -88,19 +88,41 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
             defaults[column.name] = default.arg
         elif default.is_callable:
             defaults[column.name] = default.arg(None)  # type: ignore[operator]
+    processors = [table.columns[name].type._cached_bind_processor(dialect) for name in given]
+    columns = [
+        _processed([row[name] for row in rows], process)
+        for name, process in zip(given, processors, strict=True)
+    ]
+    tail = tuple(
+        value if value is None or process is None else process(value)
+        for name, value in defaults.items()
+        for process in [table.columns[name].type._cached_bind_processor(dialect)]
+    )
     names = given + list(defaults)
-    processors = [table.columns[name].type._cached_bind_processor(dialect) for name in names]
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     copy_sql = f"COPY {dialect.identifier_preparer.format_table(table)} ({quoted}) FROM STDIN"
-    tail = list(defaults.values())
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            values = [row[name] for name in given] + tail
-            copy.write_row([
-                value if value is None or process is None else process(value)
-                for value, process in zip(values, processors, strict=True)
-            ])  # fmt: skip
+        for values in zip(*columns, strict=True):
+            copy.write_row(values + tail)
+
+
+def _processed(values: list[Any], process: Any) -> list[Any]:
+    """The values as the column type binds them; a value shared by many rows (the run's
+    timestamp, the substitutions an invitation and its reminder share) is processed once."""
+    if process is None:
+        return values
+    done: dict[int, Any] = {}
+    out = []
+    for value in values:
+        if value is None:
+            out.append(None)
+            continue
+        key = id(value)  # every value is alive in `values` meanwhile: ids are not reused
+        if key not in done:
+            done[key] = process(value)
+        out.append(done[key])
+    return out
 
 
 def reserve_ids(session: Session, table: Table, n: int) -> list[int] | None:
