@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -76,8 +77,27 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     if not is_postgresql(session):
         session.execute(insert(table), rows)
         return
-    connection = session.connection()
-    dialect = connection.dialect
+    prepare_copy(session, table, rows).run(session.connection().connection.driver_connection)
+
+
+@dataclass(frozen=True)
+class PreparedCopy:
+    """A COPY with its rows already bound (PostgreSQL): `run` needs only the driver connection,
+    so a thread can run it (services/bulk_rows.py)."""
+
+    sql: str
+    rows: list[tuple[Any, ...]]
+
+    def run(self, driver: Any) -> None:
+        with driver.cursor() as cursor, cursor.copy(self.sql) as copy:
+            for row in self.rows:
+                copy.write_row(row)
+
+
+def prepare_copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> PreparedCopy:
+    """The COPY of `rows` into `table`, each value bound as its column type binds it and the
+    columns a row leaves out given their Python-side defaults."""
+    dialect = session.get_bind().dialect
     given = list(rows[0])
     defaults: dict[str, Any] = {}
     for column in table.columns:
@@ -100,11 +120,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     )
     names = given + list(defaults)
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    copy_sql = f"COPY {dialect.identifier_preparer.format_table(table)} ({quoted}) FROM STDIN"
-    driver = connection.connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
-        for values in zip(*columns, strict=True):
-            copy.write_row(values + tail)
+    sql = f"COPY {dialect.identifier_preparer.format_table(table)} ({quoted}) FROM STDIN"
+    return PreparedCopy(sql, [values + tail for values in zip(*columns, strict=True)])
 
 
 def _processed(values: list[Any], process: Any) -> list[Any]:

@@ -30,6 +30,7 @@ from feedback.mail.render import (
 )
 from feedback.models import EmailContent, Invitation, SurveyProgram
 from feedback.services import dialects, outbox, programs, thread_turns
+from feedback.services.bulk_rows import RowWriter
 from feedback.tokens import hash_token, new_token
 
 #: The customer's own definition of success, substituted per recipient.
@@ -118,6 +119,7 @@ class InvitationComposer:
         self.contents: dict[tuple[Any, ...], EmailContent] = {}
         self.pending: list[QueuedInvitation] = []
         self.greetings: dict[tuple[str, str], str] = {}
+        self.writer = RowWriter(session)
 
     def content(
         self,
@@ -169,14 +171,15 @@ class InvitationComposer:
         self.pending.append(item)
         return item
 
-    def finish(self, now: datetime) -> None:
-        """Insert the invitations, then their emails and thread openings, in a few statements.
+    def finish(self, now: datetime, *, wait: bool = True) -> None:
+        """Write the invitations, then their emails and thread openings, a page at a time.
 
-        dialects.insert_rows: COPY on PostgreSQL, with the invitations' ids taken from their
-        sequence beforehand; a plain executemany on SQLite, the ids read back by the
-        invitations' unique token hashes. A run calls this every few thousand invitations,
-        so memory holds one page of them, not the whole run.
+        PostgreSQL: COPY (bulk_rows), the invitations' ids taken from their sequence
+        beforehand; with `wait=False` the page is written in a thread while the caller plans
+        the next one, and the caller calls `wait()` before its transaction ends. SQLite: a
+        plain executemany, the ids read back by the invitations' unique token hashes.
         """
+        self.writer.wait()
         pending, self.pending = self.pending, []
         if not pending:
             return
@@ -184,8 +187,9 @@ class InvitationComposer:
         if ids is not None:
             for item, invitation_id in zip(pending, ids, strict=True):
                 item.id = item.values["id"] = invitation_id
-        dialects.insert_rows(self.session, Invitation.__table__, [item.values for item in pending])
-        if ids is None:
+            self.writer.add(Invitation.__table__, [item.values for item in pending])
+        else:
+            dialects.insert_rows(self.session, Invitation.__table__, [i.values for i in pending])
             self._read_ids(pending)
         public = self.config["PUBLIC_URL"]
         emails: list[dict[str, Any]] = []
@@ -242,8 +246,15 @@ class InvitationComposer:
             messages.append(
                 thread_turns.turn(item.id, "outbound", "invitation", "email", subject, now)
             )
-        outbox.enqueue_many(self.session, emails)
-        thread_turns.add_turns(self.session, messages)
+        outbox.enqueue_many(self.session, emails, self.writer)
+        thread_turns.add_turns(self.session, messages, self.writer)
+        self.writer.start()
+        if wait:
+            self.writer.wait()
+
+    def wait(self) -> None:
+        """Block until every page is written (see finish)."""
+        self.writer.wait()
 
     def _greeting(self, locale: str, first_name: str) -> str:
         """The greeting line in `locale`; first names repeat, so each is worded once a run."""

@@ -124,14 +124,19 @@ def _candidates(
 
 
 def _all_candidates(session: Session) -> Iterator[Candidate]:
-    """Every candidate in contact id order, read a page at a time (keyset, not OFFSET)."""
-    after = 0
-    while True:
-        page = _candidates(session, after=after, limit=PAGE)
-        yield from page
-        if len(page) < PAGE:
-            return
-        after = page[-1].contact_id
+    """Every candidate in contact id order, read a page at a time (keyset, not OFFSET).
+
+    The next page is read before the last candidate of this one is handed over: dispatch
+    writes a page when it queues that candidate, and deciding the next page then needs no
+    query, so it overlaps the write (bulk_rows)."""
+    page = _candidates(session, after=0, limit=PAGE)
+    while page:
+        yield from page[:-1]
+        following = (
+            _candidates(session, after=page[-1].contact_id, limit=PAGE) if len(page) == PAGE else []
+        )
+        yield page[-1]
+        page = following
 
 
 @dataclass
@@ -356,7 +361,7 @@ def dispatch_due_surveys(
         composer.queue(step.program, step.candidate, step.wave, now, success)
         stats.invited += 1
         if len(composer.pending) >= PAGE:
-            composer.finish(now)
+            composer.finish(now, wait=False)  # written while the next page is planned
     composer.finish(now)
     return stats
 
