@@ -31,7 +31,7 @@ from feedback.mail.render import (
 from feedback.models import EmailContent, Invitation, SurveyProgram
 from feedback.services import dialects, outbox, programs, thread_turns
 from feedback.services.bulk_rows import RowWriter
-from feedback.tokens import hash_token, new_token
+from feedback.tokens import hash_token, token_stream
 
 #: The customer's own definition of success, substituted per recipient.
 SUCCESS = "%%success%%"
@@ -120,6 +120,7 @@ class InvitationComposer:
         self.pending: list[QueuedInvitation] = []
         self.greetings: dict[tuple[str, str], str] = {}
         self.writer = RowWriter(session)
+        self.tokens = token_stream()
 
     def content(
         self,
@@ -155,7 +156,7 @@ class InvitationComposer:
         locale = locales.customer_locale(
             candidate.locale, candidate.account_locale, program.default_locale
         )
-        token, reply_token = new_token(), new_token()
+        token, reply_token = next(self.tokens), next(self.tokens)
         values = {
             "program_id": program.id,
             "contact_id": candidate.contact_id,
