@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -53,12 +53,19 @@ from feedback.db import utcnow
 from feedback.mail.backends import Backend, SendResult
 from feedback.models import EmailContent, EmailEvent, Invitation, OutboxEmail
 from feedback.services import dialects
+from feedback.services.delivery_claims import (
+    Claim,
+    Claimed,
+    SessionFactory,
+    claim,
+    due_ids,
+    request_groups,
+)
 
 __all__ = ["DeliveryStats", "deliver_due"]
 
 log = logging.getLogger("feedback.delivery")
 
-SessionFactory = Callable[[], Session]
 
 #: Batches of due ids looked up at once (see deliver_due).
 LOOKAHEAD = 20
@@ -108,12 +115,12 @@ def deliver_due(
         if not ahead:
             if not progressed:
                 break  # a whole list of due rows turned out taken: none is left for us now
-            ahead = _due_ids(session_factory, round_now, batch_size * LOOKAHEAD)
+            ahead = due_ids(session_factory, round_now, batch_size * LOOKAHEAD)
             progressed = False
             if not ahead:
                 break
         chunk, ahead = ahead[:batch_size], ahead[batch_size:]
-        claimed = _claim(session_factory, worker_id, chunk, backend.max_batch,
+        claimed = claim(session_factory, worker_id, chunk, backend.max_batch,
                          lease_seconds, round_now, contents)  # fmt: skip
         if not claimed.emails:
             continue
@@ -129,107 +136,11 @@ def deliver_due(
     return stats
 
 
-def _is_due(now: datetime) -> tuple[ColumnElement[bool], ...]:
-    return (
-        OutboxEmail.status == "queued",
-        OutboxEmail.next_attempt_at <= now,
-        (OutboxEmail.claimed_until.is_(None)) | (OutboxEmail.claimed_until < now),
-    )
-
-
-def _due_ids(session_factory: SessionFactory, now: datetime, limit: int) -> list[int]:
-    """The ids of the oldest due rows, up to `limit`; no lock: _claim checks each again."""
-    with session_factory() as session:
-        query = select(OutboxEmail.id).where(*_is_due(now)).order_by(OutboxEmail.id).limit(limit)
-        return list(session.scalars(query))
-
-
-@dataclass(slots=True)
-class Claim:
-    """The columns of a claimed outbox row that sending and recording need; a plain copy (an
-    ORM object per row cost more than the rest of the claim)."""
-
-    id: int
-    kind: str
-    content_id: int
-    invitation_id: int | None
-    to_email: str
-    to_name: str | None
-    substitutions: dict[str, Any]
-    headers: dict[str, Any]
-    attempts: int
-    sending_at: datetime | None
-
-
-_CLAIM_COLUMNS = [OutboxEmail.__table__.c[name] for name in Claim.__slots__]  # type: ignore[attr-defined]
-
-
-@dataclass
-class _Claimed:
-    """A claimed batch: detached rows (as they were before the claim) and the ids of its first
-    request, whose "sending" mark the claim itself wrote (one row version instead of two)."""
-
-    emails: list[Claim]
-    marked: frozenset[int]
-
-
-def _claim(
-    session_factory: SessionFactory,
-    worker_id: str,
-    ids: list[int],
-    max_batch: int,
-    lease_seconds: float,
-    now: datetime,
-    contents: dict[int, EmailContent],
-) -> _Claimed:
-    """Take those of `ids` still due for this worker; detached rows, contents cached.
-
-    PostgreSQL locks the rows it reads (SKIP LOCKED: concurrent workers take disjoint rows);
-    SQLite's transactions begin IMMEDIATE, so nobody writes between the read and the claim.
-    The first request's rows get their "sending" mark in the same UPDATE as their lease: the
-    commit is the last step before that request, as _mark_sending's would be.
-
-    Whether a listed row is still due is read as a column, not filtered in WHERE: there the
-    planner may add the due index to the primary key lookup, and that index keeps an entry for
-    every row version ever queued until VACUUM (so each claim would read them all again).
-    """
-    lease = {"claimed_by": worker_id, "claimed_until": now + timedelta(seconds=lease_seconds)}
-    with session_factory() as session, session.begin():
-        listed = (
-            select(*_CLAIM_COLUMNS, and_(*_is_due(now)).label("due"))
-            .where(dialects.one_of(session, OutboxEmail.id, ids))
-            .order_by(OutboxEmail.id)
-        )
-        rows = session.execute(dialects.locked(session, listed, skip_locked=True)).all()
-        emails = [Claim(*row[:-1]) for row in rows if row[-1]]
-        if not emails:
-            return _Claimed([], frozenset())
-        first = _groups([e for e in emails if e.sending_at is None], max_batch)[:1]
-        marked = frozenset(e.id for group in first for e in group)
-        rest = [e.id for e in emails if e.id not in marked]
-        for chosen, values in ((marked, {**lease, "sending_at": now}), (rest, lease)):
-            if chosen:
-                session.execute(
-                    update(OutboxEmail).where(dialects.one_of(session, OutboxEmail.id, chosen))
-                    .values(**values),
-                    execution_options={"synchronize_session": False},
-                )  # fmt: skip
-        missing = {e.content_id for e in emails} - contents.keys()
-        if missing:
-            for content in session.scalars(
-                select(EmailContent).where(dialects.one_of(session, EmailContent.id, missing))
-            ):
-                contents[content.id] = content
-        # Detached: the send happens with no session open.
-        session.expunge_all()
-    return _Claimed(emails, marked)
-
-
 def _send_and_record(
     session_factory: SessionFactory,
     backend: Backend,
     worker_id: str,
-    claimed: _Claimed,
+    claimed: Claimed,
     contents: dict[int, EmailContent],
     now: datetime,
     policy: backoff.RetryPolicy,
@@ -255,7 +166,9 @@ def _send_and_record(
                     results, now, policy, stats)  # fmt: skip
         unknown = [e for e in unknown if e.id not in seen]
     fresh = [e for e in emails if e.sending_at is None]
-    groups = _groups(fresh, backend.max_batch) + _groups(unknown, max(1, retry_batch_size))
+    groups = request_groups(fresh, backend.max_batch) + request_groups(
+        unknown, max(1, retry_batch_size)
+    )
 
     for index, group in enumerate(groups):
         content = contents[group[0].content_id]
@@ -279,16 +192,6 @@ def _send_and_record(
             stats.deferred += len(rest)
             return True
     return False
-
-
-def _groups(emails: list[Claim], size: int) -> list[list[Claim]]:
-    """Requests of at most `size` rows, each of one content."""
-    emails = sorted(emails, key=lambda e: (e.content_id, e.id))
-    groups: list[list[Claim]] = []
-    for _, same_content in groupby(emails, key=lambda e: e.content_id):
-        batch = list(same_content)
-        groups.extend(batch[start : start + size] for start in range(0, len(batch), size))
-    return groups
 
 
 def _mark_sending(session_factory: SessionFactory, group: Sequence[Claim], now: datetime) -> None:
