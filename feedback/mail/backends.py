@@ -21,15 +21,16 @@ import urllib.error
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from feedback.backoff import ErrorKind, classify_status, retry_after_seconds
 from feedback.mail.substitutions import apply_substitutions
-from feedback.models import EmailContent, OutboxEmail
+from feedback.models import EmailContent
 
 __all__ = [
     "Backend",
     "ConsoleBackend",
+    "Outgoing",
     "SendGridBackend",
     "SendResult",
     "get_backend",
@@ -78,6 +79,21 @@ class SendResult:
                    error=error[:MAX_ERROR_LENGTH], unknown=unknown)  # fmt: skip
 
 
+class Outgoing(Protocol):
+    """What a backend reads of an outbox row: an OutboxEmail, or delivery's plain copy of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def to_email(self) -> str: ...
+    @property
+    def to_name(self) -> str | None: ...
+    @property
+    def substitutions(self) -> dict[str, Any]: ...
+    @property
+    def headers(self) -> dict[str, Any]: ...
+
+
 class Backend(ABC):
     """Sends emails that share one EmailContent; one SendResult per email, in order."""
 
@@ -91,7 +107,7 @@ class Backend(ABC):
         self.requests = 0  # HTTP requests made, for DeliveryStats
 
     @abstractmethod
-    def send_batch(self, content: EmailContent, emails: Sequence[OutboxEmail]) -> list[SendResult]:
+    def send_batch(self, content: EmailContent, emails: Sequence[Outgoing]) -> list[SendResult]:
         """Send `emails` (at most `max_batch`, all of `content`)."""
 
 
@@ -100,7 +116,7 @@ class ConsoleBackend(Backend):
 
     name = "console"
 
-    def send_batch(self, content: EmailContent, emails: Sequence[OutboxEmail]) -> list[SendResult]:
+    def send_batch(self, content: EmailContent, emails: Sequence[Outgoing]) -> list[SendResult]:
         results = []
         for email in emails:
             subject = apply_substitutions(content.subject, email.substitutions or {})
@@ -109,7 +125,7 @@ class ConsoleBackend(Backend):
         return results
 
 
-def sendgrid_payload(content: EmailContent, emails: Sequence[OutboxEmail]) -> dict[str, Any]:
+def sendgrid_payload(content: EmailContent, emails: Sequence[Outgoing]) -> dict[str, Any]:
     """The /v3/mail/send body: one personalization per email, the content once."""
     personalizations = []
     for email in emails:
@@ -154,7 +170,7 @@ class SendGridBackend(Backend):
         self.timeout = float(timeout)
         self.client = sendgrid.SendGridAPIClient(api_key=api_key, host=host)
 
-    def send_batch(self, content: EmailContent, emails: Sequence[OutboxEmail]) -> list[SendResult]:
+    def send_batch(self, content: EmailContent, emails: Sequence[Outgoing]) -> list[SendResult]:
         from python_http_client import exceptions as http_errors
 
         if not emails:
@@ -180,7 +196,7 @@ class SendGridBackend(Backend):
         message_id = _header(response.headers, "X-Message-Id")
         return [SendResult.sent(e.id, message_id) for e in emails]
 
-    def _failed(self, emails: Sequence[OutboxEmail], exc: Any) -> list[SendResult]:
+    def _failed(self, emails: Sequence[Outgoing], exc: Any) -> list[SendResult]:
         status = int(exc.status_code)
         headers = _headers_dict(exc.headers)
         kind = classify_status(status)

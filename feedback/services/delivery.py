@@ -3,9 +3,10 @@
 One round of `deliver_due` is three steps, and only the first and last touch the database:
 
 1. claim (short transaction): up to `batch_size` due rows, oldest first, get this worker's name
-   and a lease (`claimed_until`). PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` then UPDATE,
-   so concurrent workers take disjoint rows without waiting. SQLite (one writer at a time): a
-   single `UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING id`, atomic by itself.
+   and a lease (`claimed_until`); the first request's rows also get their "sending" mark.
+   PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` then UPDATE, so concurrent workers take
+   disjoint rows without waiting. SQLite (one writer at a time): the transaction begins
+   IMMEDIATE, so the SELECT and the UPDATE see and write the same rows.
 2. send (no transaction open): group by content, at most `backend.max_batch` per request.
 3. record (short transaction): sent, retry later (with backoff), or failed for good.
 
@@ -13,11 +14,12 @@ Delivery guarantee, honestly stated. SendGrid's mail/send has no idempotency key
 whose answer we never read may or may not have been accepted; no ordering of our writes can
 close that. What the code does is keep the window to one request and know which rows are in it:
 
-- Just before each request, its rows get a "sending" mark (`sending_at`), committed. The 202,
+- Just before each request, its rows get a "sending" mark (`sending_at`), committed (for a
+  batch's first request, by the claim's own commit, its last step before the request). The 202,
   with SendGrid's `X-Message-Id`, is recorded in the same transaction that marks them sent and
   clears the mark. So after a crash a row is in one of three states: sent (202 recorded: never
   sent again), queued without a mark (never in a request: sent once, normally), or queued with
-  the mark (its request's outcome is unknown).
+  the mark (its request's outcome is unknown, or the worker died just before making it).
 - A marked row is not simply re-sent. If the event webhook has recorded an event for it
   (`custom_args.outbox_id` on every message), SendGrid had it: it is marked sent, no request.
   Otherwise it is retried, in requests of at most `retry_batch_size` (10) rows.
@@ -40,8 +42,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
+from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -50,12 +53,22 @@ from feedback.db import utcnow
 from feedback.mail.backends import Backend, SendResult
 from feedback.models import EmailContent, EmailEvent, Invitation, OutboxEmail
 from feedback.services import dialects
+from feedback.services.delivery_claims import (
+    Claim,
+    Claimed,
+    SessionFactory,
+    claim,
+    due_ids,
+    request_groups,
+)
 
 __all__ = ["DeliveryStats", "deliver_due"]
 
 log = logging.getLogger("feedback.delivery")
 
-SessionFactory = Callable[[], Session]
+
+#: Batches of due ids looked up at once (see deliver_due).
+LOOKAHEAD = 20
 
 
 @dataclass
@@ -81,21 +94,40 @@ def deliver_due(
 ) -> DeliveryStats:
     """Send every due outbox email, `batch_size` at a time, until none is due; return counts.
 
-    `now` fixes the clock (tests); otherwise each round reads the clock. Memory holds one batch.
+    `now` fixes the clock (tests); otherwise each round reads the clock. Memory holds one batch
+    and the ids of the due rows ahead of it (at most `LOOKAHEAD` batches).
     A rate limit (HTTP 429) ends the run: the rest of the claimed batch goes back to the queue
     for when the provider said to return, without counting as an attempt.
+
+    Why a list of due ids ahead: each row sent leaves a dead "queued" entry in the due index
+    until VACUUM, and a claim that searched the due index each round would read all of them
+    again, every round (100,000 emails: most of delivery's time). The due rows are looked up
+    once per LOOKAHEAD batches; each claim takes the next ids of that list by primary key,
+    checking again that they are due and unlocked (another worker may have taken them).
     """
     stats = DeliveryStats()
     requests_before = backend.requests
     contents: dict[int, EmailContent] = {}
+    ahead: list[int] = []
+    progressed = True
     while True:
         round_now = now or utcnow()
-        emails = _claim(session_factory, worker_id, batch_size, lease_seconds, round_now, contents)
-        if not emails:
-            break
-        stats.claimed += len(emails)
+        if not ahead:
+            if not progressed:
+                break  # a whole list of due rows turned out taken: none is left for us now
+            ahead = due_ids(session_factory, round_now, batch_size * LOOKAHEAD)
+            progressed = False
+            if not ahead:
+                break
+        chunk, ahead = ahead[:batch_size], ahead[batch_size:]
+        claimed = claim(session_factory, worker_id, chunk, backend.max_batch,
+                         lease_seconds, round_now, contents)  # fmt: skip
+        if not claimed.emails:
+            continue
+        progressed = True
+        stats.claimed += len(claimed.emails)
         rate_limited = _send_and_record(
-            session_factory, backend, worker_id, emails, contents, round_now, policy, stats,
+            session_factory, backend, worker_id, claimed, contents, round_now, policy, stats,
             retry_batch_size,
         )  # fmt: skip
         if rate_limited:
@@ -104,69 +136,11 @@ def deliver_due(
     return stats
 
 
-def _due(now: datetime) -> Select[tuple[int]]:
-    return (
-        select(OutboxEmail.id)
-        .where(
-            OutboxEmail.status == "queued",
-            OutboxEmail.next_attempt_at <= now,
-            (OutboxEmail.claimed_until.is_(None)) | (OutboxEmail.claimed_until < now),
-        )
-        .order_by(OutboxEmail.id)
-    )
-
-
-def _claim(
-    session_factory: SessionFactory,
-    worker_id: str,
-    batch_size: int,
-    lease_seconds: float,
-    now: datetime,
-    contents: dict[int, EmailContent],
-) -> list[OutboxEmail]:
-    """Take up to `batch_size` due rows for this worker; detached rows, contents cached."""
-    lease = {"claimed_by": worker_id, "claimed_until": now + timedelta(seconds=lease_seconds)}
-    with session_factory() as session:
-        with session.begin():
-            if dialects.is_postgresql(session):
-                due = dialects.locked(session, _due(now).limit(batch_size), skip_locked=True)
-                ids = list(session.scalars(due))
-                if ids:
-                    session.execute(
-                        update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(**lease),
-                        execution_options={"synchronize_session": False},
-                    )
-            else:
-                claim = (
-                    update(OutboxEmail)
-                    .where(OutboxEmail.id.in_(_due(now).limit(batch_size).scalar_subquery()))
-                    .values(**lease)
-                    .returning(OutboxEmail.id)
-                )
-                ids = list(session.scalars(claim, execution_options={"synchronize_session": False}))
-            if not ids:
-                return []
-            emails = list(
-                session.scalars(
-                    select(OutboxEmail).where(OutboxEmail.id.in_(ids)).order_by(OutboxEmail.id)
-                )
-            )
-            missing = {e.content_id for e in emails} - contents.keys()
-            if missing:
-                for content in session.scalars(
-                    select(EmailContent).where(EmailContent.id.in_(missing))
-                ):
-                    contents[content.id] = content
-            # Detached with their values loaded: the send happens with no session open.
-            session.expunge_all()
-    return emails
-
-
 def _send_and_record(
     session_factory: SessionFactory,
     backend: Backend,
     worker_id: str,
-    emails: list[OutboxEmail],
+    claimed: Claimed,
     contents: dict[int, EmailContent],
     now: datetime,
     policy: backoff.RetryPolicy,
@@ -180,6 +154,7 @@ def _send_and_record(
     outcome go in small requests, after asking the event log whether SendGrid had them.
     Returns True when the account was rate-limited.
     """
+    emails = claimed.emails
     unknown = [e for e in emails if e.sending_at is not None]
     if unknown:
         seen = _seen_by_provider(session_factory, [e.id for e in unknown])
@@ -191,11 +166,17 @@ def _send_and_record(
                     results, now, policy, stats)  # fmt: skip
         unknown = [e for e in unknown if e.id not in seen]
     fresh = [e for e in emails if e.sending_at is None]
-    groups = _groups(fresh, backend.max_batch) + _groups(unknown, max(1, retry_batch_size))
+    groups = request_groups(fresh, backend.max_batch) + request_groups(
+        unknown, max(1, retry_batch_size)
+    )
 
     for index, group in enumerate(groups):
         content = contents[group[0].content_id]
-        _mark_sending(session_factory, group, now)
+        if {e.id for e in group} <= claimed.marked:
+            for email in group:  # marked by the claim's own commit
+                email.sending_at = now
+        else:
+            _mark_sending(session_factory, group, now)
         try:
             results = backend.send_batch(content, group)
         except Exception as exc:  # a bug or an unexpected library error: retry, keep the message
@@ -213,26 +194,16 @@ def _send_and_record(
     return False
 
 
-def _groups(emails: list[OutboxEmail], size: int) -> list[list[OutboxEmail]]:
-    """Requests of at most `size` rows, each of one content."""
-    emails = sorted(emails, key=lambda e: (e.content_id, e.id))
-    groups: list[list[OutboxEmail]] = []
-    for _, same_content in groupby(emails, key=lambda e: e.content_id):
-        batch = list(same_content)
-        groups.extend(batch[start : start + size] for start in range(0, len(batch), size))
-    return groups
-
-
-def _mark_sending(
-    session_factory: SessionFactory, group: Sequence[OutboxEmail], now: datetime
-) -> None:
+def _mark_sending(session_factory: SessionFactory, group: Sequence[Claim], now: datetime) -> None:
     """Commit the "sending" mark before the request: after a crash, these rows are the ones
     whose outcome is unknown (and only these)."""
     ids = [e.id for e in group]
 
     def write(session: Session) -> None:
         session.execute(
-            update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(sending_at=now),
+            update(OutboxEmail)
+            .where(dialects.one_of(session, OutboxEmail.id, ids))
+            .values(sending_at=now),
             execution_options={"synchronize_session": False},
         )
 
@@ -247,7 +218,10 @@ def _seen_by_provider(session_factory: SessionFactory, ids: list[int]) -> set[in
         return set(
             session.scalars(
                 select(EmailEvent.outbox_email_id)
-                .where(EmailEvent.outbox_email_id.in_(ids), EmailEvent.source == "webhook")
+                .where(
+                    dialects.one_of(session, EmailEvent.outbox_email_id, ids),
+                    EmailEvent.source == "webhook",
+                )
                 .distinct()
             )
         )
@@ -257,7 +231,7 @@ def _record(
     session_factory: SessionFactory,
     backend: Backend,
     worker_id: str,
-    group: Sequence[OutboxEmail],
+    group: Sequence[Claim],
     results: Sequence[SendResult],
     now: datetime,
     policy: backoff.RetryPolicy,
@@ -275,7 +249,9 @@ def _record(
             ids = [r.outbox_id for r in same]
             session.execute(
                 update(OutboxEmail)
-                .where(OutboxEmail.id.in_(ids), OutboxEmail.status == "queued")
+                .where(
+                    dialects.one_of(session, OutboxEmail.id, ids), OutboxEmail.status == "queued"
+                )
                 .values(
                     status="failed",
                     sending_at=None,
@@ -297,42 +273,36 @@ def _record(
 def _mark_sent(
     session: Session,
     backend: Backend,
-    by_id: dict[int, OutboxEmail],
+    by_id: dict[int, Claim],
     sent: Sequence[SendResult],
     now: datetime,
 ) -> None:
     # Marked sent whoever holds the claim now: the provider has the message either way.
-    for message_id, same in groupby(sorted(sent, key=lambda r: r.provider_message_id or ""),
-                                    key=lambda r: r.provider_message_id):  # fmt: skip
-        ids = [r.outbox_id for r in same]
+    # With the sendgrid backend the raw link and reply tokens live on at the provider only
+    # (invitations keep hashes): the same UPDATE blanks them, so each row is written once.
+    def key(r: SendResult) -> tuple[str, tuple[str, ...]]:
+        keys = (by_id[r.outbox_id].substitutions or {}) if backend.scrub_after_send else {}
+        return r.provider_message_id or "", tuple(sorted(keys))
+
+    for (message_id, keys), same in groupby(sorted(sent, key=key), key=key):
+        values: dict[str, Any] = {
+            "status": "sent",
+            "sent_at": now,
+            "sending_at": None,
+            "provider_message_id": message_id or None,
+            "attempts": OutboxEmail.attempts + 1,
+            "last_error": None,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        if keys:
+            values["substitutions"] = dict.fromkeys(keys, "")
         session.execute(
             update(OutboxEmail)
-            .where(OutboxEmail.id.in_(ids))
-            .values(
-                status="sent",
-                sent_at=now,
-                sending_at=None,
-                provider_message_id=message_id,
-                attempts=OutboxEmail.attempts + 1,
-                last_error=None,
-                claimed_by=None,
-                claimed_until=None,
-            ),  # fmt: skip
+            .where(dialects.one_of(session, OutboxEmail.id, [r.outbox_id for r in same]))
+            .values(**values),
             execution_options={"synchronize_session": False},
         )
-    if backend.scrub_after_send:
-        # The raw link and reply tokens live on at the provider only; invitations keep hashes.
-        def key_set(r: SendResult) -> tuple[str, ...]:
-            return tuple(sorted(by_id[r.outbox_id].substitutions or {}))
-
-        for keys, same in groupby(sorted(sent, key=key_set), key=key_set):
-            if keys:
-                session.execute(
-                    update(OutboxEmail)
-                    .where(OutboxEmail.id.in_([r.outbox_id for r in same]))
-                    .values(substitutions=dict.fromkeys(keys, "")),
-                    execution_options={"synchronize_session": False},
-                )
     invitation_ids = [
         by_id[r.outbox_id].invitation_id
         for r in sent
@@ -341,7 +311,10 @@ def _mark_sent(
     if invitation_ids:
         session.execute(
             update(Invitation)
-            .where(Invitation.id.in_(invitation_ids), Invitation.sent_at.is_(None))
+            .where(
+                dialects.one_of(session, Invitation.id, invitation_ids),
+                Invitation.sent_at.is_(None),
+            )
             .values(sent_at=now),
             execution_options={"synchronize_session": False},
         )
@@ -350,7 +323,7 @@ def _mark_sent(
 def _mark_temporary(
     session: Session,
     worker_id: str,
-    by_id: dict[int, OutboxEmail],
+    by_id: dict[int, Claim],
     temporary: Sequence[SendResult],
     now: datetime,
     policy: backoff.RetryPolicy,
@@ -362,7 +335,9 @@ def _mark_temporary(
     known = [r.outbox_id for r in temporary if not r.unknown]
     if known:
         session.execute(
-            update(OutboxEmail).where(OutboxEmail.id.in_(known)).values(sending_at=None),
+            update(OutboxEmail)
+            .where(dialects.one_of(session, OutboxEmail.id, known))
+            .values(sending_at=None),
             execution_options={"synchronize_session": False},
         )
     for error, same in _by_error(temporary):
@@ -370,7 +345,7 @@ def _mark_temporary(
         retry_after = max((r.retry_after for r in same if r.retry_after is not None), default=None)
         wait = backoff.delay(attempt, policy=policy, retry_after=retry_after)
         ids = [r.outbox_id for r in same]
-        mine = (OutboxEmail.id.in_(ids), OutboxEmail.status == "queued",
+        mine = (dialects.one_of(session, OutboxEmail.id, ids), OutboxEmail.status == "queued",
                 OutboxEmail.claimed_by == worker_id)  # fmt: skip
         session.execute(
             update(OutboxEmail)
@@ -387,7 +362,7 @@ def _mark_temporary(
         gave_up = session.execute(
             update(OutboxEmail)
             .where(
-                OutboxEmail.id.in_(ids),
+                dialects.one_of(session, OutboxEmail.id, ids),
                 OutboxEmail.status == "queued",
                 OutboxEmail.attempts >= policy.max_attempts,
             )  # fmt: skip
@@ -403,7 +378,7 @@ def _mark_temporary(
 def _defer(
     session_factory: SessionFactory,
     worker_id: str,
-    emails: Sequence[OutboxEmail],
+    emails: Sequence[Claim],
     now: datetime,
     retry_after: float,
     policy: backoff.RetryPolicy,
@@ -417,7 +392,7 @@ def _defer(
         session.execute(
             update(OutboxEmail)
             .where(
-                OutboxEmail.id.in_([e.id for e in emails]),
+                dialects.one_of(session, OutboxEmail.id, [e.id for e in emails]),
                 OutboxEmail.status == "queued",
                 OutboxEmail.claimed_by == worker_id,
             )  # fmt: skip

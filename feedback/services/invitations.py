@@ -79,7 +79,18 @@ class DispatchStats:
         return {"invited": self.invited, "skipped": {str(k): v for k, v in self.skipped.items()}}
 
 
-def _candidates(session: Session, contact_ids: Iterable[int] | None = None) -> list[Candidate]:
+#: Contacts read, decided and queued per step of a dispatch run: memory holds one page.
+PAGE = 5000
+
+
+def _candidates(
+    session: Session,
+    contact_ids: Iterable[int] | None = None,
+    *,
+    after: int | None = None,
+    limit: int | None = None,
+) -> list[Candidate]:
+    """The candidates with these ids, or those after contact id `after` (a page of `limit`)."""
     query = (
         select(
             Contact.id,
@@ -105,7 +116,27 @@ def _candidates(session: Session, contact_ids: Iterable[int] | None = None) -> l
     )
     if contact_ids is not None:
         query = query.where(Contact.id.in_(list(contact_ids)))
+    if after is not None:
+        query = query.where(Contact.id > after)
+    if limit is not None:
+        query = query.limit(limit)
     return [Candidate(*row) for row in session.execute(query)]
+
+
+def _all_candidates(session: Session) -> Iterator[Candidate]:
+    """Every candidate in contact id order, read a page at a time (keyset, not OFFSET).
+
+    The next page is read before the last candidate of this one is handed over: dispatch
+    writes a page when it queues that candidate, and deciding the next page then needs no
+    query, so it overlaps the write (bulk_rows)."""
+    page = _candidates(session, after=0, limit=PAGE)
+    while page:
+        yield from page[:-1]
+        following = (
+            _candidates(session, after=page[-1].contact_id, limit=PAGE) if len(page) == PAGE else []
+        )
+        yield page[-1]
+        page = following
 
 
 @dataclass
@@ -200,12 +231,13 @@ def _past(
     )
 
 
-def _success_definitions(session: Session, contact_ids: Iterable[int]) -> dict[int, str]:
-    """Each contact's own words for success, from their first-week answer, to quote back."""
+def _success_definitions(session: Session) -> dict[int, str]:
+    """Each contact's own words for success, from their first-week answer, to quote back.
+
+    Every contact who gave some (a few, next to the contacts): one query, no list of ids."""
     rows = session.execute(
         select(Response.contact_id, Response.success_definition, Response.answered_at)
         .where(Response.success_definition.is_not(None))
-        .where(Response.contact_id.in_(list(contact_ids)))
         .order_by(Response.answered_at)
     )
     return {contact_id: text for contact_id, text, _ in rows if text and text.strip()}
@@ -252,9 +284,14 @@ class Plan:
     def __init__(self, session: Session, active: list[SurveyProgram], now: datetime) -> None:
         self.now = now
         self.active = active
+        self.session = session
         self.history = _load_history(session, now)
-        self.candidates = _candidates(session)
         self.timings = {program.id: timing(program) for program in active}
+
+    @property
+    def candidates(self) -> Iterator[Candidate]:
+        """Every candidate, streamed a page at a time (each pass reads them again)."""
+        return _all_candidates(self.session)
 
     def __iter__(self) -> Iterator[PlannedStep]:
         history, now = self.history, self.now
@@ -319,10 +356,12 @@ def dispatch_due_surveys(
         success = None
         if step.wave.question == "closeness":
             if successes is None:
-                successes = _success_definitions(session, [c.contact_id for c in plan.candidates])
+                successes = _success_definitions(session)
             success = successes.get(step.candidate.contact_id)
         composer.queue(step.program, step.candidate, step.wave, now, success)
         stats.invited += 1
+        if len(composer.pending) >= PAGE:
+            composer.finish(now, wait=False)  # written while the next page is planned
     composer.finish(now)
     return stats
 

@@ -11,12 +11,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback.mail.render import RenderedEmail
 from feedback.models import EmailContent, OutboxEmail
 from feedback.services import dialects
+from feedback.services.bulk_rows import RowWriter
 from feedback.services.errors import NotFound
 
 
@@ -74,14 +75,19 @@ def enqueue(
     return row
 
 
-def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Queue many emails in one executemany (dispatch writes thousands per run).
+def enqueue_many(
+    session: Session, rows: list[dict[str, Any]], writer: RowWriter | None = None
+) -> None:
+    """Queue many emails at once (dispatch writes thousands per run): COPY on PostgreSQL.
 
     Each row holds OutboxEmail columns, the same keys in every row (kind, content_id,
-    to_email, ...). No objects come back: callers that need a row use enqueue().
+    to_email, ...). No objects come back: callers that need a row use enqueue(). With a
+    `writer`, the rows go with its page (bulk_rows), written when the caller starts it.
     """
-    if rows:
-        session.execute(insert(OutboxEmail.__table__), rows)
+    if writer is not None:
+        writer.add(OutboxEmail.__table__, rows)
+    elif rows:
+        dialects.insert_rows(session, OutboxEmail.__table__, rows)
 
 
 # ---------------------------------------------------------------- reading, for admins

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from feedback.models import Message
+from feedback.services import dialects
+from feedback.services.bulk_rows import RowWriter
 
 Direction = Literal["inbound", "outbound"]
 
@@ -57,7 +58,12 @@ def stage_turn(session: Session, *args: Any, **kwargs: Any) -> Message:
     return message
 
 
-def add_turns(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert many turns built by `turn` in one statement (dispatch writes thousands)."""
-    if rows:
-        session.execute(insert(Message.__table__), rows)
+def add_turns(
+    session: Session, rows: list[dict[str, Any]], writer: RowWriter | None = None
+) -> None:
+    """Insert many turns built by `turn` at once (dispatch writes thousands); with a
+    `writer`, they go with its page (bulk_rows), written when the caller starts it."""
+    if writer is not None:
+        writer.add(Message.__table__, rows)
+    elif rows:
+        dialects.insert_rows(session, Message.__table__, rows)
