@@ -403,7 +403,9 @@ def submit_answer(
     if comment and comment != (response.comment or ""):
         _said(session, survey, "comment", "page", comment, now)
         response.comment = comment  # the latest words; every earlier one stays in the thread
-        analytics.analyze_response(session, response)
+        # Language, sentiment and themes are the analyze-responses job's (create-followups
+        # runs it first for what it plans): the customer waits for the answer to be stored.
+        response.analysis_pending = True
     if success_definition:
         response.success_definition = success_definition
         _said(session, survey, "success_definition", "page", success_definition, now)
