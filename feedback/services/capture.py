@@ -7,11 +7,12 @@ row lock for the update. Scanner hits are kept as evidence and never count.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Row, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,6 +26,20 @@ from feedback.wording import N_, Text
 
 MAX_COMMENT = 5000
 RECENT_HITS = 20
+# The link's latest hits, newest first, as plain rows: what the scanner verdict weighs.
+_SCORE_CHANGES = ScoreChange.__table__.c
+_RECENT = (
+    select(
+        _SCORE_CHANGES.id,
+        _SCORE_CHANGES.score,
+        _SCORE_CHANGES.source,
+        _SCORE_CHANGES.counted,
+        _SCORE_CHANGES.created_at,
+    )
+    .where(_SCORE_CHANGES.invitation_id == bindparam("invitation_id"))
+    .order_by(_SCORE_CHANGES.id.desc())
+    .limit(RECENT_HITS)
+)
 
 
 class LinkNotFound(NotFound):
@@ -67,6 +82,8 @@ class Survey:
     response: Response | None
     #: Whether the thread has a score turn, when read with the locked response (else None).
     has_score_turn: bool | None = None
+    #: Whether any webhook endpoint could hear of a change, read with the lock (else None).
+    any_webhook: bool | None = None
 
     @property
     def kind(self) -> questions.QuestionKind:
@@ -104,7 +121,8 @@ def open_survey(
     One statement reads the invitation with its program and contact (three lazy loads
     before); `lock` takes the invitation's row lock, which every writer of its response takes
     first, so the response read next (a statement of its own, after the lock, hence current)
-    is locked with it.
+    is locked with it. A writer's first read also asks whether any webhook endpoint exists,
+    so announcing a change to nobody costs no statement of its own.
     """
     now = now or datetime.now(UTC)
     if not looks_like_token(token):
@@ -116,33 +134,38 @@ def open_survey(
         .where(Invitation.token_hash == hash_token(token))
     )
     if lock:
-        query = query.with_for_update(of=Invitation).execution_options(populate_existing=True)
+        query = (
+            query.add_columns(webhooks_out.any_endpoint())
+            .with_for_update(of=Invitation)
+            .execution_options(populate_existing=True)
+        )
     row = session.execute(query).first()
     if row is None:
         raise LinkNotFound(Text(LINK_UNKNOWN))
-    invitation, program, contact = row
+    invitation, program, contact = row[:3]
     if invitation.expires_at <= now:
         raise LinkExpired(Text(LINK_CLOSED))
     if not lock:
         response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
         return Survey(invitation, program, contact, response)
     response, has_score_turn = _locked_response(session, invitation.id)
-    return Survey(invitation, program, contact, response, has_score_turn)
+    return Survey(invitation, program, contact, response, has_score_turn, bool(row[3]))
 
 
 def _locked_response(session: Session, invitation_id: int) -> tuple[Response | None, bool | None]:
     """The invitation's response, locked, with what a writer reads next in the same statement:
-    its analysis and theme tags, and whether the thread already has a score turn."""
+    its analysis (a score change re-decides the mismatch) and whether the thread already has
+    a score turn. Theme tags are the analysis job's, so they are not read here."""
     score_turn = (
         exists().where(Message.invitation_id == invitation_id, Message.kind == "score")
     ).label("score_turn")
     query = (
         select(Response, score_turn)
         .where(Response.invitation_id == invitation_id)
-        .options(joinedload(Response.analysis), joinedload(Response.theme_tags))  # type: ignore[attr-defined]
+        .options(joinedload(Response.analysis))  # type: ignore[attr-defined]
         .execution_options(populate_existing=True)
     )
-    row = session.execute(dialects.locked(session, query, of=Response)).unique().first()
+    row = session.execute(dialects.locked(session, query, of=Response)).first()
     return (row[0], bool(row[1])) if row else (None, None)
 
 
@@ -176,9 +199,9 @@ def _response_row(
             "answered_at": now,
             "updated_at": now,
         }
-        insert = dialects.insert_for(session)
+        upsert = dialects.insert_for(session)
         response = session.scalar(
-            insert(Response)
+            upsert(Response)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["invitation_id"])
             .returning(Response),
@@ -189,11 +212,17 @@ def _response_row(
             assert response is not None
         else:
             created = True
-            # A new row has no analysis or themes yet: say so instead of asking the database.
+            # A new row has no analysis yet: say so instead of asking the database.
             set_committed_value(response, "analysis", None)
-            set_committed_value(response, "theme_tags", [])
     if survey.invitation.responded_at is None:
-        survey.invitation.responded_at = now
+        # A statement of its own rather than a dirty object: nothing else of the invitation
+        # changes, so no unit-of-work flush is needed for it.
+        session.execute(
+            update(Invitation.__table__)
+            .where(Invitation.__table__.c.id == survey.invitation.id)
+            .values(responded_at=now)
+        )
+        set_committed_value(survey.invitation, "responded_at", now)
         reminders.cancel_reminders(session, survey.invitation.id)
     return response, created
 
@@ -219,15 +248,20 @@ def _announce(
             "answered_at": response.answered_at,
         },
         now,
+        anyone=survey.any_webhook,
     )
 
 
-def _said(
-    session: Session, survey: Survey, kind: str, channel: str, body: str, now: datetime
-) -> None:
-    """The customer said something: one inbound turn of the invitation's thread (written with
-    the request's other changes at its next flush, in one round trip with them)."""
-    thread_turns.stage_turn(session, survey.invitation.id, "inbound", kind, channel, body, now)
+def _said(survey: Survey, kind: str, channel: str, body: str, now: datetime) -> dict[str, Any]:
+    """The customer said something: one inbound turn of the invitation's thread, as values.
+
+    A request's turns are written by `_write_turns` in one INSERT after its other changes:
+    nothing reads a turn back, so no object waits in the unit of work for them."""
+    return thread_turns.turn(survey.invitation.id, "inbound", kind, channel, body, now)
+
+
+def _write_turns(session: Session, turns: list[dict[str, Any]]) -> None:
+    thread_turns.add_turns(session, turns)
 
 
 def _has_score_turn(session: Session, survey: Survey) -> bool:
@@ -246,16 +280,18 @@ def _set_score(
     score: int,
     channel: str,
     now: datetime,
+    turns: list[dict[str, Any]],
     *,
     first_change: bool = False,
 ) -> None:
-    """Set the score; the thread gets a score turn when it changed or has none yet.
+    """Set the score; the thread gets a score turn (added to `turns`) when it changed or has
+    none yet.
 
     `first_change`: the invitation had no score change before this one, so its thread has no
     score turn (only a counted change writes one) and need not be asked.
     """
     if first_change or response.score != score or not _has_score_turn(session, survey):
-        _said(session, survey, "score", channel, str(score), now)
+        turns.append(_said(survey, "score", channel, str(score), now))
     with session.no_autoflush:  # loading the analysis must not flush the row half-changed
         response.score = score
         response.category = category_for(survey.scale, score)
@@ -279,12 +315,7 @@ def record_click(
     now = now or datetime.now(UTC)
     survey = open_survey(session, token, now, lock=True)
     _check_score(survey, score)
-    recent = session.scalars(
-        select(ScoreChange)
-        .where(ScoreChange.invitation_id == survey.invitation.id)
-        .order_by(ScoreChange.id.desc())
-        .limit(RECENT_HITS)
-    ).all()
+    recent = session.execute(_RECENT, {"invitation_id": survey.invitation.id}).all()
     hits = [scanners.Hit(c.score, c.created_at, c.counted) for c in recent if c.source == "click"]
     verdict = scanners.judge(
         score=score,
@@ -294,23 +325,25 @@ def record_click(
         delivered_at=survey.invitation.delivered_at,
         recent_hits=hits,
     )
-    session.add(
-        ScoreChange(
-            invitation_id=survey.invitation.id,
-            score=score,
-            source="click",
-            counted=verdict.human,
-            reason=verdict.reason,
-            user_agent=(user_agent or "")[:400],
-            created_at=now,
-        )
+    _keep_change(
+        session,
+        invitation_id=survey.invitation.id,
+        score=score,
+        source="click",
+        counted=verdict.human,
+        reason=verdict.reason,
+        user_agent=(user_agent or "")[:400],
+        created_at=now,
     )
     response = survey.response
     if verdict.human:
         response, created = _response_row(session, survey, score, now)
         if created or response.score != score:
-            _set_score(session, survey, response, score, "click", now, first_change=not recent)
-            session.flush()
+            turns: list[dict[str, Any]] = []
+            _set_score(
+                session, survey, response, score, "click", now, turns, first_change=not recent
+            )
+            _write_turns(session, turns)  # flushes the response first: one UPDATE at most
             _announce(session, survey, response, created, now)
     elif verdict.reason.startswith("burst"):
         _take_back_burst(session, survey, score, now, recent)
@@ -321,8 +354,14 @@ def record_click(
     return Survey(survey.invitation, survey.program, survey.contact, response), verdict.human
 
 
+def _keep_change(session: Session, **values: Any) -> None:
+    """One score change, as evidence: a plain INSERT (nothing reads the row back)."""
+    values.setdefault("user_agent", None)
+    session.execute(insert(ScoreChange.__table__).values(**values))
+
+
 def _take_back_burst(
-    session: Session, survey: Survey, score: int, now: datetime, recent: list[ScoreChange]
+    session: Session, survey: Survey, score: int, now: datetime, recent: Sequence[Row[Any]]
 ) -> None:
     """A burst shows the earlier counted clicks were a scanner's: undo what they recorded."""
     window = timedelta(seconds=scanners.BURST_SECONDS)
@@ -331,13 +370,16 @@ def _take_back_burst(
     ]
     if not victims:
         return
-    for change in victims:
-        change.counted = False
-        change.reason = "taken back: part of a burst of different scores"
+    session.execute(
+        update(ScoreChange.__table__)
+        .where(ScoreChange.__table__.c.id.in_([c.id for c in victims]))
+        .values(counted=False, reason="taken back: part of a burst of different scores")
+    )
     response = survey.response
     if response is None or response.status == "confirmed":
         return  # a person's confirmed answer is never undone by a scanner
-    earlier_human = [c for c in recent if c.counted and c not in victims]
+    taken_back = {c.id for c in victims}
+    earlier_human = [c for c in recent if c.counted and c.id not in taken_back]
     if earlier_human:
         response.score = earlier_human[0].score
         response.category = category_for(survey.scale, response.score)
@@ -384,31 +426,32 @@ def submit_answer(
     if fields:
         raise InvalidInput(Text(NOT_SENT), fields)
     assert score is not None
-    session.add(
-        ScoreChange(
-            invitation_id=survey.invitation.id,
-            score=score,
-            source="page",
-            counted=True,
-            reason="",
-            created_at=now,
-        )
+    _keep_change(
+        session,
+        invitation_id=survey.invitation.id,
+        score=score,
+        source="page",
+        counted=True,
+        reason="",
+        created_at=now,
     )
     response, created = _response_row(session, survey, score, now)
+    turns: list[dict[str, Any]] = []
     if response.score != score or response.status != "confirmed":
-        _set_score(session, survey, response, score, "page", now)
+        _set_score(session, survey, response, score, "page", now, turns)
     # Every change of the row is made before the next flush: one UPDATE, not one per field.
     response.status = "confirmed"
     response.confirmed_at = response.confirmed_at or now
     if comment and comment != (response.comment or ""):
-        _said(session, survey, "comment", "page", comment, now)
+        turns.append(_said(survey, "comment", "page", comment, now))
         response.comment = comment  # the latest words; every earlier one stays in the thread
         # Language, sentiment and themes are the analyze-responses job's (create-followups
         # runs it first for what it plans): the customer waits for the answer to be stored.
         response.analysis_pending = True
     if success_definition:
         response.success_definition = success_definition
-        _said(session, survey, "success_definition", "page", success_definition, now)
+        turns.append(_said(survey, "success_definition", "page", success_definition, now))
+    _write_turns(session, turns)  # after every change of the row: they flush as one UPDATE
     session.flush()
     _announce(session, survey, response, created, now)
     return Survey(survey.invitation, survey.program, survey.contact, response)
@@ -443,7 +486,7 @@ def request_callback(
     if fields:
         raise InvalidInput(Text(N_("Your call-back request was not sent yet.")), fields)
     body = f"Please call me at {phone}" + (f" ({best_time})" if best_time else "") + "."
-    _said(session, survey, "callback_request", "page", body, now)
+    _write_turns(session, [_said(survey, "callback_request", "page", body, now)])
     session.flush()
     return survey
 
@@ -473,6 +516,6 @@ def refer_peer(
     if fields:
         raise InvalidInput(Text(N_("Your referral was not sent yet.")), fields)
     body = f"Referral: {name} <{email}>" + (f" — {note.strip()}" if note.strip() else "")
-    _said(session, survey, "referral", "page", body, now)
+    _write_turns(session, [_said(survey, "referral", "page", body, now)])
     session.flush()
     return survey
