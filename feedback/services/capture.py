@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, insert, select, update
+from sqlalchemy import Row, bindparam, exists, insert, inspect, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from feedback import questions, scanners
-from feedback.customer_fields import normalise_email
+from feedback.db import utcnow
 from feedback.models import Contact, Invitation, Message, Response, ScoreChange, SurveyProgram
 from feedback.services import analytics, dialects, reminders, thread_turns, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
@@ -176,13 +176,14 @@ def _check_score(survey: Survey, score: int) -> None:
 
 
 def _response_row(
-    session: Session, survey: Survey, score: int, now: datetime
+    session: Session, survey: Survey, score: int, now: datetime, writes: list[Any]
 ) -> tuple[Response, bool]:
     """The one response of this invitation, created if missing, locked: (row, created).
 
     `survey` was opened with the invitation locked, so its response (if loaded) is current
     and locked. A missing one is inserted with INSERT .. ON CONFLICT DO NOTHING RETURNING the
-    whole row: one statement that also tells whether this call created it.
+    whole row: one statement that also tells whether this call created it, and carries the
+    `writes` still waiting (sent together); the invitation's own writes join `writes`.
     """
     response = survey.response
     created = False
@@ -198,15 +199,19 @@ def _response_row(
             "status": "provisional",
             "answered_at": now,
             "updated_at": now,
+            # Given, not left to the column's default: a default is not applied to an INSERT
+            # sent with CTEs (services.dialects.write_together).
+            "analysis_pending": False,
         }
-        upsert = dialects.insert_for(session)
-        response = session.scalar(
-            upsert(Response)
+        upsert = (
+            dialects.insert_for(session)(Response)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["invitation_id"])
-            .returning(Response),
-            execution_options={"populate_existing": True},
+            .returning(Response)
+            .execution_options(populate_existing=True)
         )
+        response = dialects.write_together(session, [*writes, upsert]).scalar()
+        writes.clear()
         if response is None:  # another writer got there first (none takes the lock late)
             response, _ = _locked_response(session, survey.invitation.id)
             assert response is not None
@@ -215,15 +220,14 @@ def _response_row(
             # A new row has no analysis yet: say so instead of asking the database.
             set_committed_value(response, "analysis", None)
     if survey.invitation.responded_at is None:
-        # A statement of its own rather than a dirty object: nothing else of the invitation
-        # changes, so no unit-of-work flush is needed for it.
-        session.execute(
+        # Statements rather than a dirty object: sent with the request's other writes.
+        writes.append(
             update(Invitation.__table__)
             .where(Invitation.__table__.c.id == survey.invitation.id)
             .values(responded_at=now)
         )
         set_committed_value(survey.invitation, "responded_at", now)
-        reminders.cancel_reminders(session, survey.invitation.id)
+        writes.append(reminders.cancelling_reminders(survey.invitation.id))
     return response, created
 
 
@@ -252,16 +256,46 @@ def _announce(
     )
 
 
-def _said(survey: Survey, kind: str, channel: str, body: str, now: datetime) -> dict[str, Any]:
+def said(survey: Survey, kind: str, channel: str, body: str, now: datetime) -> dict[str, Any]:
     """The customer said something: one inbound turn of the invitation's thread, as values.
 
-    A request's turns are written by `_write_turns` in one INSERT after its other changes:
-    nothing reads a turn back, so no object waits in the unit of work for them."""
+    A request's turns go in one INSERT (`_turns_insert`) with its other writes: nothing reads
+    a turn back, so no object waits in the unit of work for them."""
     return thread_turns.turn(survey.invitation.id, "inbound", kind, channel, body, now)
 
 
-def _write_turns(session: Session, turns: list[dict[str, Any]]) -> None:
-    thread_turns.add_turns(session, turns)
+def _turns_insert(turns: list[dict[str, Any]]) -> Any:
+    """The request's turns as one INSERT (several rows: VALUES lists them in order)."""
+    return insert(Message.__table__).values(turns)
+
+
+def _row_update(response: Response) -> Any | None:
+    """The response's changed columns as one UPDATE, for `write_together`; they are marked
+    as stored, so the unit of work does not write them a second time."""
+    state = inspect(response)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        added = state.attrs[attr.key].history.added
+        if added:
+            changes[attr.columns[0].name] = added[0]
+    if not changes:
+        return None
+    # The column's onupdate, given here: a default is not applied to a statement sent with
+    # CTEs (services.dialects.write_together).
+    changes.setdefault("updated_at", utcnow())
+    for attr in state.mapper.column_attrs:
+        if attr.columns[0].name in changes:
+            set_committed_value(response, attr.key, changes[attr.columns[0].name])
+    table = Response.__table__
+    return update(table).where(table.c.id == response.id).values(**changes)
+
+
+def _write(session: Session, writes: list[Any], response: Response | None) -> None:
+    """Send the request's writes and the response's changes, in one round trip on
+    PostgreSQL (services.dialects.write_together)."""
+    row = _row_update(response) if response is not None else None
+    dialects.write_together(session, [*writes, *([row] if row is not None else [])])
+    writes.clear()
 
 
 def _has_score_turn(session: Session, survey: Survey) -> bool:
@@ -291,7 +325,7 @@ def _set_score(
     score turn (only a counted change writes one) and need not be asked.
     """
     if first_change or response.score != score or not _has_score_turn(session, survey):
-        turns.append(_said(survey, "score", channel, str(score), now))
+        turns.append(said(survey, "score", channel, str(score), now))
     with session.no_autoflush:  # loading the analysis must not flush the row half-changed
         response.score = score
         response.category = category_for(survey.scale, score)
@@ -325,39 +359,45 @@ def record_click(
         delivered_at=survey.invitation.delivered_at,
         recent_hits=hits,
     )
-    _keep_change(
-        session,
-        invitation_id=survey.invitation.id,
-        score=score,
-        source="click",
-        counted=verdict.human,
-        reason=verdict.reason,
-        user_agent=(user_agent or "")[:400],
-        created_at=now,
-    )
+    writes: list[Any] = [
+        _change(
+            invitation_id=survey.invitation.id,
+            score=score,
+            source="click",
+            counted=verdict.human,
+            reason=verdict.reason,
+            user_agent=(user_agent or "")[:400],
+            created_at=now,
+        )
+    ]
     response = survey.response
     if verdict.human:
-        response, created = _response_row(session, survey, score, now)
+        response, created = _response_row(session, survey, score, now, writes)
         if created or response.score != score:
             turns: list[dict[str, Any]] = []
             _set_score(
                 session, survey, response, score, "click", now, turns, first_change=not recent
             )
-            _write_turns(session, turns)  # flushes the response first: one UPDATE at most
+            if turns:
+                writes.append(_turns_insert(turns))
+            _write(session, writes, response)
             _announce(session, survey, response, created, now)
     elif verdict.reason.startswith("burst"):
+        _write(session, writes, None)
         _take_back_burst(session, survey, score, now, recent)
         response = session.scalar(
             select(Response).where(Response.invitation_id == survey.invitation.id)
         )
+    _write(session, writes, None)
     session.flush()
     return Survey(survey.invitation, survey.program, survey.contact, response), verdict.human
 
 
-def _keep_change(session: Session, **values: Any) -> None:
-    """One score change, as evidence: a plain INSERT (nothing reads the row back)."""
+def _change(**values: Any) -> Any:
+    """One score change, as evidence: a plain INSERT (nothing reads the row back), sent with
+    the request's other writes."""
     values.setdefault("user_agent", None)
-    session.execute(insert(ScoreChange.__table__).values(**values))
+    return insert(ScoreChange.__table__).values(**values)
 
 
 def _take_back_burst(
@@ -426,16 +466,17 @@ def submit_answer(
     if fields:
         raise InvalidInput(Text(NOT_SENT), fields)
     assert score is not None
-    _keep_change(
-        session,
-        invitation_id=survey.invitation.id,
-        score=score,
-        source="page",
-        counted=True,
-        reason="",
-        created_at=now,
-    )
-    response, created = _response_row(session, survey, score, now)
+    writes: list[Any] = [
+        _change(
+            invitation_id=survey.invitation.id,
+            score=score,
+            source="page",
+            counted=True,
+            reason="",
+            created_at=now,
+        )
+    ]
+    response, created = _response_row(session, survey, score, now, writes)
     turns: list[dict[str, Any]] = []
     if response.score != score or response.status != "confirmed":
         _set_score(session, survey, response, score, "page", now, turns)
@@ -443,15 +484,17 @@ def submit_answer(
     response.status = "confirmed"
     response.confirmed_at = response.confirmed_at or now
     if comment and comment != (response.comment or ""):
-        turns.append(_said(survey, "comment", "page", comment, now))
+        turns.append(said(survey, "comment", "page", comment, now))
         response.comment = comment  # the latest words; every earlier one stays in the thread
         # Language, sentiment and themes are the analyze-responses job's (create-followups
         # runs it first for what it plans): the customer waits for the answer to be stored.
         response.analysis_pending = True
     if success_definition:
         response.success_definition = success_definition
-        turns.append(_said(survey, "success_definition", "page", success_definition, now))
-    _write_turns(session, turns)  # after every change of the row: they flush as one UPDATE
+        turns.append(said(survey, "success_definition", "page", success_definition, now))
+    if turns:
+        writes.append(_turns_insert(turns))
+    _write(session, writes, response)  # every change of the row is made: one UPDATE
     session.flush()
     _announce(session, survey, response, created, now)
     return Survey(survey.invitation, survey.program, survey.contact, response)
@@ -466,56 +509,3 @@ def thread(session: Session, invitation_id: int) -> list[Message]:
             .order_by(Message.created_at, Message.id)
         )
     )
-
-
-def request_callback(
-    session: Session, token: str, *, phone: str, best_time: str, now: datetime | None = None
-) -> Survey:
-    """A detractor asked us to call: kept in the thread for the CSM who follows up."""
-    now = now or datetime.now(UTC)
-    survey = open_survey(session, token, now)
-    phone, best_time = phone.strip(), best_time.strip()
-    fields: dict[str, list[str]] = {}
-    digits = sum(c.isdigit() for c in phone)
-    if digits < 6 or len(phone) > 40:
-        fields["phone"] = [
-            Text(N_("Enter a phone number we can call, with the country code if abroad."))
-        ]
-    if len(best_time) > 200:
-        fields["best_time"] = [Text(N_("Please keep it under %(limit)s characters."), limit=200)]
-    if fields:
-        raise InvalidInput(Text(N_("Your call-back request was not sent yet.")), fields)
-    body = f"Please call me at {phone}" + (f" ({best_time})" if best_time else "") + "."
-    _write_turns(session, [_said(survey, "callback_request", "page", body, now)])
-    session.flush()
-    return survey
-
-
-def refer_peer(
-    session: Session,
-    token: str,
-    *,
-    name: str,
-    email: str,
-    note: str = "",
-    now: datetime | None = None,
-) -> Survey:
-    """A promoter named a peer who would benefit: kept in the thread for the CSM."""
-    now = now or datetime.now(UTC)
-    survey = open_survey(session, token, now)
-    fields: dict[str, list[str]] = {}
-    name = name.strip()
-    if not name or len(name) > 200:
-        fields["name"] = [Text(N_("Enter your colleague's name."))]
-    try:
-        email = normalise_email(email)
-    except ValueError:
-        fields["email"] = [Text(N_("Enter your colleague's email address, like name@example.com."))]
-    if len(note) > 1000:
-        fields["note"] = [Text(N_("Please keep the note under %(limit)s characters."), limit=1000)]
-    if fields:
-        raise InvalidInput(Text(N_("Your referral was not sent yet.")), fields)
-    body = f"Referral: {name} <{email}>" + (f" — {note.strip()}" if note.strip() else "")
-    _write_turns(session, [_said(survey, "referral", "page", body, now)])
-    session.flush()
-    return survey

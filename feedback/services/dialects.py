@@ -4,6 +4,8 @@
   their own construct).
 - `analytics_memory`: more working memory for the rest of the transaction on PostgreSQL, so
   the dashboard's GROUP BY over a million rows hashes in memory instead of sorting on disk.
+- `write_together`: several writes in one round trip on PostgreSQL (data-modifying CTEs of the
+  last one), one statement each on SQLite.
 - `locked`: SELECT … FOR UPDATE (optionally SKIP LOCKED) on PostgreSQL, where several workers
   claim rows at once; SQLite takes a whole-database write lock at the first write, so there the
   plain query gives the same guarantee.
@@ -15,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, text
@@ -31,6 +34,23 @@ def is_postgresql(session: Session) -> bool:
 def insert_for(session: Session) -> Any:
     """`postgresql.insert` or `sqlite.insert`: both offer `.on_conflict_do_nothing()`."""
     return postgresql.insert if is_postgresql(session) else sqlite.insert
+
+
+def write_together(session: Session, statements: Sequence[Any]) -> Any:
+    """Run INSERT/UPDATE statements in order; the result of the last one.
+
+    On PostgreSQL the earlier ones ride as data-modifying CTEs of the last: one round trip
+    instead of one each. They share one snapshot there and none sees another's change, so
+    callers pass only writes to different rows whose results nobody reads but the last's.
+    """
+    if not statements:
+        return None
+    *earlier, last = statements
+    if earlier and is_postgresql(session):
+        return session.execute(last.add_cte(*(s.cte(f"w{i}") for i, s in enumerate(earlier))))
+    for statement in earlier:
+        session.execute(statement)
+    return session.execute(last)
 
 
 def locked(session: Session, query: Q, *, skip_locked: bool = False, of: Any = None) -> Q:

@@ -8,6 +8,9 @@ theme tags and "has the thread a score turn?" were three more reads. Then 9 and 
 answer's 10 became 6 once the comment's analysis (reads of replies and themes, the analysis
 and theme rows) moved to the analyze-responses job; 8 and 5 since the first read also asks
 whether any webhook endpoint exists (none here), instead of a read of the endpoints each.
+Now 5 and 3: a request's writes go together (services.dialects.write_together: one
+statement of data-modifying CTEs on PostgreSQL; SQLite sends them one by one, counted here
+as they come, so its pins are higher).
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from feedback.services import analytics, taxonomy
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
 COMMENT = "Setup was fast and the support team answered within the hour."
-CLICK_STATEMENTS = 8
-ANSWER_STATEMENTS = 5
+CLICK_STATEMENTS = {"postgresql": 5, "sqlite": 8}
+ANSWER_STATEMENTS = {"postgresql": 3, "sqlite": 5}
 
 
 @contextmanager
@@ -66,8 +69,9 @@ def test_a_click_and_an_answer_send_few_statements_and_record_everything(
         posted = client.post(f"/r/{token}", data={"score": "9", "comment": COMMENT})
         assert posted.status_code == 303
 
-    assert len(click) == CLICK_STATEMENTS, "\n".join(click)
-    assert len(answer) == ANSWER_STATEMENTS, "\n".join(answer)
+    dialect = app.extensions["feedback.db"].engine.dialect.name
+    assert len(click) == CLICK_STATEMENTS[dialect], "\n".join(click)
+    assert len(answer) == ANSWER_STATEMENTS[dialect], "\n".join(answer)
     # Nothing recorded before is left out: the response, both score changes (the click and
     # the page), the thread's score and comment turns, and the comment's analysis with themes.
     session.expire_all()
