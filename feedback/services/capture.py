@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, bindparam, exists, insert, inspect, select, update
@@ -109,6 +110,37 @@ def category_for(scale: str, score: int) -> str:
     return questions.kind(scale).category(score)
 
 
+# The statements of every request, built once (bound per request by name).
+_SURVEY = (
+    select(Invitation, SurveyProgram, Contact)
+    .join(SurveyProgram, SurveyProgram.id == Invitation.program_id)
+    .join(Contact, Contact.id == Invitation.contact_id)
+    .where(Invitation.token_hash == bindparam("token_hash"))
+)
+_SURVEY_LOCKED = (
+    _SURVEY.add_columns(webhooks_out.any_endpoint())
+    .with_for_update(of=Invitation)
+    .execution_options(populate_existing=True)
+)
+_RESPONSE = select(Response).where(Response.invitation_id == bindparam("invitation_id"))
+
+
+@cache
+def _response_with_turn() -> Any:
+    """Built at first use: `Response.analysis` exists once the mappers are configured."""
+    return (
+        select(
+            Response,
+            exists()
+            .where(Message.invitation_id == bindparam("invitation_id"), Message.kind == "score")
+            .label("score_turn"),
+        )
+        .where(Response.invitation_id == bindparam("invitation_id"))
+        .options(joinedload(Response.analysis))  # type: ignore[attr-defined]
+        .execution_options(populate_existing=True)
+    )
+
+
 def open_survey(
     session: Session,
     token: str,
@@ -127,26 +159,15 @@ def open_survey(
     now = now or datetime.now(UTC)
     if not looks_like_token(token):
         raise LinkNotFound(Text(LINK_INCOMPLETE))
-    query = (
-        select(Invitation, SurveyProgram, Contact)
-        .join(SurveyProgram, SurveyProgram.id == Invitation.program_id)
-        .join(Contact, Contact.id == Invitation.contact_id)
-        .where(Invitation.token_hash == hash_token(token))
-    )
-    if lock:
-        query = (
-            query.add_columns(webhooks_out.any_endpoint())
-            .with_for_update(of=Invitation)
-            .execution_options(populate_existing=True)
-        )
-    row = session.execute(query).first()
+    query = _SURVEY_LOCKED if lock else _SURVEY
+    row = session.execute(query, {"token_hash": hash_token(token)}).first()
     if row is None:
         raise LinkNotFound(Text(LINK_UNKNOWN))
     invitation, program, contact = row[:3]
     if invitation.expires_at <= now:
         raise LinkExpired(Text(LINK_CLOSED))
     if not lock:
-        response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
+        response = session.scalar(_RESPONSE, {"invitation_id": invitation.id})
         return Survey(invitation, program, contact, response)
     response, has_score_turn = _locked_response(session, invitation.id)
     return Survey(invitation, program, contact, response, has_score_turn, bool(row[3]))
@@ -156,16 +177,8 @@ def _locked_response(session: Session, invitation_id: int) -> tuple[Response | N
     """The invitation's response, locked, with what a writer reads next in the same statement:
     its analysis (a score change re-decides the mismatch) and whether the thread already has
     a score turn. Theme tags are the analysis job's, so they are not read here."""
-    score_turn = (
-        exists().where(Message.invitation_id == invitation_id, Message.kind == "score")
-    ).label("score_turn")
-    query = (
-        select(Response, score_turn)
-        .where(Response.invitation_id == invitation_id)
-        .options(joinedload(Response.analysis))  # type: ignore[attr-defined]
-        .execution_options(populate_existing=True)
-    )
-    row = session.execute(dialects.locked(session, query, of=Response)).first()
+    query = dialects.locked(session, _response_with_turn(), of=Response)
+    row = session.execute(query, {"invitation_id": invitation_id}).first()
     return (row[0], bool(row[1])) if row else (None, None)
 
 
@@ -259,14 +272,19 @@ def _announce(
 def said(survey: Survey, kind: str, channel: str, body: str, now: datetime) -> dict[str, Any]:
     """The customer said something: one inbound turn of the invitation's thread, as values.
 
-    A request's turns go in one INSERT (`_turns_insert`) with its other writes: nothing reads
+    A request's turns go in with its other writes (`_add_turns`): nothing reads
     a turn back, so no object waits in the unit of work for them."""
     return thread_turns.turn(survey.invitation.id, "inbound", kind, channel, body, now)
 
 
-def _turns_insert(turns: list[dict[str, Any]]) -> Any:
-    """The request's turns as one INSERT (several rows: VALUES lists them in order)."""
-    return insert(Message.__table__).values(turns)
+def _add_turns(session: Session, writes: list[Any], turns: list[dict[str, Any]]) -> None:
+    """The request's turns, in order: one joins `writes` (a single-row INSERT, whose compiled
+    form is cached); several are sent now, as one INSERT listing them in order (a statement
+    with several VALUES rows is compiled anew each time, so it stays out of `writes`)."""
+    if len(turns) == 1:
+        writes.append(insert(Message.__table__).values(**turns[0]))
+    elif turns:
+        thread_turns.add_turns(session, turns)
 
 
 def _row_update(response: Response) -> Any | None:
@@ -378,8 +396,7 @@ def record_click(
             _set_score(
                 session, survey, response, score, "click", now, turns, first_change=not recent
             )
-            if turns:
-                writes.append(_turns_insert(turns))
+            _add_turns(session, writes, turns)
             _write(session, writes, response)
             _announce(session, survey, response, created, now)
     elif verdict.reason.startswith("burst"):
@@ -492,8 +509,7 @@ def submit_answer(
     if success_definition:
         response.success_definition = success_definition
         turns.append(said(survey, "success_definition", "page", success_definition, now))
-    if turns:
-        writes.append(_turns_insert(turns))
+    _add_turns(session, writes, turns)
     _write(session, writes, response)  # every change of the row is made: one UPDATE
     session.flush()
     _announce(session, survey, response, created, now)
