@@ -17,8 +17,10 @@ the answer page's form (the score and, for most, a comment; these forms need no 
 10% of the invitations take the path twice. A third of the invitations at 10, 25 and 50
 concurrent clients each, and the bare endpoint at the same concurrency for as many requests.
 
-Prints requests/s and p50/p99 latency of both and their ratio per concurrency, checks the
-database holds exactly one confirmed response per invitation, and ends with one JSON line.
+Prints requests/s and p50/p99 latency of both and their ratio per concurrency, runs the
+analyze-responses job once the load is over (the answer page leaves comment analysis to it),
+checks the database holds exactly one confirmed response per invitation and an analysis for
+every comment, and ends with one JSON line.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from feedback.models import (
     ScoreChange,
 )
 from feedback.services import invitations, programs, taxonomy
+from jobs.registry import run_job
 
 LEVELS = (10, 25, 50)
 TWICE = 0.10
@@ -289,6 +292,18 @@ def bare_work(count: int) -> list[list[tuple]]:
     return [[("POST", "/bench/bare", f"token=t{i}", 204)] for i in range(count)]
 
 
+def drain_analysis(url: str) -> tuple[int, float]:
+    """Run the analyze-responses job once the load is over (the answer page leaves comment
+    analysis to it): how many comments it analysed, and in how many seconds."""
+    app = create_app({"DATABASE_URL": url, "ENV": "testing", "SECRET_KEY": "bench"})
+    started = time.perf_counter()
+    summary = run_job(app, "analyze-responses", manual=True) or {}
+    seconds = time.perf_counter() - started
+    with app.app_context():
+        db.database().engine.dispose()
+    return int(summary.get("analyzed", 0)), seconds
+
+
 def check_database(url: str, count: int) -> dict[str, int]:
     app = create_app({"DATABASE_URL": url, "ENV": "testing", "SECRET_KEY": "bench"})
     with app.app_context():
@@ -306,6 +321,9 @@ def check_database(url: str, count: int) -> dict[str, int]:
                 select(func.count()).select_from(Message).where(Message.direction == "inbound")
             ),
             "analyses": session.scalar(select(func.count()).select_from(ResponseAnalysis)),
+            "analysis_pending": session.scalar(
+                select(func.count()).select_from(Response).where(Response.analysis_pending)
+            ),
             "reminders_cancelled": session.scalar(
                 select(func.count())
                 .select_from(OutboxEmail)
@@ -352,6 +370,10 @@ def main() -> int:
                     print(f"    failed: {failure}")
         finally:
             stop_gunicorn(server)
+        analyzed, analysis_seconds = drain_analysis(url)
+        print(
+            f"analysis job        {analyzed} comments in {analysis_seconds:.1f} s, after the load"
+        )
         stored = check_database(url, count)
 
     failures = sum(len(h.failures) + len(b.failures) for h, b in results.values())
@@ -364,6 +386,8 @@ def main() -> int:
     figures: dict[str, object] = {
         "invitations": count,
         "failed_requests": failures,
+        "analysis_job_comments": analyzed,
+        "analysis_job_s": round(analysis_seconds, 1),
         **{f"db_{name}": value for name, value in stored.items()},
     }
     for clients, (h, b) in results.items():
@@ -382,6 +406,8 @@ def main() -> int:
         "responses": {"value": stored["responses"], "target": f"= {count}",
                       "met": stored["responses"] == count == stored["confirmed"]},
         "failed_requests": {"value": failures, "target": "= 0", "met": failures == 0},
+        "comments_left_unanalysed": {"value": stored["analysis_pending"], "target": "= 0",
+                                     "met": stored["analysis_pending"] == 0},
     }  # fmt: skip
     print(json.dumps({"figures": figures, "targets": targets}))
     return 0

@@ -37,6 +37,7 @@ from feedback.services import (
 
 log = logging.getLogger("feedback.jobs")
 KEEP_RUNS_DAYS = 14
+ANALYZE_CHUNK = 200
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,17 @@ def _retag_responses(app: Flask, now: datetime) -> dict[str, Any]:
     return analytics.reanalyze_all(
         db.database().sessionmaker, only_if_pending=True, now=now
     ).as_dict()
+
+
+def _analyze_responses(app: Flask, now: datetime) -> dict[str, Any]:
+    """Chunk by chunk, each its own transaction, until no marked comment is left."""
+    analyzed = 0
+    while True:
+        with db.transaction() as session:
+            done = analytics.analyze_pending(session, ANALYZE_CHUNK)
+        analyzed += done
+        if done < ANALYZE_CHUNK:
+            return {"analyzed": analyzed}
 
 
 def _propose_themes(app: Flask, now: datetime) -> dict[str, Any]:
@@ -164,6 +176,12 @@ JOBS: dict[str, Job] = {
             30,
             "Post queued webhook events to their endpoints, signed; retry 5xx with backoff.",
             _deliver_webhooks,
+        ),
+        Job(
+            "analyze-responses",
+            15,
+            "Analyse the comments customers just sent: language, sentiment, themes, mismatch.",
+            _analyze_responses,
         ),
         Job(
             "retag-responses",

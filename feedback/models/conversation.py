@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
     String,
     Text,
+    false,
     func,
     literal_column,
     text,
@@ -53,6 +55,13 @@ class Response(Base):
             "account_id",
             "program_id",
         ),  # fmt: skip
+        # The comments the analyze-responses job has still to analyse, and only those.
+        Index(
+            "ix_responses_analysis_pending",
+            "id",
+            postgresql_where=text("analysis_pending"),
+            sqlite_where=text("analysis_pending"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +83,9 @@ class Response(Base):
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The comment changed and is not analysed yet: the survey page leaves the analysis
+    # (language, sentiment, themes) to a job, so a customer's answer is stored at once.
+    analysis_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     invitation: Mapped[Invitation] = relationship()
     contact: Mapped[Contact] = relationship()

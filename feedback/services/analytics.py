@@ -27,6 +27,7 @@ from feedback.models import (
     ResponseTheme,
     Theme,
 )
+from feedback.services import dialects
 from feedback.services.errors import NotFound
 from feedback.services.taxonomy import Taxonomy, load_taxonomy, request_retag, retag_progress
 
@@ -51,6 +52,7 @@ def analyze_response(
     """
     text = (response.comment or "").strip()
     analysis = response.analysis
+    response.analysis_pending = False
     if not text:
         if analysis is not None:
             session.delete(analysis)
@@ -146,6 +148,39 @@ def _store_themes(
             row = ResponseTheme(theme_id=theme_id)
             response.theme_tags.append(row)
         row.spans, row.polarity, row.label = spans, polarity, label
+
+
+def analyze_pending(
+    session: Session,
+    limit: int = 200,
+    *,
+    responses: Sequence[Response] | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> int:
+    """Analyse comments the survey page marked (`analysis_pending`), oldest first; how many.
+
+    The page only marks a changed comment, so the customer's request stores the answer and
+    nothing else; this runs from the analyze-responses job, and from create-followups for
+    the responses it is about to plan (`responses`), so a task never misses its analysis.
+    Rows another process is analysing are skipped (SKIP LOCKED), never analysed twice.
+    """
+    if responses is None:
+        query = (
+            select(Response)
+            .where(Response.analysis_pending.is_(True))
+            .order_by(Response.id)
+            .limit(limit)
+            .options(selectinload(Response.analysis), selectinload(Response.theme_tags))  # type: ignore[attr-defined]
+        )
+        responses = session.scalars(
+            dialects.locked(session, query, skip_locked=True, of=Response)
+        ).all()
+    pending = [r for r in responses if r.analysis_pending]
+    if pending:
+        taxonomy = taxonomy or load_taxonomy(session)
+        for response in pending:
+            analyze_response(session, response, taxonomy)
+    return len(pending)
 
 
 def analyze_by_id(session: Session, response_id: int) -> ResponseAnalysis | None:

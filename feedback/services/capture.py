@@ -7,16 +7,18 @@ row lock for the update. Scanner hits are kept as evidence and never count.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Row, bindparam, exists, insert, inspect, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from feedback import questions, scanners
-from feedback.customer_fields import normalise_email
+from feedback.db import utcnow
 from feedback.models import Contact, Invitation, Message, Response, ScoreChange, SurveyProgram
 from feedback.services import analytics, dialects, reminders, thread_turns, webhooks_out
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
@@ -25,6 +27,20 @@ from feedback.wording import N_, Text
 
 MAX_COMMENT = 5000
 RECENT_HITS = 20
+# The link's latest hits, newest first, as plain rows: what the scanner verdict weighs.
+_SCORE_CHANGES = ScoreChange.__table__.c
+_RECENT = (
+    select(
+        _SCORE_CHANGES.id,
+        _SCORE_CHANGES.score,
+        _SCORE_CHANGES.source,
+        _SCORE_CHANGES.counted,
+        _SCORE_CHANGES.created_at,
+    )
+    .where(_SCORE_CHANGES.invitation_id == bindparam("invitation_id"))
+    .order_by(_SCORE_CHANGES.id.desc())
+    .limit(RECENT_HITS)
+)
 
 
 class LinkNotFound(NotFound):
@@ -67,6 +83,8 @@ class Survey:
     response: Response | None
     #: Whether the thread has a score turn, when read with the locked response (else None).
     has_score_turn: bool | None = None
+    #: Whether any webhook endpoint could hear of a change, read with the lock (else None).
+    any_webhook: bool | None = None
 
     @property
     def kind(self) -> questions.QuestionKind:
@@ -92,6 +110,37 @@ def category_for(scale: str, score: int) -> str:
     return questions.kind(scale).category(score)
 
 
+# The statements of every request, built once (bound per request by name).
+_SURVEY = (
+    select(Invitation, SurveyProgram, Contact)
+    .join(SurveyProgram, SurveyProgram.id == Invitation.program_id)
+    .join(Contact, Contact.id == Invitation.contact_id)
+    .where(Invitation.token_hash == bindparam("token_hash"))
+)
+_SURVEY_LOCKED = (
+    _SURVEY.add_columns(webhooks_out.any_endpoint())
+    .with_for_update(of=Invitation)
+    .execution_options(populate_existing=True)
+)
+_RESPONSE = select(Response).where(Response.invitation_id == bindparam("invitation_id"))
+
+
+@cache
+def _response_with_turn() -> Any:
+    """Built at first use: `Response.analysis` exists once the mappers are configured."""
+    return (
+        select(
+            Response,
+            exists()
+            .where(Message.invitation_id == bindparam("invitation_id"), Message.kind == "score")
+            .label("score_turn"),
+        )
+        .where(Response.invitation_id == bindparam("invitation_id"))
+        .options(joinedload(Response.analysis))  # type: ignore[attr-defined]
+        .execution_options(populate_existing=True)
+    )
+
+
 def open_survey(
     session: Session,
     token: str,
@@ -104,45 +153,32 @@ def open_survey(
     One statement reads the invitation with its program and contact (three lazy loads
     before); `lock` takes the invitation's row lock, which every writer of its response takes
     first, so the response read next (a statement of its own, after the lock, hence current)
-    is locked with it.
+    is locked with it. A writer's first read also asks whether any webhook endpoint exists,
+    so announcing a change to nobody costs no statement of its own.
     """
     now = now or datetime.now(UTC)
     if not looks_like_token(token):
         raise LinkNotFound(Text(LINK_INCOMPLETE))
-    query = (
-        select(Invitation, SurveyProgram, Contact)
-        .join(SurveyProgram, SurveyProgram.id == Invitation.program_id)
-        .join(Contact, Contact.id == Invitation.contact_id)
-        .where(Invitation.token_hash == hash_token(token))
-    )
-    if lock:
-        query = query.with_for_update(of=Invitation).execution_options(populate_existing=True)
-    row = session.execute(query).first()
+    query = _SURVEY_LOCKED if lock else _SURVEY
+    row = session.execute(query, {"token_hash": hash_token(token)}).first()
     if row is None:
         raise LinkNotFound(Text(LINK_UNKNOWN))
-    invitation, program, contact = row
+    invitation, program, contact = row[:3]
     if invitation.expires_at <= now:
         raise LinkExpired(Text(LINK_CLOSED))
     if not lock:
-        response = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
+        response = session.scalar(_RESPONSE, {"invitation_id": invitation.id})
         return Survey(invitation, program, contact, response)
     response, has_score_turn = _locked_response(session, invitation.id)
-    return Survey(invitation, program, contact, response, has_score_turn)
+    return Survey(invitation, program, contact, response, has_score_turn, bool(row[3]))
 
 
 def _locked_response(session: Session, invitation_id: int) -> tuple[Response | None, bool | None]:
     """The invitation's response, locked, with what a writer reads next in the same statement:
-    its analysis and theme tags, and whether the thread already has a score turn."""
-    score_turn = (
-        exists().where(Message.invitation_id == invitation_id, Message.kind == "score")
-    ).label("score_turn")
-    query = (
-        select(Response, score_turn)
-        .where(Response.invitation_id == invitation_id)
-        .options(joinedload(Response.analysis), joinedload(Response.theme_tags))  # type: ignore[attr-defined]
-        .execution_options(populate_existing=True)
-    )
-    row = session.execute(dialects.locked(session, query, of=Response)).unique().first()
+    its analysis (a score change re-decides the mismatch) and whether the thread already has
+    a score turn. Theme tags are the analysis job's, so they are not read here."""
+    query = dialects.locked(session, _response_with_turn(), of=Response)
+    row = session.execute(query, {"invitation_id": invitation_id}).first()
     return (row[0], bool(row[1])) if row else (None, None)
 
 
@@ -153,13 +189,14 @@ def _check_score(survey: Survey, score: int) -> None:
 
 
 def _response_row(
-    session: Session, survey: Survey, score: int, now: datetime
+    session: Session, survey: Survey, score: int, now: datetime, writes: list[Any]
 ) -> tuple[Response, bool]:
     """The one response of this invitation, created if missing, locked: (row, created).
 
     `survey` was opened with the invitation locked, so its response (if loaded) is current
     and locked. A missing one is inserted with INSERT .. ON CONFLICT DO NOTHING RETURNING the
-    whole row: one statement that also tells whether this call created it.
+    whole row: one statement that also tells whether this call created it, and carries the
+    `writes` still waiting (sent together); the invitation's own writes join `writes`.
     """
     response = survey.response
     created = False
@@ -175,26 +212,35 @@ def _response_row(
             "status": "provisional",
             "answered_at": now,
             "updated_at": now,
+            # Given, not left to the column's default: a default is not applied to an INSERT
+            # sent with CTEs (services.dialects.write_together).
+            "analysis_pending": False,
         }
-        insert = dialects.insert_for(session)
-        response = session.scalar(
-            insert(Response)
+        upsert = (
+            dialects.insert_for(session)(Response)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["invitation_id"])
-            .returning(Response),
-            execution_options={"populate_existing": True},
+            .returning(Response)
+            .execution_options(populate_existing=True)
         )
+        response = dialects.write_together(session, [*writes, upsert]).scalar()
+        writes.clear()
         if response is None:  # another writer got there first (none takes the lock late)
             response, _ = _locked_response(session, survey.invitation.id)
             assert response is not None
         else:
             created = True
-            # A new row has no analysis or themes yet: say so instead of asking the database.
+            # A new row has no analysis yet: say so instead of asking the database.
             set_committed_value(response, "analysis", None)
-            set_committed_value(response, "theme_tags", [])
     if survey.invitation.responded_at is None:
-        survey.invitation.responded_at = now
-        reminders.cancel_reminders(session, survey.invitation.id)
+        # Statements rather than a dirty object: sent with the request's other writes.
+        writes.append(
+            update(Invitation.__table__)
+            .where(Invitation.__table__.c.id == survey.invitation.id)
+            .values(responded_at=now)
+        )
+        set_committed_value(survey.invitation, "responded_at", now)
+        writes.append(reminders.cancelling_reminders(survey.invitation.id))
     return response, created
 
 
@@ -219,15 +265,55 @@ def _announce(
             "answered_at": response.answered_at,
         },
         now,
+        anyone=survey.any_webhook,
     )
 
 
-def _said(
-    session: Session, survey: Survey, kind: str, channel: str, body: str, now: datetime
-) -> None:
-    """The customer said something: one inbound turn of the invitation's thread (written with
-    the request's other changes at its next flush, in one round trip with them)."""
-    thread_turns.stage_turn(session, survey.invitation.id, "inbound", kind, channel, body, now)
+def said(survey: Survey, kind: str, channel: str, body: str, now: datetime) -> dict[str, Any]:
+    """The customer said something: one inbound turn of the invitation's thread, as values.
+
+    A request's turns go in with its other writes (`_add_turns`): nothing reads
+    a turn back, so no object waits in the unit of work for them."""
+    return thread_turns.turn(survey.invitation.id, "inbound", kind, channel, body, now)
+
+
+def _add_turns(session: Session, writes: list[Any], turns: list[dict[str, Any]]) -> None:
+    """The request's turns, in order: one joins `writes` (a single-row INSERT, whose compiled
+    form is cached); several are sent now, as one INSERT listing them in order (a statement
+    with several VALUES rows is compiled anew each time, so it stays out of `writes`)."""
+    if len(turns) == 1:
+        writes.append(insert(Message.__table__).values(**turns[0]))
+    elif turns:
+        thread_turns.add_turns(session, turns)
+
+
+def _row_update(response: Response) -> Any | None:
+    """The response's changed columns as one UPDATE, for `write_together`; they are marked
+    as stored, so the unit of work does not write them a second time."""
+    state = inspect(response)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        added = state.attrs[attr.key].history.added
+        if added:
+            changes[attr.columns[0].name] = added[0]
+    if not changes:
+        return None
+    # The column's onupdate, given here: a default is not applied to a statement sent with
+    # CTEs (services.dialects.write_together).
+    changes.setdefault("updated_at", utcnow())
+    for attr in state.mapper.column_attrs:
+        if attr.columns[0].name in changes:
+            set_committed_value(response, attr.key, changes[attr.columns[0].name])
+    table = Response.__table__
+    return update(table).where(table.c.id == response.id).values(**changes)
+
+
+def _write(session: Session, writes: list[Any], response: Response | None) -> None:
+    """Send the request's writes and the response's changes, in one round trip on
+    PostgreSQL (services.dialects.write_together)."""
+    row = _row_update(response) if response is not None else None
+    dialects.write_together(session, [*writes, *([row] if row is not None else [])])
+    writes.clear()
 
 
 def _has_score_turn(session: Session, survey: Survey) -> bool:
@@ -246,16 +332,18 @@ def _set_score(
     score: int,
     channel: str,
     now: datetime,
+    turns: list[dict[str, Any]],
     *,
     first_change: bool = False,
 ) -> None:
-    """Set the score; the thread gets a score turn when it changed or has none yet.
+    """Set the score; the thread gets a score turn (added to `turns`) when it changed or has
+    none yet.
 
     `first_change`: the invitation had no score change before this one, so its thread has no
     score turn (only a counted change writes one) and need not be asked.
     """
     if first_change or response.score != score or not _has_score_turn(session, survey):
-        _said(session, survey, "score", channel, str(score), now)
+        turns.append(said(survey, "score", channel, str(score), now))
     with session.no_autoflush:  # loading the analysis must not flush the row half-changed
         response.score = score
         response.category = category_for(survey.scale, score)
@@ -279,12 +367,7 @@ def record_click(
     now = now or datetime.now(UTC)
     survey = open_survey(session, token, now, lock=True)
     _check_score(survey, score)
-    recent = session.scalars(
-        select(ScoreChange)
-        .where(ScoreChange.invitation_id == survey.invitation.id)
-        .order_by(ScoreChange.id.desc())
-        .limit(RECENT_HITS)
-    ).all()
+    recent = session.execute(_RECENT, {"invitation_id": survey.invitation.id}).all()
     hits = [scanners.Hit(c.score, c.created_at, c.counted) for c in recent if c.source == "click"]
     verdict = scanners.judge(
         score=score,
@@ -294,8 +377,8 @@ def record_click(
         delivered_at=survey.invitation.delivered_at,
         recent_hits=hits,
     )
-    session.add(
-        ScoreChange(
+    writes: list[Any] = [
+        _change(
             invitation_id=survey.invitation.id,
             score=score,
             source="click",
@@ -304,25 +387,38 @@ def record_click(
             user_agent=(user_agent or "")[:400],
             created_at=now,
         )
-    )
+    ]
     response = survey.response
     if verdict.human:
-        response, created = _response_row(session, survey, score, now)
+        response, created = _response_row(session, survey, score, now, writes)
         if created or response.score != score:
-            _set_score(session, survey, response, score, "click", now, first_change=not recent)
-            session.flush()
+            turns: list[dict[str, Any]] = []
+            _set_score(
+                session, survey, response, score, "click", now, turns, first_change=not recent
+            )
+            _add_turns(session, writes, turns)
+            _write(session, writes, response)
             _announce(session, survey, response, created, now)
     elif verdict.reason.startswith("burst"):
+        _write(session, writes, None)
         _take_back_burst(session, survey, score, now, recent)
         response = session.scalar(
             select(Response).where(Response.invitation_id == survey.invitation.id)
         )
+    _write(session, writes, None)
     session.flush()
     return Survey(survey.invitation, survey.program, survey.contact, response), verdict.human
 
 
+def _change(**values: Any) -> Any:
+    """One score change, as evidence: a plain INSERT (nothing reads the row back), sent with
+    the request's other writes."""
+    values.setdefault("user_agent", None)
+    return insert(ScoreChange.__table__).values(**values)
+
+
 def _take_back_burst(
-    session: Session, survey: Survey, score: int, now: datetime, recent: list[ScoreChange]
+    session: Session, survey: Survey, score: int, now: datetime, recent: Sequence[Row[Any]]
 ) -> None:
     """A burst shows the earlier counted clicks were a scanner's: undo what they recorded."""
     window = timedelta(seconds=scanners.BURST_SECONDS)
@@ -331,13 +427,16 @@ def _take_back_burst(
     ]
     if not victims:
         return
-    for change in victims:
-        change.counted = False
-        change.reason = "taken back: part of a burst of different scores"
+    session.execute(
+        update(ScoreChange.__table__)
+        .where(ScoreChange.__table__.c.id.in_([c.id for c in victims]))
+        .values(counted=False, reason="taken back: part of a burst of different scores")
+    )
     response = survey.response
     if response is None or response.status == "confirmed":
         return  # a person's confirmed answer is never undone by a scanner
-    earlier_human = [c for c in recent if c.counted and c not in victims]
+    taken_back = {c.id for c in victims}
+    earlier_human = [c for c in recent if c.counted and c.id not in taken_back]
     if earlier_human:
         response.score = earlier_human[0].score
         response.category = category_for(survey.scale, response.score)
@@ -384,8 +483,8 @@ def submit_answer(
     if fields:
         raise InvalidInput(Text(NOT_SENT), fields)
     assert score is not None
-    session.add(
-        ScoreChange(
+    writes: list[Any] = [
+        _change(
             invitation_id=survey.invitation.id,
             score=score,
             source="page",
@@ -393,20 +492,25 @@ def submit_answer(
             reason="",
             created_at=now,
         )
-    )
-    response, created = _response_row(session, survey, score, now)
+    ]
+    response, created = _response_row(session, survey, score, now, writes)
+    turns: list[dict[str, Any]] = []
     if response.score != score or response.status != "confirmed":
-        _set_score(session, survey, response, score, "page", now)
+        _set_score(session, survey, response, score, "page", now, turns)
     # Every change of the row is made before the next flush: one UPDATE, not one per field.
     response.status = "confirmed"
     response.confirmed_at = response.confirmed_at or now
     if comment and comment != (response.comment or ""):
-        _said(session, survey, "comment", "page", comment, now)
+        turns.append(said(survey, "comment", "page", comment, now))
         response.comment = comment  # the latest words; every earlier one stays in the thread
-        analytics.analyze_response(session, response)
+        # Language, sentiment and themes are the analyze-responses job's (create-followups
+        # runs it first for what it plans): the customer waits for the answer to be stored.
+        response.analysis_pending = True
     if success_definition:
         response.success_definition = success_definition
-        _said(session, survey, "success_definition", "page", success_definition, now)
+        turns.append(said(survey, "success_definition", "page", success_definition, now))
+    _add_turns(session, writes, turns)
+    _write(session, writes, response)  # every change of the row is made: one UPDATE
     session.flush()
     _announce(session, survey, response, created, now)
     return Survey(survey.invitation, survey.program, survey.contact, response)
@@ -421,56 +525,3 @@ def thread(session: Session, invitation_id: int) -> list[Message]:
             .order_by(Message.created_at, Message.id)
         )
     )
-
-
-def request_callback(
-    session: Session, token: str, *, phone: str, best_time: str, now: datetime | None = None
-) -> Survey:
-    """A detractor asked us to call: kept in the thread for the CSM who follows up."""
-    now = now or datetime.now(UTC)
-    survey = open_survey(session, token, now)
-    phone, best_time = phone.strip(), best_time.strip()
-    fields: dict[str, list[str]] = {}
-    digits = sum(c.isdigit() for c in phone)
-    if digits < 6 or len(phone) > 40:
-        fields["phone"] = [
-            Text(N_("Enter a phone number we can call, with the country code if abroad."))
-        ]
-    if len(best_time) > 200:
-        fields["best_time"] = [Text(N_("Please keep it under %(limit)s characters."), limit=200)]
-    if fields:
-        raise InvalidInput(Text(N_("Your call-back request was not sent yet.")), fields)
-    body = f"Please call me at {phone}" + (f" ({best_time})" if best_time else "") + "."
-    _said(session, survey, "callback_request", "page", body, now)
-    session.flush()
-    return survey
-
-
-def refer_peer(
-    session: Session,
-    token: str,
-    *,
-    name: str,
-    email: str,
-    note: str = "",
-    now: datetime | None = None,
-) -> Survey:
-    """A promoter named a peer who would benefit: kept in the thread for the CSM."""
-    now = now or datetime.now(UTC)
-    survey = open_survey(session, token, now)
-    fields: dict[str, list[str]] = {}
-    name = name.strip()
-    if not name or len(name) > 200:
-        fields["name"] = [Text(N_("Enter your colleague's name."))]
-    try:
-        email = normalise_email(email)
-    except ValueError:
-        fields["email"] = [Text(N_("Enter your colleague's email address, like name@example.com."))]
-    if len(note) > 1000:
-        fields["note"] = [Text(N_("Please keep the note under %(limit)s characters."), limit=1000)]
-    if fields:
-        raise InvalidInput(Text(N_("Your referral was not sent yet.")), fields)
-    body = f"Referral: {name} <{email}>" + (f" — {note.strip()}" if note.strip() else "")
-    _said(session, survey, "referral", "page", body, now)
-    session.flush()
-    return survey

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from feedback import playbooks, sla, task_states
 from feedback.models import Account, Contact, ResolutionCheck, Response, Task, TaskEvent, User
-from feedback.services import dialects, followup_planning, visibility, webhooks_out
+from feedback.services import analytics, dialects, followup_planning, visibility, webhooks_out
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.followup_planning import Context, Planned, active_set, plan, rules_of
 from feedback.services.staff_mail import team_clock
@@ -99,6 +99,9 @@ def create_followups(
     stats = {"responses": len(responses), "tasks": 0}
     if not responses:
         return stats
+    # The survey page leaves a comment's analysis to a job; the plan reads its sentiment and
+    # themes, so a response still waiting for it is analysed here first.
+    analytics.analyze_pending(session, responses=responses)
     playbook_set = active_set(session, now)
     rules = rules_of(playbook_set)
     context = Context.load(session)

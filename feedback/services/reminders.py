@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,7 +60,13 @@ def release_reminders(session: Session, now: datetime | None = None) -> dict[str
 
 def cancel_reminders(session: Session, invitation_id: int) -> None:
     """A response came in: its reminder must never go out."""
-    session.execute(
+    session.execute(cancelling_reminders(invitation_id))
+
+
+def cancelling_reminders(invitation_id: int) -> Any:
+    """The UPDATE that cancels an invitation's reminders, for a caller that sends it together
+    with its other writes (services.dialects.write_together)."""
+    return (
         OutboxEmail.__table__.update()
         .where(
             OutboxEmail.invitation_id == invitation_id,

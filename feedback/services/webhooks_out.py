@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
 from feedback import backoff, signing
@@ -146,31 +146,48 @@ def enqueue_chat(
     return row
 
 
+_SIGNED = (WebhookEndpoint.active.is_(True), WebhookEndpoint.kind == "signed")
+_SIGNED_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(*_SIGNED)
+
+
+def any_endpoint() -> ColumnElement[bool]:
+    """Whether any endpoint could be subscribed, as a column: a writer's first read carries
+    it and passes it to `emit(anyone=...)`, which then need not ask when none is."""
+    return exists().where(*_SIGNED).label("any_webhook_endpoint")
+
+
 def emit(
     session: Session,
     event_type: str,
     payload: Mapping[str, Any],
     now: datetime | None = None,
+    *,
+    anyone: bool | None = None,
 ) -> list[WebhookDelivery]:
     """Queue `event_type` with `payload` for every active endpoint subscribed to it.
 
     Call it inside the transaction that made the change. `payload` is plain data (str, int,
-    float, bool, None, lists, dicts; datetimes and dates become ISO 8601 strings).
+    float, bool, None, lists, dicts; datetimes and dates become ISO 8601 strings). `anyone`:
+    the caller already read `any_endpoint()` in this transaction (False: nothing to ask).
     """
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event {event_type!r}; known: {EVENT_TYPES}")
     now = now or datetime.now(UTC)
     data = json.loads(json.dumps(dict(payload), default=_plain))
+    if anyone is False:
+        return []
+    # Two columns, not the endpoints as objects: every captured answer asks, few subscribe.
+    subscribed = [
+        endpoint_id
+        for endpoint_id, event_types in session.execute(_SIGNED_ENDPOINTS)
+        if event_type in (event_types or [])
+    ]
+    if not subscribed:
+        return []
     rows = []
-    for endpoint in session.scalars(
-        select(WebhookEndpoint).where(
-            WebhookEndpoint.active.is_(True), WebhookEndpoint.kind == "signed"
-        )
-    ):
-        if event_type not in (endpoint.event_types or []):
-            continue
+    for endpoint_id in subscribed:
         row = WebhookDelivery(
-            endpoint_id=endpoint.id,
+            endpoint_id=endpoint_id,
             event_type=event_type,
             payload=data,
             status="pending",

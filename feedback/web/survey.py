@@ -14,7 +14,7 @@ from feedback.access import public
 from feedback.extensions import csrf
 from feedback.locales import SUPPORTED
 from feedback.mail.catalogue import use_customer_locale
-from feedback.services import capture, programs
+from feedback.services import capture, capture_requests, programs
 from feedback.services.errors import InvalidInput, ServiceError
 from feedback.web.security import CONTENT_SECURITY_POLICY
 
@@ -216,7 +216,7 @@ def callback(token: str):
     return _follow_up_form(
         token,
         "callback",
-        lambda session, token, form: capture.request_callback(
+        lambda session, token, form: capture_requests.request_callback(
             session, token, phone=form.get("phone", ""), best_time=form.get("best_time", "")
         ),
     )
@@ -229,7 +229,7 @@ def referral(token: str):
     return _follow_up_form(
         token,
         "referral",
-        lambda session, token, form: capture.refer_peer(
+        lambda session, token, form: capture_requests.refer_peer(
             session,
             token,
             name=form.get("name", ""),

@@ -4,7 +4,13 @@ load (bench/capture.py measures the speed; this test counts round trips, never t
 Before issue 15 a click sent 14 statements and an answer 33 (18 once the themes were seeded):
 the invitation, its program, its contact and its response were four reads, the response was
 inserted and then read again, every field of the row was its own UPDATE, and the analysis,
-theme tags and "has the thread a score turn?" were three more reads. Now 9 and 10.
+theme tags and "has the thread a score turn?" were three more reads. Then 9 and 10; the
+answer's 10 became 6 once the comment's analysis (reads of replies and themes, the analysis
+and theme rows) moved to the analyze-responses job; 8 and 5 since the first read also asks
+whether any webhook endpoint exists (none here), instead of a read of the endpoints each.
+Now 5 and 3: a request's writes go together (services.dialects.write_together: one
+statement of data-modifying CTEs on PostgreSQL; SQLite sends them one by one, counted here
+as they come, so its pins are higher).
 """
 
 from __future__ import annotations
@@ -16,12 +22,12 @@ from flask import Flask
 from sqlalchemy import event
 
 from feedback.models import Message, Response, ResponseAnalysis, ScoreChange
-from feedback.services import taxonomy
+from feedback.services import analytics, taxonomy
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 Mobile Safari/604.1"
 COMMENT = "Setup was fast and the support team answered within the hour."
-CLICK_STATEMENTS = 9
-ANSWER_STATEMENTS = 10
+CLICK_STATEMENTS = {"postgresql": 5, "sqlite": 8}
+ANSWER_STATEMENTS = {"postgresql": 3, "sqlite": 5}
 
 
 @contextmanager
@@ -63,8 +69,9 @@ def test_a_click_and_an_answer_send_few_statements_and_record_everything(
         posted = client.post(f"/r/{token}", data={"score": "9", "comment": COMMENT})
         assert posted.status_code == 303
 
-    assert len(click) == CLICK_STATEMENTS, "\n".join(click)
-    assert len(answer) == ANSWER_STATEMENTS, "\n".join(answer)
+    dialect = app.extensions["feedback.db"].engine.dialect.name
+    assert len(click) == CLICK_STATEMENTS[dialect], "\n".join(click)
+    assert len(answer) == ANSWER_STATEMENTS[dialect], "\n".join(answer)
     # Nothing recorded before is left out: the response, both score changes (the click and
     # the page), the thread's score and comment turns, and the comment's analysis with themes.
     session.expire_all()
@@ -78,6 +85,12 @@ def test_a_click_and_an_answer_send_few_statements_and_record_everything(
         "comment",
         "score",
     ]
+    # The comment's analysis is the analyze-responses job's: marked now, recorded when it runs.
+    assert response.analysis_pending and session.get(ResponseAnalysis, response.id) is None
+    assert analytics.analyze_pending(session) == 1
+    session.commit()
+    session.expire_all()
+    assert not response.analysis_pending
     analysis = session.get(ResponseAnalysis, response.id)
     assert analysis is not None and analysis.sentiment_label == "positive"
     assert {tag.theme.key for tag in response.theme_tags} >= {"support"}

@@ -208,7 +208,7 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
     client, session, app, make_user, login
 ):
     from feedback.models import OutboxEmail
-    from feedback.services import capture, invitations, programs, taxonomy
+    from feedback.services import analytics, capture, invitations, programs, taxonomy
 
     taxonomy.seed_taxonomy(session)
     program = programs.create_program(
@@ -232,6 +232,8 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
         score=10,
         comment="The invoice was wrong <b>again</b> and the app crashes constantly.",
     )
+    session.commit()
+    assert analytics.analyze_pending(session) == 1  # the analyze-responses job's work
     session.commit()
     login(_owned_by(session, survey.response, make_user("csm")))
     page = client.get(f"/responses/{survey.response.id}/thread").get_data(as_text=True)

@@ -27,7 +27,8 @@ NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def answer(session, app, make_contact):
-    """Answer a survey through the page: answer(score, comment) -> the stored Response."""
+    """Answer a survey through the page, then let the analyze-responses job run (the page
+    leaves the comment's analysis to it): answer(score, comment) -> the stored Response."""
     program = programs.create_program(
         session, {"name": "Relationship", "kind": "nps", "active": True, "product_name": "Acme"}
     )
@@ -48,6 +49,9 @@ def answer(session, app, make_contact):
             session, email.substitutions["%%token%%"], score=score, comment=comment, now=at
         )
         session.commit()
+        analyzed = run_job(app, "analyze-responses", manual=True, now=at)
+        assert analyzed == {"analyzed": 1 if comment else 0}
+        session.refresh(survey.response)
         return survey.response
 
     return make
@@ -255,6 +259,8 @@ def test_the_mismatch_is_decided_again_when_only_the_score_changes(session, app,
     token = email.substitutions["%%token%%"]
     comment = "Terrible, waste of money, and the app crashes constantly."
     survey = capture.submit_answer(session, token, score=10, comment=comment, now=NOW)
+    session.commit()
+    assert analytics.analyze_pending(session) == 1  # what the analyze-responses job runs
     session.commit()
     analysis, _ = _stored(session, survey.response)
     assert analysis.mismatch is True  # a promoter's score with a clearly negative comment
