@@ -279,12 +279,19 @@ def _mark_sent(
 ) -> None:
     # Marked sent whoever holds the claim now: the provider has the message either way.
     # With the sendgrid backend the raw link and reply tokens live on at the provider only
-    # (invitations keep hashes): the same UPDATE blanks them, so each row is written once.
-    def key(r: SendResult) -> tuple[str, tuple[str, ...]]:
-        keys = (by_id[r.outbox_id].substitutions or {}) if backend.scrub_after_send else {}
-        return r.provider_message_id or "", tuple(sorted(keys))
+    # (invitations keep hashes): the same UPDATE blanks them (the substitutions, and the
+    # unsubscribe link that carries the token), so each row is written once.
+    def key(r: SendResult) -> tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]:
+        if not backend.scrub_after_send:
+            return r.provider_message_id or "", (), ()
+        email = by_id[r.outbox_id]
+        return (
+            r.provider_message_id or "",
+            tuple(sorted(email.substitutions or {})),
+            _scrubbed_headers(email.headers),
+        )
 
-    for (message_id, keys), same in groupby(sorted(sent, key=key), key=key):
+    for (message_id, keys, headers), same in groupby(sorted(sent, key=key), key=key):
         values: dict[str, Any] = {
             "status": "sent",
             "sent_at": now,
@@ -297,6 +304,8 @@ def _mark_sent(
         }
         if keys:
             values["substitutions"] = dict.fromkeys(keys, "")
+        if headers:
+            values["headers"] = dict(headers)
         session.execute(
             update(OutboxEmail)
             .where(dialects.one_of(session, OutboxEmail.id, [r.outbox_id for r in same]))
@@ -318,6 +327,18 @@ def _mark_sent(
             .values(sent_at=now),
             execution_options={"synchronize_session": False},
         )
+
+
+#: Headers whose value holds a raw token (the one-click unsubscribe link): blanked once sent.
+SECRET_HEADERS = frozenset({"List-Unsubscribe"})
+
+
+def _scrubbed_headers(headers: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """The headers to store once sent, or () when none holds a token (the row keeps its own:
+    a reply's In-Reply-To is a record, not a secret)."""
+    if not headers or SECRET_HEADERS.isdisjoint(headers):
+        return ()
+    return tuple(sorted((k, "" if k in SECRET_HEADERS else str(v)) for k, v in headers.items()))
 
 
 def _mark_temporary(

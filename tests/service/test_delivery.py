@@ -183,7 +183,11 @@ def test_sendgrid_scrubs_raw_tokens_and_marks_the_invitation_sent(session, facto
     [row] = rows(session, [one])
     assert row.status == "sent"
     assert row.substitutions == {"%%token%%": "", "%%name%%": "", "%%reply_token%%": ""}
+    # The unsubscribe link carries the same token: blanked too, the other header kept.
+    assert row.headers == {"List-Unsubscribe": "",
+                           "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}  # fmt: skip
     assert fake.accepted[0]["substitutions"]["%%token%%"].startswith("tok-")
+    assert fake.accepted[0]["headers"]["List-Unsubscribe"].startswith("<https://fb.example.com/u/")
     session.refresh(invitation)
     assert invitation.sent_at == now
 
