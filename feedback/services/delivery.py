@@ -291,7 +291,9 @@ def _mark_sent(
             _scrubbed_headers(email.headers),
         )
 
-    for (message_id, keys, headers), same in groupby(sorted(sent, key=key), key=key):
+    keyed = sorted(((key(r), r) for r in sent), key=lambda pair: pair[0])  # one key() a row
+    for (message_id, keys, headers), pairs in groupby(keyed, key=lambda pair: pair[0]):
+        same = [r for _, r in pairs]
         values: dict[str, Any] = {
             "status": "sent",
             "sent_at": now,
