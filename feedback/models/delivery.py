@@ -9,14 +9,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.db import Base, utcnow
 from feedback.models.customers import Contact
 from feedback.models.programs import SurveyProgram
 
-FUNNEL_COLUMNS = ("id", "program_id", "delivered_at", "last_opened_at", "last_clicked_at")
+FUNNEL_COLUMNS = (
+    "id",
+    "program_id",
+    "delivered_at",
+    "last_opened_at",
+    "last_clicked_at",
+    "answered",
+    "commented",
+)
 
 
 class Invitation(Base):
@@ -50,6 +67,13 @@ class Invitation(Base):
     # event it stores), so the dashboard's funnel counts opens without scanning the events.
     last_opened_at: Mapped[datetime | None]
     last_clicked_at: Mapped[datetime | None]
+    # Whether the invitation has a response, and whether that response has a comment, so the
+    # funnel counts answers without joining the responses. Kept by the database itself (a
+    # trigger on responses, migration a7c2e9f1b3d4): every path that inserts, edits or deletes
+    # a response (capture, replies, API, imports, privacy, raw SQL) keeps them exact, and the
+    # application never writes them.
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    commented: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     program: Mapped[SurveyProgram] = relationship()
     contact: Mapped[Contact] = relationship()
