@@ -13,7 +13,7 @@ database keeps every one of them exact without a statement more on the capture p
 "Commented" is the funnel's own test: a comment with something other than spaces.
 
 Revision ID: a7c2e9f1b3d4
-Revises: f3a9c1d7e5b2
+Revises: f5b8d2e4a6c9
 Create Date: 2026-12-01 22:50:00
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a7c2e9f1b3d4"
-down_revision: str | None = "f3a9c1d7e5b2"
+down_revision: str | None = "f5b8d2e4a6c9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
