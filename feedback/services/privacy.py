@@ -53,6 +53,7 @@ from feedback.models import (
 )
 from feedback.models.privacy import ErasedEmail, PrivacyRequest
 from feedback.privacy import email_hash, erased_address, is_erased_address, redact
+from feedback.services import dialects
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.suppression import WAITING
 
@@ -251,7 +252,7 @@ def erase_contact(
     """Remove everything that identifies this person or carries their words; keep their
     scores anonymous. Idempotent: erasing an erased contact changes nothing but the audit."""
     old_email, old_name = contact.email, contact.name
-    invitation_ids = _invitation_ids(session, contact)
+    invitation_ids = _invitation_ids(session, contact, lock=True)
     response_ids = list(
         session.scalars(select(Response.id).where(Response.contact_id == contact.id))
     )
@@ -477,8 +478,16 @@ def _audit(
     session.flush()
 
 
-def _invitation_ids(session: Session, contact: Contact) -> list[int]:
-    return list(session.scalars(select(Invitation.id).where(Invitation.contact_id == contact.id)))
+def _invitation_ids(session: Session, contact: Contact, *, lock: bool = False) -> list[int]:
+    """The contact's invitations; locked for an erasure, which then changes their responses.
+
+    Capture locks an invitation before its response, and the trigger on responses writes the
+    invitation (its answered/commented stamps): taking the invitations first keeps one order,
+    so an answer arriving during the erasure waits instead of deadlocking."""
+    query = select(Invitation.id).where(Invitation.contact_id == contact.id)
+    if lock:
+        query = dialects.locked(session, query.order_by(Invitation.id))
+    return list(session.scalars(query))
 
 
 def _outbox_of(contact: Contact) -> Any:
