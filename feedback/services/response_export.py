@@ -22,21 +22,21 @@ from feedback.services.response_explorer import Filters
 
 PARTITION = 2_000
 
-EXPORT_HEADER = (
-    "response_id", "answered_at", "program", "scale", "score", "category", "status", "comment",
-    "contact_email", "contact_name", "account_id", "account", "plan", "region", "industry",
-    "lifecycle_stage", "arr", "renewal_date", "account_status", "language", "sentiment",
-    "polarity", "mismatch", "themes", "task_ids", "task_statuses",
+# Each CSV column and the query's column behind it, in the file's order: one table, so a
+# header can never drift from the value under it.
+EXPORT_FIELDS = (
+    ("response_id", "id"), ("answered_at", "answered_at"), ("program", "program_name"),
+    ("scale", "scale"), ("score", "score"), ("category", "category"), ("status", "status"),
+    ("comment", "comment"), ("contact_email", "contact_email"),
+    ("contact_name", "contact_name"), ("account_id", "account_id"), ("account", "account_name"),
+    ("plan", "plan"), ("region", "region"), ("industry", "industry"),
+    ("lifecycle_stage", "lifecycle_stage"), ("arr", "arr"), ("renewal_date", "renewal_date"),
+    ("account_status", "account_status"), ("language", "language"),
+    ("sentiment", "sentiment_label"), ("polarity", "sentiment_polarity"), ("mismatch", "flag"),
+    ("themes", "names"), ("task_ids", "ids"), ("task_statuses", "statuses"),
 )  # fmt: skip
-
-
-# The query's column behind each EXPORT_HEADER entry, in the same order.
-EXPORT_COLUMNS = (
-    "id", "answered_at", "program_name", "scale", "score", "category", "status", "comment",
-    "contact_email", "contact_name", "account_id", "account_name", "plan", "region", "industry",
-    "lifecycle_stage", "arr", "renewal_date", "account_status", "language", "sentiment_label",
-    "sentiment_polarity", "flag", "names", "ids", "statuses",
-)  # fmt: skip
+EXPORT_HEADER = tuple(header for header, _ in EXPORT_FIELDS)
+EXPORT_COLUMNS = tuple(column for _, column in EXPORT_FIELDS)
 
 
 def _export_query(session: Session, viewer: Any, filters: Filters) -> Select[Any]:
