@@ -118,17 +118,26 @@ def _theme_tags(
     return list(tags.values())
 
 
+def mismatch_of(
+    category: str | None,
+    score: int | None,
+    polarity: float | None,
+    drivers: list[dict[str, Any]] | None,
+) -> mismatch.Mismatch:
+    """The mismatch flag of a score and its comment's stored sentiment."""
+    return mismatch.check(
+        category, score, polarity, [d.get("contribution") or 0.0 for d in drivers or []]
+    )
+
+
 def recheck_mismatch(response: Response) -> None:
     """Re-decide the score/comment mismatch from the stored sentiment: called whenever the
     score or the comment's sentiment changes, so a flag never outlives its reason."""
     analysis = response.analysis
     if analysis is None:
         return
-    flag = mismatch.check(
-        response.category,
-        response.score,
-        analysis.sentiment_polarity,
-        [d.get("contribution") or 0.0 for d in analysis.sentiment_drivers or []],
+    flag = mismatch_of(
+        response.category, response.score, analysis.sentiment_polarity, analysis.sentiment_drivers
     )
     analysis.mismatch, analysis.mismatch_reason = flag.flag, flag.reason
 

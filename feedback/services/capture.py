@@ -3,6 +3,10 @@
 One response per invitation, whatever happens: double clicks, two tabs and fifty concurrent
 requests all meet at an INSERT .. ON CONFLICT DO NOTHING on the unique invitation_id, then a
 row lock for the update. Scanner hits are kept as evidence and never count.
+
+Capture reads and writes plain rows through statements built once (services.capture_rows),
+not ORM entities: a click and an answer are the busiest requests there are, and the ORM's
+Python cost per request was larger than the database's work (bench/capture.py).
 """
 
 from __future__ import annotations
@@ -10,17 +14,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, insert, inspect, select, update
-from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy.orm import Session
 
 from feedback import questions, scanners
-from feedback.db import utcnow
 from feedback.models import Contact, Invitation, Message, Response, ScoreChange, SurveyProgram
-from feedback.services import analytics, dialects, reminders, thread_turns, webhooks_out
+from feedback.services import analytics, thread_turns, webhooks_out
+from feedback.services import capture_rows as rows
+from feedback.services.capture_rows import LinkContact, LinkInvitation, LinkProgram, LinkResponse
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
 from feedback.tokens import hash_token, looks_like_token
 from feedback.wording import N_, Text
@@ -75,12 +78,15 @@ NOT_SENT = N_("Your answer was not sent yet.")
 
 @dataclass(frozen=True)
 class Survey:
-    """What a survey page needs to know about the invitation behind a link."""
+    """What a survey page needs to know about the invitation behind a link.
 
-    invitation: Invitation
-    program: SurveyProgram
-    contact: Contact
-    response: Response | None
+    Capture reads plain rows (services.capture_rows); the program editor's previews pass
+    unsaved model objects with the same attributes."""
+
+    invitation: LinkInvitation | Invitation
+    program: LinkProgram | SurveyProgram
+    contact: LinkContact | Contact
+    response: LinkResponse | Response | None
     #: Whether the thread has a score turn, when read with the locked response (else None).
     has_score_turn: bool | None = None
     #: Whether any webhook endpoint could hear of a change, read with the lock (else None).
@@ -102,43 +108,12 @@ class Survey:
         return self.kind.scores
 
 
-def kind_of(program: SurveyProgram, invitation: Invitation) -> questions.QuestionKind:
+def kind_of(program: Any, invitation: Any) -> questions.QuestionKind:
     return questions.kind_for(program.kind, program.triggers, invitation.milestone)
 
 
 def category_for(scale: str, score: int) -> str:
     return questions.kind(scale).category(score)
-
-
-# The statements of every request, built once (bound per request by name).
-_SURVEY = (
-    select(Invitation, SurveyProgram, Contact)
-    .join(SurveyProgram, SurveyProgram.id == Invitation.program_id)
-    .join(Contact, Contact.id == Invitation.contact_id)
-    .where(Invitation.token_hash == bindparam("token_hash"))
-)
-_SURVEY_LOCKED = (
-    _SURVEY.add_columns(webhooks_out.any_endpoint())
-    .with_for_update(of=Invitation)
-    .execution_options(populate_existing=True)
-)
-_RESPONSE = select(Response).where(Response.invitation_id == bindparam("invitation_id"))
-
-
-@cache
-def _response_with_turn() -> Any:
-    """Built at first use: `Response.analysis` exists once the mappers are configured."""
-    return (
-        select(
-            Response,
-            exists()
-            .where(Message.invitation_id == bindparam("invitation_id"), Message.kind == "score")
-            .label("score_turn"),
-        )
-        .where(Response.invitation_id == bindparam("invitation_id"))
-        .options(joinedload(Response.analysis))  # type: ignore[attr-defined]
-        .execution_options(populate_existing=True)
-    )
 
 
 def open_survey(
@@ -150,36 +125,28 @@ def open_survey(
 ) -> Survey:
     """The invitation behind a link; LinkNotFound (404) or LinkExpired (410) otherwise.
 
-    One statement reads the invitation with its program and contact (three lazy loads
-    before); `lock` takes the invitation's row lock, which every writer of its response takes
-    first, so the response read next (a statement of its own, after the lock, hence current)
-    is locked with it. A writer's first read also asks whether any webhook endpoint exists,
-    so announcing a change to nobody costs no statement of its own.
+    One statement reads the invitation with its program and contact; `lock` takes the
+    invitation's row lock, which every writer of its response takes first, so the response
+    read next (a statement of its own, after the lock, hence current) is locked with it. A
+    writer's read of the response also tells whether the thread has a score turn, and its
+    first read whether any webhook endpoint exists, so announcing a change to nobody costs
+    no statement of its own.
     """
     now = now or datetime.now(UTC)
     if not looks_like_token(token):
         raise LinkNotFound(Text(LINK_INCOMPLETE))
-    query = _SURVEY_LOCKED if lock else _SURVEY
-    row = session.execute(query, {"token_hash": hash_token(token)}).first()
+    connection = session.connection()
+    query = rows.SURVEY_LOCKED if lock else rows.SURVEY
+    row = connection.execute(query, {"token_hash": hash_token(token)}).first()
     if row is None:
         raise LinkNotFound(Text(LINK_UNKNOWN))
-    invitation, program, contact = row[:3]
+    invitation, program, contact = rows.survey_parts(row)
     if invitation.expires_at <= now:
         raise LinkExpired(Text(LINK_CLOSED))
+    response, has_score_turn = rows.read_response(connection, invitation.id, locked=lock)
     if not lock:
-        response = session.scalar(_RESPONSE, {"invitation_id": invitation.id})
         return Survey(invitation, program, contact, response)
-    response, has_score_turn = _locked_response(session, invitation.id)
-    return Survey(invitation, program, contact, response, has_score_turn, bool(row[3]))
-
-
-def _locked_response(session: Session, invitation_id: int) -> tuple[Response | None, bool | None]:
-    """The invitation's response, locked, with what a writer reads next in the same statement:
-    its analysis (a score change re-decides the mismatch) and whether the thread already has
-    a score turn. Theme tags are the analysis job's, so they are not read here."""
-    query = dialects.locked(session, _response_with_turn(), of=Response)
-    row = session.execute(query, {"invitation_id": invitation_id}).first()
-    return (row[0], bool(row[1])) if row else (None, None)
+    return Survey(invitation, program, contact, response, has_score_turn, bool(row[-1]))
 
 
 def _check_score(survey: Survey, score: int) -> None:
@@ -188,66 +155,85 @@ def _check_score(survey: Survey, score: int) -> None:
         raise ScoreNotOnScale(Text(NOT_ON_SCALE, score=score, low=kind.low, high=kind.high))
 
 
-def _response_row(
-    session: Session, survey: Survey, score: int, now: datetime, writes: list[Any]
-) -> tuple[Response, bool]:
-    """The one response of this invitation, created if missing, locked: (row, created).
+@dataclass
+class _Writes:
+    """A request's writes: the parts (services.capture_rows) and their parameters, sent
+    together (`_send`)."""
 
-    `survey` was opened with the invitation locked, so its response (if loaded) is current
-    and locked. A missing one is inserted with INSERT .. ON CONFLICT DO NOTHING RETURNING the
-    whole row: one statement that also tells whether this call created it, and carries the
-    `writes` still waiting (sent together); the invitation's own writes join `writes`.
-    """
-    response = survey.response
-    created = False
-    if response is None:
-        values = {
-            "invitation_id": survey.invitation.id,
-            "program_id": survey.program.id,
-            "contact_id": survey.contact.id,
-            "account_id": survey.contact.account_id,
-            "scale": survey.scale,
-            "score": score,
-            "category": category_for(survey.scale, score),
-            "status": "provisional",
-            "answered_at": now,
-            "updated_at": now,
-            # Given, not left to the column's default: a default is not applied to an INSERT
-            # sent with CTEs (services.dialects.write_together).
-            "analysis_pending": False,
-        }
-        upsert = (
-            dialects.insert_for(session)(Response)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["invitation_id"])
-            .returning(Response)
-            .execution_options(populate_existing=True)
-        )
-        response = dialects.write_together(session, [*writes, upsert]).scalar()
-        writes.clear()
-        if response is None:  # another writer got there first (none takes the lock late)
-            response, _ = _locked_response(session, survey.invitation.id)
-            assert response is not None
-        else:
-            created = True
-            # A new row has no analysis yet: say so instead of asking the database.
-            set_committed_value(response, "analysis", None)
+    session: Session
+    parts: list[str]
+    params: dict[str, Any]
+
+
+def _writes(session: Session, survey: Survey, now: datetime) -> _Writes:
+    return _Writes(session, [], {"b_invitation": survey.invitation.id, "b_now": now})
+
+
+def _change(writes: _Writes, score: int, source: str, counted: bool, reason: str,
+            user_agent: str | None = None) -> None:  # fmt: skip
+    """One score change, as evidence (nothing reads the row back)."""
+    writes.parts.append("change")
+    writes.params.update(c_score=score, c_source=source, c_counted=counted, c_reason=reason,
+                         c_user_agent=user_agent)  # fmt: skip
+
+
+def _responded(survey: Survey, writes: _Writes, now: datetime) -> None:
+    """The invitation is answered: stamp it and cancel its reminders."""
     if survey.invitation.responded_at is None:
-        # Statements rather than a dirty object: sent with the request's other writes.
-        writes.append(
-            update(Invitation.__table__)
-            .where(Invitation.__table__.c.id == survey.invitation.id)
-            .values(responded_at=now)
-        )
-        set_committed_value(survey.invitation, "responded_at", now)
-        writes.append(reminders.cancelling_reminders(survey.invitation.id))
-    return response, created
+        writes.parts += ["responded", "cancel_reminders"]
+        survey.invitation.responded_at = now
 
 
-def _announce(
-    session: Session, survey: Survey, response: Response, created: bool, now: datetime
-) -> None:
+def _new_response(survey: Survey, score: int, now: datetime, writes: _Writes) -> LinkResponse:
+    """Create the invitation's response with the request's other writes: one statement.
+
+    `survey` was opened with the invitation locked and had no response, and every writer of
+    a response takes that lock first, so the INSERT .. ON CONFLICT DO NOTHING finds no row
+    of another writer; if it ever did, the response read again is that writer's."""
+    scale = survey.scale
+    values = {
+        "program_id": survey.program.id, "contact_id": survey.contact.id,
+        "account_id": survey.contact.account_id, "scale": scale, "score": score,
+        "category": category_for(scale, score),
+    }  # fmt: skip
+    writes.params.update({f"r_{name}": value for name, value in values.items()})
+    response_id = _send(writes, "response_insert").scalar()
+    if response_id is None:
+        connection = writes.session.connection()
+        response, _ = rows.read_response(connection, survey.invitation.id, locked=True)
+        assert response is not None
+        return response
+    return LinkResponse(
+        id=response_id, invitation_id=survey.invitation.id, status="provisional",
+        comment=None, success_definition=None, answered_at=now, confirmed_at=None,
+        updated_at=now, analysis_pending=False, **values,
+    )  # fmt: skip
+
+
+def _send(writes: _Writes, last: str | None = None) -> Any:
+    """Send the waiting parts (and `last`, whose result is returned) in one round trip on
+    PostgreSQL."""
+    parts = writes.parts + ([last] if last else [])
+    writes.parts = []
+    return rows.send(writes.session, parts, writes.params)
+
+
+def _has_score_turn(session: Session, survey: Survey) -> bool:
+    """Whether the thread has a score turn: read with the locked response, asked here only
+    when there was no response (a scanner's take-back may have left one)."""
+    if survey.has_score_turn is not None:
+        return survey.has_score_turn
+    query = select(Message.id).where(
+        Message.invitation_id == survey.invitation.id, Message.kind == "score"
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def _announce(survey: Survey, response: LinkResponse, created: bool, now: datetime,
+              session: Session) -> None:  # fmt: skip
     """Tell subscribed systems (outgoing webhooks, through the outbox) what changed."""
+    if survey.any_webhook is False:
+        return  # read with the lock: nobody listens, so no payload to build
     webhooks_out.emit(
         session,
         "response.created" if created else "response.updated",
@@ -270,85 +256,52 @@ def _announce(
 
 
 def said(survey: Survey, kind: str, channel: str, body: str, now: datetime) -> dict[str, Any]:
-    """The customer said something: one inbound turn of the invitation's thread, as values.
-
-    A request's turns go in with its other writes (`_add_turns`): nothing reads
-    a turn back, so no object waits in the unit of work for them."""
+    """The customer said something: one inbound turn of the invitation's thread, as values
+    (services.thread_turns.add_turns writes them)."""
     return thread_turns.turn(survey.invitation.id, "inbound", kind, channel, body, now)
 
 
-def _add_turns(session: Session, writes: list[Any], turns: list[dict[str, Any]]) -> None:
-    """The request's turns, in order: one joins `writes` (a single-row INSERT, whose compiled
-    form is cached); several are sent now, as one INSERT listing them in order (a statement
-    with several VALUES rows is compiled anew each time, so it stays out of `writes`)."""
-    if len(turns) == 1:
-        writes.append(insert(Message.__table__).values(**turns[0]))
-    elif turns:
-        thread_turns.add_turns(session, turns)
+def _add_turns(writes: _Writes, turns: list[tuple[str, str, str]]) -> None:
+    """The request's turns (kind, channel, body), in order, as one INSERT with its writes."""
+    if not turns:
+        return
+    writes.parts.append(rows.turns_part(len(turns)))
+    for k, (kind, channel, body) in enumerate(turns):
+        writes.params.update({f"t{k}_kind": kind, f"t{k}_channel": channel, f"t{k}_body": body})
 
 
-def _row_update(response: Response) -> Any | None:
-    """The response's changed columns as one UPDATE, for `write_together`; they are marked
-    as stored, so the unit of work does not write them a second time."""
-    state = inspect(response)
-    changes = {}
-    for attr in state.mapper.column_attrs:
-        added = state.attrs[attr.key].history.added
-        if added:
-            changes[attr.columns[0].name] = added[0]
-    if not changes:
-        return None
-    # The column's onupdate, given here: a default is not applied to a statement sent with
-    # CTEs (services.dialects.write_together).
-    changes.setdefault("updated_at", utcnow())
-    for attr in state.mapper.column_attrs:
-        if attr.columns[0].name in changes:
-            set_committed_value(response, attr.key, changes[attr.columns[0].name])
-    table = Response.__table__
-    return update(table).where(table.c.id == response.id).values(**changes)
-
-
-def _write(session: Session, writes: list[Any], response: Response | None) -> None:
-    """Send the request's writes and the response's changes, in one round trip on
-    PostgreSQL (services.dialects.write_together)."""
-    row = _row_update(response) if response is not None else None
-    dialects.write_together(session, [*writes, *([row] if row is not None else [])])
-    writes.clear()
-
-
-def _has_score_turn(session: Session, survey: Survey) -> bool:
-    if survey.has_score_turn is not None:
-        return survey.has_score_turn
-    query = select(Message.id).where(
-        Message.invitation_id == survey.invitation.id, Message.kind == "score"
-    )
-    return session.scalar(query.limit(1)) is not None
+def _recheck_mismatch(response: LinkResponse, writes: _Writes) -> None:
+    """A flag must not outlive the score it was about: re-decide it, written if it changed."""
+    analysis = response.analysis
+    if analysis is None:
+        return
+    flag = analytics.mismatch_of(
+        response.category, response.score, analysis.sentiment_polarity,
+        analysis.sentiment_drivers,
+    )  # fmt: skip
+    if (flag.flag, flag.reason) != (analysis.mismatch, analysis.mismatch_reason):
+        analysis.mismatch, analysis.mismatch_reason = flag.flag, flag.reason
+        writes.parts.append("mismatch")
+        writes.params.update(a_mismatch=flag.flag, a_reason=flag.reason)
 
 
 def _set_score(
-    session: Session,
     survey: Survey,
-    response: Response,
+    response: LinkResponse,
     score: int,
     channel: str,
     now: datetime,
-    turns: list[dict[str, Any]],
-    *,
-    first_change: bool = False,
+    writes: _Writes,
+    turns: list[tuple[str, str, str]],
 ) -> None:
     """Set the score; the thread gets a score turn (added to `turns`) when it changed or has
-    none yet.
-
-    `first_change`: the invitation had no score change before this one, so its thread has no
-    score turn (only a counted change writes one) and need not be asked.
-    """
-    if first_change or response.score != score or not _has_score_turn(session, survey):
-        turns.append(said(survey, "score", channel, str(score), now))
-    with session.no_autoflush:  # loading the analysis must not flush the row half-changed
-        response.score = score
-        response.category = category_for(survey.scale, score)
-        response.updated_at = now
-        analytics.recheck_mismatch(response)  # a flag must not outlive the score it was about
+    none yet (`survey.has_score_turn` was read with the locked response)."""
+    if response.score != score or not survey.has_score_turn:
+        turns.append(("score", channel, str(score)))
+    response.score = score
+    response.category = category_for(response.scale, score)
+    response.updated_at = now
+    _recheck_mismatch(response, writes)
 
 
 def record_click(
@@ -367,7 +320,7 @@ def record_click(
     now = now or datetime.now(UTC)
     survey = open_survey(session, token, now, lock=True)
     _check_score(survey, score)
-    recent = session.execute(_RECENT, {"invitation_id": survey.invitation.id}).all()
+    recent = session.connection().execute(_RECENT, {"invitation_id": survey.invitation.id}).all()
     hits = [scanners.Hit(c.score, c.created_at, c.counted) for c in recent if c.source == "click"]
     verdict = scanners.judge(
         score=score,
@@ -377,73 +330,68 @@ def record_click(
         delivered_at=survey.invitation.delivered_at,
         recent_hits=hits,
     )
-    writes: list[Any] = [
-        _change(
-            invitation_id=survey.invitation.id,
-            score=score,
-            source="click",
-            counted=verdict.human,
-            reason=verdict.reason,
-            user_agent=(user_agent or "")[:400],
-            created_at=now,
-        )
-    ]
+    writes = _writes(session, survey, now)
+    _change(writes, score, "click", verdict.human, verdict.reason, (user_agent or "")[:400])
     response = survey.response
-    if verdict.human:
-        response, created = _response_row(session, survey, score, now, writes)
-        if created or response.score != score:
-            turns: list[dict[str, Any]] = []
-            _set_score(
-                session, survey, response, score, "click", now, turns, first_change=not recent
-            )
-            _add_turns(session, writes, turns)
-            _write(session, writes, response)
-            _announce(session, survey, response, created, now)
+    if verdict.human and response is None:
+        # The first counted click: the response, its score turn and the invitation's stamp,
+        # in one statement. A thread without earlier hits has no score turn.
+        _responded(survey, writes, now)
+        if not recent or not _has_score_turn(session, survey):
+            _add_turns(writes, [("score", "click", str(score))])
+        response = _new_response(survey, score, now, writes)
+        _announce(survey, response, True, now, session)
+    elif verdict.human and response.score != score:
+        turns: list[tuple[str, str, str]] = []
+        _responded(survey, writes, now)
+        _set_score(survey, response, score, "click", now, writes, turns)
+        _add_turns(writes, turns)
+        writes.params.update(rows.response_values(response))
+        _send(writes, "response_update")
+        _announce(survey, response, False, now, session)
     elif verdict.reason.startswith("burst"):
-        _write(session, writes, None)
-        _take_back_burst(session, survey, score, now, recent)
-        response = session.scalar(
-            select(Response).where(Response.invitation_id == survey.invitation.id)
-        )
-    _write(session, writes, None)
-    session.flush()
+        _send(writes)
+        response = _take_back_burst(session, survey, now, recent)
+    _send(writes)
     return Survey(survey.invitation, survey.program, survey.contact, response), verdict.human
 
 
-def _change(**values: Any) -> Any:
-    """One score change, as evidence: a plain INSERT (nothing reads the row back), sent with
-    the request's other writes."""
-    values.setdefault("user_agent", None)
-    return insert(ScoreChange.__table__).values(**values)
-
-
 def _take_back_burst(
-    session: Session, survey: Survey, score: int, now: datetime, recent: Sequence[Row[Any]]
-) -> None:
-    """A burst shows the earlier counted clicks were a scanner's: undo what they recorded."""
+    session: Session, survey: Survey, now: datetime, recent: Sequence[Row[Any]]
+) -> LinkResponse | None:
+    """A burst shows the earlier counted clicks were a scanner's: undo what they recorded.
+    Returns the response as it is now."""
+    response = survey.response
     window = timedelta(seconds=scanners.BURST_SECONDS)
     victims = [
         c for c in recent if c.counted and c.source == "click" and now - c.created_at < window
     ]
     if not victims:
-        return
+        return response
+    changes = ScoreChange.__table__
     session.execute(
-        update(ScoreChange.__table__)
-        .where(ScoreChange.__table__.c.id.in_([c.id for c in victims]))
+        update(changes)
+        .where(changes.c.id.in_([c.id for c in victims]))
         .values(counted=False, reason="taken back: part of a burst of different scores")
     )
-    response = survey.response
     if response is None or response.status == "confirmed":
-        return  # a person's confirmed answer is never undone by a scanner
+        return response  # a person's confirmed answer is never undone by a scanner
     taken_back = {c.id for c in victims}
     earlier_human = [c for c in recent if c.counted and c.id not in taken_back]
+    writes = _writes(session, survey, now)
     if earlier_human:
         response.score = earlier_human[0].score
-        response.category = category_for(survey.scale, response.score)
-        analytics.recheck_mismatch(response)
-    else:
-        session.delete(response)
-        survey.invitation.responded_at = None
+        response.category = category_for(response.scale, response.score)
+        _recheck_mismatch(response, writes)
+        writes.params.update(rows.response_values(response))
+        _send(writes, "response_update")
+        return response
+    invitations = Invitation.__table__
+    session.execute(delete(Response.__table__).where(Response.__table__.c.id == response.id))
+    unanswered = update(invitations).where(invitations.c.id == survey.invitation.id)
+    session.execute(unanswered.values(responded_at=None))
+    survey.invitation.responded_at = None
+    return None
 
 
 def submit_answer(
@@ -483,36 +431,35 @@ def submit_answer(
     if fields:
         raise InvalidInput(Text(NOT_SENT), fields)
     assert score is not None
-    writes: list[Any] = [
-        _change(
-            invitation_id=survey.invitation.id,
-            score=score,
-            source="page",
-            counted=True,
-            reason="",
-            created_at=now,
-        )
-    ]
-    response, created = _response_row(session, survey, score, now, writes)
-    turns: list[dict[str, Any]] = []
-    if response.score != score or response.status != "confirmed":
-        _set_score(session, survey, response, score, "page", now, turns)
-    # Every change of the row is made before the next flush: one UPDATE, not one per field.
+    writes = _writes(session, survey, now)
+    _change(writes, score, "page", True, "")
+    turns: list[tuple[str, str, str]] = []
+    response = survey.response
+    created = response is None
+    _responded(survey, writes, now)
+    if response is None:
+        if not _has_score_turn(session, survey):
+            turns.append(("score", "page", str(score)))
+        response = _new_response(survey, score, now, writes)
+    elif response.score != score or response.status != "confirmed":
+        _set_score(survey, response, score, "page", now, writes, turns)
+    assert isinstance(response, LinkResponse)
     response.status = "confirmed"
     response.confirmed_at = response.confirmed_at or now
+    response.updated_at = now
     if comment and comment != (response.comment or ""):
-        turns.append(said(survey, "comment", "page", comment, now))
+        turns.append(("comment", "page", comment))
         response.comment = comment  # the latest words; every earlier one stays in the thread
         # Language, sentiment and themes are the analyze-responses job's (create-followups
         # runs it first for what it plans): the customer waits for the answer to be stored.
         response.analysis_pending = True
     if success_definition:
         response.success_definition = success_definition
-        turns.append(said(survey, "success_definition", "page", success_definition, now))
-    _add_turns(session, writes, turns)
-    _write(session, writes, response)  # every change of the row is made: one UPDATE
-    session.flush()
-    _announce(session, survey, response, created, now)
+        turns.append(("success_definition", "page", success_definition))
+    _add_turns(writes, turns)
+    writes.params.update(rows.response_values(response))
+    _send(writes, "response_update")  # every change of the row: one UPDATE
+    _announce(survey, response, created, now, session)
     return Survey(survey.invitation, survey.program, survey.contact, response)
 
 

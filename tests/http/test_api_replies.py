@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedback.models import Message, OutboxEmail
+from feedback.models import Message, OutboxEmail, Response
 from feedback.services import capture, invitations, programs
 
 
@@ -35,7 +35,7 @@ def _response(app, session, make_contact):
     )
     survey = capture.submit_answer(session, token, score=4, comment="Slow support")
     session.commit()
-    return survey.response
+    return session.get(Response, survey.response.id)
 
 
 def test_a_csm_replies_through_the_api(app, session, client, make_user, make_contact):

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from feedback.mail.substitutions import apply_substitutions
-from feedback.models import Message, OutboxEmail, ReplyToken
+from feedback.models import Message, OutboxEmail, ReplyToken, Response
 from feedback.tokens import hash_token
 from tests.builders import DOMAIN, inbound_form, post, start_conversation
 
@@ -235,7 +235,7 @@ def test_the_response_page_shows_the_analysis_with_marked_themes(
     session.commit()
     assert analytics.analyze_pending(session) == 1  # the analyze-responses job's work
     session.commit()
-    login(_owned_by(session, survey.response, make_user("csm")))
+    login(_owned_by(session, session.get(Response, survey.response.id), make_user("csm")))
     page = client.get(f"/responses/{survey.response.id}/thread").get_data(as_text=True)
     assert "negative" in page
     assert "<mark" in page and "&lt;b&gt;again&lt;/b&gt;" in page

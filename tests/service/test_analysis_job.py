@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from feedback.models import OutboxEmail, ResponseAnalysis
+from feedback.models import OutboxEmail, Response, ResponseAnalysis
 from feedback.services import analytics, capture, followup, invitations, programs
 from jobs.registry import run_job
 
@@ -30,7 +30,7 @@ def _answered(session, app, make_contact, comment: str | None = COMMENT):
     )
     survey = capture.submit_answer(session, token, score=2, comment=comment, now=NOW)
     session.commit()
-    return survey.response
+    return session.get(Response, survey.response.id)
 
 
 def test_the_page_marks_the_comment_and_the_job_analyses_it_once(session, app, make_contact):
