@@ -7,8 +7,8 @@ out) on every request. Here every statement is built once with named parameters,
 SQLAlchemy finds its compiled form by a key it remembers, and rows come back as small
 dataclasses holding only what the survey pages and capture use.
 
-Several writes go as one statement on PostgreSQL (data-modifying CTEs of the last one, as in
-services.dialects.write_together), one by one on SQLite; the combination of a request's
+Several writes go as one statement on PostgreSQL (data-modifying CTEs of the last one:
+services.dialects.writes_together), one by one on SQLite; the combination of a request's
 parts is built once per shape and kept.
 """
 
@@ -27,13 +27,12 @@ from feedback.models import (
     Contact,
     Invitation,
     Message,
-    OutboxEmail,
     Response,
     ResponseAnalysis,
     ScoreChange,
     SurveyProgram,
 )
-from feedback.services import webhooks_out
+from feedback.services import dialects, reminders, webhooks_out
 
 
 @dataclass(slots=True)
@@ -202,19 +201,6 @@ def _responded() -> Any:
     return stamped.values(responded_at=bindparam("b_now"))
 
 
-def _cancel_reminders() -> Any:
-    t = OutboxEmail.__table__
-    return (
-        update(t)
-        .where(
-            t.c.invitation_id == bindparam("b_invitation"),
-            t.c.kind == "reminder",
-            t.c.status.in_(("held", "queued")),
-        )
-        .values(status="cancelled", last_error="reminder not sent: responded")
-    )
-
-
 def _turns(count: int) -> Any:
     """`count` inbound turns in one INSERT, in order (their ids follow the rows). Several
     rows come from a SELECT .. UNION ALL, not a multi-row VALUES, which SQLAlchemy would
@@ -279,7 +265,7 @@ def _response_update() -> Any:
 _PARTS = {
     "change": _change,
     "responded": _responded,
-    "cancel_reminders": _cancel_reminders,
+    "cancel_reminders": lambda: reminders.cancelling_reminders(bindparam("b_invitation")),
     "turns1": lambda: _turns(1),
     "turns2": lambda: _turns(2),
     "turns3": lambda: _turns(3),
@@ -294,10 +280,7 @@ def _statements(dialect: str, parts: tuple[str, ...]) -> tuple[Any, ...]:
     built = [
         _response_insert(dialect) if part == "response_insert" else _PARTS[part]() for part in parts
     ]
-    if dialect != "postgresql" or len(built) == 1:
-        return tuple(built)
-    *earlier, last = built
-    return (last.add_cte(*(s.cte(f"w{i}") for i, s in enumerate(earlier))),)
+    return dialects.writes_together(dialect, built)
 
 
 def turns_part(count: int) -> str:

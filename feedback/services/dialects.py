@@ -7,8 +7,8 @@
   (its compile time, ~80 ms a statement, is never won back by queries of a second or less),
   and random_page_cost 1.1 (the indexes are cached: at the default 4 the planner read the
   whole responses table for a year's counts, 2.5x slower than the covering index).
-- `write_together`: several writes in one round trip on PostgreSQL (data-modifying CTEs of the
-  last one), one statement each on SQLite.
+- `writes_together`: several writes in one round trip on PostgreSQL (data-modifying CTEs of
+  the last one), one statement each on SQLite.
 - `locked`: SELECT … FOR UPDATE (optionally SKIP LOCKED) on PostgreSQL, where several workers
   claim rows at once; SQLite takes a whole-database write lock at the first write, so there the
   plain query gives the same guarantee.
@@ -60,21 +60,18 @@ def insert_for(session: Session) -> Any:
     return postgresql.insert if is_postgresql(session) else sqlite.insert
 
 
-def write_together(session: Session, statements: Sequence[Any]) -> Any:
-    """Run INSERT/UPDATE statements in order; the result of the last one.
+def writes_together(dialect: str, statements: Sequence[Any]) -> tuple[Any, ...]:
+    """What runs INSERT/UPDATE statements in order, the last one's result being the result.
 
-    On PostgreSQL the earlier ones ride as data-modifying CTEs of the last: one round trip
-    instead of one each. They share one snapshot there and none sees another's change, so
-    callers pass only writes to different rows whose results nobody reads but the last's.
+    On PostgreSQL one statement: the earlier ones ride as data-modifying CTEs of the last, one
+    round trip instead of one each. They share one snapshot there and none sees another's
+    change, so callers pass only writes to different rows whose results nobody reads but the
+    last's. On SQLite, the statements themselves, one by one.
     """
-    if not statements:
-        return None
+    if dialect != "postgresql" or len(statements) < 2:
+        return tuple(statements)
     *earlier, last = statements
-    if earlier and is_postgresql(session):
-        return session.execute(last.add_cte(*(s.cte(f"w{i}") for i, s in enumerate(earlier))))
-    for statement in earlier:
-        session.execute(statement)
-    return session.execute(last)
+    return (last.add_cte(*(s.cte(f"w{i}") for i, s in enumerate(earlier))),)
 
 
 def locked(session: Session, query: Q, *, skip_locked: bool = False, of: Any = None) -> Q:

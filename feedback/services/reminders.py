@@ -63,9 +63,10 @@ def cancel_reminders(session: Session, invitation_id: int) -> None:
     session.execute(cancelling_reminders(invitation_id))
 
 
-def cancelling_reminders(invitation_id: int) -> Any:
+def cancelling_reminders(invitation_id: Any) -> Any:
     """The UPDATE that cancels an invitation's reminders, for a caller that sends it together
-    with its other writes (services.dialects.write_together)."""
+    with its other writes; `invitation_id` may be a bound parameter (services.capture_rows
+    builds the statement once)."""
     return (
         OutboxEmail.__table__.update()
         .where(

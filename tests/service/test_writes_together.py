@@ -1,4 +1,4 @@
-"""services.dialects.write_together: several writes, one round trip on PostgreSQL (CTEs of
+"""services.dialects.writes_together: several writes, one round trip on PostgreSQL (CTEs of
 the last statement), one by one on SQLite; every write lands and the last one's result comes
 back, on both databases."""
 
@@ -38,7 +38,9 @@ def test_every_write_lands_and_postgresql_gets_one_statement(session, survey_lin
     )
     event.listen(engine, "before_cursor_execute", count)
     try:
-        result = dialects.write_together(session, [change, turn, last])
+        dialect = session.get_bind().dialect.name
+        for statement in dialects.writes_together(dialect, [change, turn, last]):
+            result = session.execute(statement)
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
@@ -60,5 +62,7 @@ def test_every_write_lands_and_postgresql_gets_one_statement(session, survey_lin
     assert reasons == ([""] if dialects.is_postgresql(session) else ["checked"])
 
 
-def test_nothing_to_write_sends_nothing(session):
-    assert dialects.write_together(session, []) is None
+def test_one_write_is_sent_as_it_is():
+    change = insert(ScoreChange.__table__).values(score=7)
+    assert dialects.writes_together("postgresql", [change]) == (change,)
+    assert dialects.writes_together("sqlite", []) == ()
