@@ -230,7 +230,9 @@ def test_gunicorn_serves_in_production_on_postgresql(tmp_path, database_url, eng
         }  # fmt: skip
     finally:
         server.terminate()
-        _, errors = server.communicate(timeout=30)
+        # More than gunicorn's own graceful timeout (30 s): on a loaded machine a worker still
+        # loading the language detector finishes that before it exits.
+        _, errors = server.communicate(timeout=60)
     lines = [json.loads(line) for line in errors.splitlines() if line.strip()]  # all JSON
     assert any(entry["message"].startswith("Booting worker") for entry in lines)
 
