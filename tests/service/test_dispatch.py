@@ -7,6 +7,7 @@ by moving the clock, not by waiting.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -425,6 +426,19 @@ def test_each_page_is_planned_on_its_own_contacts_history_with_the_same_decision
     assert reasons[(checkin.id, people[1].id)] == reasons[(checkin.id, people[6].id)] == "ok"
     assert reasons[(nps.id, people[2].id)] == "ok"
     assert all(contact_id != people[4].id for _, contact_id, _, _ in whole)
+
+
+def test_the_interpreter_switch_interval_is_put_back_once_the_pages_are_written(
+    session, app, make_program, make_contact, monkeypatch
+):
+    """bulk_rows shortens the GIL's switch interval only while a page is being written."""
+    monkeypatch.setattr(invitations, "PAGE", 2)
+    make_program(cadence_days=1)
+    for _ in range(5):
+        make_contact(timezone="UTC")
+    before = sys.getswitchinterval()
+    assert dispatch(session, app, TUESDAY).invited == 5
+    assert sys.getswitchinterval() == before
 
 
 # ---------------------------------------------------------------- send now
