@@ -159,13 +159,15 @@ def _fields(values: list[Any], process: Any) -> list[str]:
     rows (the run's timestamp, the substitutions an invitation and its reminder share) is
     bound and written once."""
     done: dict[int, str] = {}
-    out = []
+    out: list[str] = []
+    append = out.append
     for value in values:
         key = id(value)  # every value is alive in `values` meanwhile: ids are not reused
-        if key not in done:
+        text = done.get(key)
+        if text is None:
             bound = value if value is None or process is None else process(value)
-            done[key] = copy_text(bound)
-        out.append(done[key])
+            text = done[key] = copy_text(bound)
+        append(text)
     return out
 
 
@@ -175,15 +177,17 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\
 def copy_text(value: Any) -> str:
     """`value` as a field of COPY's text format: NULL is \\N; a backslash, tab, carriage
     return or line feed inside a text is escaped with a backslash (PostgreSQL's COPY docs)."""
-    if value is None:
+    if type(value) is str:  # most fields: checked first
+        text = value
+    elif value is None:
         return "\\N"
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "t" if value else "f"
-    if isinstance(value, int | float | Decimal | UUID):
+    elif isinstance(value, int | float | Decimal | UUID):
         return str(value)
-    if isinstance(value, datetime | date):
+    elif isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, Json | Jsonb):
+    elif isinstance(value, Json | Jsonb):
         text = (value.dumps or json.dumps)(value.obj)
     elif isinstance(value, str):
         text = value
