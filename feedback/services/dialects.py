@@ -17,6 +17,7 @@
   every call); `column IN (...)` on SQLite, which has no arrays.
 - `insert_rows`: many rows at once. PostgreSQL: COPY, one stream instead of a statement per
   row (psycopg's executemany pipelines 100,000 prepared statements, each dumped in Python);
+  the COPY text is made by `copy_text`, each distinct value once, before it is sent.
   SQLite: executemany. Column defaults written in Python are applied either way.
 - `reserve_ids`: PostgreSQL hands out `n` ids of a table's sequence up front, so rows written
   by COPY need no read back; SQLite has no sequences (None: the caller reads them back).
