@@ -17,6 +17,7 @@
   every call); `column IN (...)` on SQLite, which has no arrays.
 - `insert_rows`: many rows at once. PostgreSQL: COPY, one stream instead of a statement per
   row (psycopg's executemany pipelines 100,000 prepared statements, each dumped in Python);
+  the COPY text is made by `copy_text`, each distinct value once, before it is sent.
   SQLite: executemany. Column defaults written in Python are applied either way.
 - `reserve_ids`: PostgreSQL hands out `n` ids of a table's sequence up front, so rows written
   by COPY need no read back; SQLite has no sequences (None: the caller reads them back).
@@ -28,10 +29,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
+from uuid import UUID
 
+from psycopg.types.json import Json, Jsonb
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -101,16 +107,19 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
 @dataclass(frozen=True)
 class PreparedCopy:
-    """A COPY with its rows already bound (PostgreSQL): `run` needs only the driver connection,
-    so a thread can run it (services/bulk_rows.py)."""
+    """A COPY with its rows already in COPY's text format (PostgreSQL): `run` needs only the
+    driver connection and sends the text, so a thread can run it (services/bulk_rows.py).
+
+    The text is made by the caller (prepare_copy), not by psycopg's write_row in the thread:
+    there, dumping each value held the GIL against the planning thread and the server waited
+    between the two (bench/dispatch.py: the outbox's COPY took twice the server's time)."""
 
     sql: str
-    rows: list[tuple[Any, ...]]
+    text: str
 
     def run(self, driver: Any) -> None:
         with driver.cursor() as cursor, cursor.copy(self.sql) as copy:
-            for row in self.rows:
-                copy.write_row(row)
+            copy.write(self.text)
 
 
 def prepare_copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> PreparedCopy:
@@ -129,36 +138,62 @@ def prepare_copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
             defaults[column.name] = default.arg(None)  # type: ignore[operator]
     processors = [table.columns[name].type._cached_bind_processor(dialect) for name in given]
     columns = [
-        _processed([row[name] for row in rows], process)
+        _fields([row[name] for row in rows], process)
         for name, process in zip(given, processors, strict=True)
     ]
-    tail = tuple(
-        value if value is None or process is None else process(value)
+    tail = "".join(
+        "\t" + _fields([value], table.columns[name].type._cached_bind_processor(dialect))[0]
         for name, value in defaults.items()
-        for process in [table.columns[name].type._cached_bind_processor(dialect)]
     )
     names = given + list(defaults)
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     sql = f"COPY {dialect.identifier_preparer.format_table(table)} ({quoted}) FROM STDIN"
-    return PreparedCopy(sql, [values + tail for values in zip(*columns, strict=True)])
+    lines = ["\t".join(fields) + tail for fields in zip(*columns, strict=True)]
+    return PreparedCopy(sql, "\n".join(lines) + "\n")
 
 
-def _processed(values: list[Any], process: Any) -> list[Any]:
-    """The values as the column type binds them; a value shared by many rows (the run's
-    timestamp, the substitutions an invitation and its reminder share) is processed once."""
-    if process is None:
-        return values
-    done: dict[int, Any] = {}
-    out = []
+def _fields(values: list[Any], process: Any) -> list[str]:
+    """The values as the column type binds them, as COPY text fields; a value shared by many
+    rows (the run's timestamp, the substitutions an invitation and its reminder share) is
+    bound and written once."""
+    done: dict[int, str] = {}
+    out: list[str] = []
+    append = out.append
     for value in values:
-        if value is None:
-            out.append(None)
-            continue
         key = id(value)  # every value is alive in `values` meanwhile: ids are not reused
-        if key not in done:
-            done[key] = process(value)
-        out.append(done[key])
+        text = done.get(key)
+        if text is None:
+            bound = value if value is None or process is None else process(value)
+            text = done[key] = copy_text(bound)
+        append(text)
     return out
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def copy_text(value: Any) -> str:
+    """`value` as a field of COPY's text format: NULL is \\N; a backslash, tab, carriage
+    return or line feed inside a text is escaped with a backslash (PostgreSQL's COPY docs)."""
+    if type(value) is str:  # most fields: checked first
+        text = value
+    elif value is None:
+        return "\\N"
+    elif isinstance(value, bool):
+        return "t" if value else "f"
+    elif isinstance(value, int | float | Decimal | UUID):
+        return str(value)
+    elif isinstance(value, datetime | date):
+        return value.isoformat()
+    elif isinstance(value, Json | Jsonb):
+        text = (value.dumps or json.dumps)(value.obj)
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise TypeError(f"no COPY text for a {type(value).__name__}")
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPES)
+    return text
 
 
 def reserve_ids(session: Session, table: Table, n: int) -> list[int] | None:

@@ -9,12 +9,12 @@ invitation composer), so both exist or neither does.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from feedback import audience as audiences
@@ -29,7 +29,7 @@ from feedback.models import (
     SurveyProgram,
     Task,
 )
-from feedback.services import programs
+from feedback.services import dialects, programs
 from feedback.services.invitation_email import InvitationComposer
 
 
@@ -79,6 +79,8 @@ class DispatchStats:
         return {"invited": self.invited, "skipped": {str(k): v for k, v in self.skipped.items()}}
 
 
+T = TypeVar("T")
+
 #: Contacts read, decided and queued per step of a dispatch run: memory holds one page.
 PAGE = 5000
 
@@ -123,20 +125,33 @@ def _candidates(
     return [Candidate(*row) for row in session.execute(query)]
 
 
-def _all_candidates(session: Session) -> Iterator[Candidate]:
-    """Every candidate in contact id order, read a page at a time (keyset, not OFFSET).
+def _paged(
+    session: Session, about: Callable[[list[Candidate]], T]
+) -> Iterator[tuple[Candidate, T]]:
+    """Every candidate in contact id order, read a page at a time (keyset, not OFFSET), each
+    with what `about` read for its page.
 
-    The next page is read before the last candidate of this one is handed over: dispatch
-    writes a page when it queues that candidate, and deciding the next page then needs no
-    query, so it overlaps the write (bulk_rows)."""
+    The next page (and `about` it) is read before the last candidate of this one is handed
+    over: dispatch writes a page when it queues that candidate, and deciding the next page then
+    needs no query, so it overlaps the write (bulk_rows)."""
     page = _candidates(session, after=0, limit=PAGE)
+    if not page:
+        return
+    facts = about(page)
     while page:
-        yield from page[:-1]
+        for candidate in page[:-1]:
+            yield candidate, facts
         following = (
             _candidates(session, after=page[-1].contact_id, limit=PAGE) if len(page) == PAGE else []
         )
-        yield page[-1]
-        page = following
+        ahead = about(following) if following else facts
+        yield page[-1], facts
+        page, facts = following, ahead
+
+
+def _all_candidates(session: Session) -> Iterator[Candidate]:
+    """Every candidate in contact id order, a page at a time (see _paged)."""
+    return (candidate for candidate, _ in _paged(session, lambda page: None))
 
 
 @dataclass
@@ -152,13 +167,20 @@ class History:
         self.sent_today[program_id] += 1
 
 
-def _load_history(session: Session, now: datetime) -> History:
+def _sent_history(
+    session: Session, of_contacts: Callable[[Any], ColumnElement[bool]]
+) -> cadence.SentHistory:
+    """What was sent to some contacts (cadence's view) and their latest lifecycle events.
+
+    Only those contacts': read for every invitation ever sent, it grew with the history, in
+    time and memory, on every run. `of_contacts(column)` says which, given a contact id column.
+    """
     sent = cadence.SentHistory()
     earliest = datetime.min.replace(tzinfo=UTC)
     for program_id, contact_id, wave_key, created_at in session.execute(
         select(
             Invitation.program_id, Invitation.contact_id, Invitation.wave_key, Invitation.created_at
-        )
+        ).where(of_contacts(Invitation.contact_id))
     ):
         sent.waves.add((program_id, contact_id, wave_key))
         if created_at > sent.last_survey_at.get(contact_id, earliest):
@@ -173,9 +195,23 @@ def _load_history(session: Session, now: datetime) -> History:
                 LifecycleEvent.contact_id,
                 LifecycleEvent.name,
                 func.max(LifecycleEvent.occurred_at),
-            ).group_by(LifecycleEvent.contact_id, LifecycleEvent.name)
+            )
+            .where(of_contacts(LifecycleEvent.contact_id))
+            .group_by(LifecycleEvent.contact_id, LifecycleEvent.name)
         )
     }
+    return sent
+
+
+def _page_history(session: Session, page: list[Candidate]) -> cadence.SentHistory:
+    """The sent history of a page's contacts: those with ids in its range (a page is in id
+    order; the range may hold contacts of inactive accounts too, which cost a few rows)."""
+    first, last = page[0].contact_id, page[-1].contact_id
+    return _sent_history(session, lambda column: column.between(first, last))
+
+
+def _load_history(session: Session, now: datetime, sent: cadence.SentHistory) -> History:
+    """The run's counts (sent today per program, open conversations) around `sent`."""
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     sent_today = Counter(
         dict(
@@ -186,6 +222,7 @@ def _load_history(session: Session, now: datetime) -> History:
             ).all()
         )
     )
+    # Open recover tasks: bounded by the open work, not by the history, so read whole.
     in_conversation = set(
         session.scalars(
             select(Task.contact_id).where(
@@ -285,7 +322,8 @@ class Plan:
         self.now = now
         self.active = active
         self.session = session
-        self.history = _load_history(session, now)
+        # `sent` is each page's own, swapped in as the pages go by (see __iter__).
+        self.history = _load_history(session, now, cadence.SentHistory())
         self.timings = {program.id: timing(program) for program in active}
 
     @property
@@ -294,8 +332,12 @@ class Plan:
         return _all_candidates(self.session)
 
     def __iter__(self) -> Iterator[PlannedStep]:
+        """One pass over the candidates, each page decided on its own contacts' history: a
+        contact is in one page only, and what the run records for it stays in that page's."""
         history, now = self.history, self.now
-        for candidate in self.candidates:
+        pages = _paged(self.session, lambda page: _page_history(self.session, page))
+        for candidate, sent in pages:
+            history.sent = sent
             due: dict[int, tuple[SurveyProgram, cadence.Due]] = {}
             for program in self.active:
                 if not in_program_audience(program, candidate):
@@ -402,7 +444,10 @@ def invite_now(
         ).all()
     )
     candidates = {c.email: c for c in _candidates(session, ids.values())}
-    history = _load_history(session, now)
+    known = list(ids.values())
+    history = _load_history(
+        session, now, _sent_history(session, lambda column: dialects.one_of(session, column, known))
+    )
     composer = InvitationComposer(session, config)
     schedule = timing(program)
     queued: dict[str, Any] = {}

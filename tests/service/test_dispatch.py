@@ -7,6 +7,7 @@ by moving the clock, not by waiting.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -379,6 +380,65 @@ def test_suppressed_contacts_are_never_invited(session, app, make_program, make_
         assert stats.invited == 0
     assert stats.skipped == {"unsubscribed": 1, "bounced": 1, "spam_reported": 1}
     assert stored_invitations(session) == []
+
+
+def test_each_page_is_planned_on_its_own_contacts_history_with_the_same_decisions(
+    session, app, make_program, make_account, make_contact, monkeypatch
+):
+    """The history (invitations sent, lifecycle events) is read a page of contacts at a time,
+    not every invitation ever sent on each run: with pages of two contacts the plan is the
+    one a single page gives, decision for decision."""
+    nps = make_program(cadence_days=1, fatigue_days=3, priority=100)
+    checkin = make_program(
+        kind="onboarding",
+        priority=10,
+        triggers=[{"milestone": "activated", "event": "onboarding_completed", "days_after": 0}],
+    )
+    make_account(external_id="C", status="churned")
+    people = []
+    for n in range(9):
+        churned = {"account_external_id": "C"} if n == 4 else {}  # inside a page's id range
+        people.append(make_contact(timezone="UTC", **churned))
+    surveyed = [people[0], people[3], people[5], people[8]]
+    invitations.invite_now(session, app.config, nps.id, [p.email for p in surveyed], TUESDAY)
+    for person in (people[1], people[6]):
+        contacts.record_event(
+            session, {"email": person.email, "name": "onboarding_completed",
+                      "occurred_at": TUESDAY},
+        )  # fmt: skip
+    session.commit()
+    active = [nps, checkin]
+    active.sort(key=lambda p: (p.priority, p.id))
+    later = TUESDAY + timedelta(days=1)
+
+    def plan(page: int) -> list[tuple[int, int, str, str]]:
+        monkeypatch.setattr(invitations, "PAGE", page)
+        return [
+            (s.program.id, s.candidate.contact_id, s.wave.wave_key, str(s.decision.reason))
+            for s in invitations.plan_invitations(session, active, later)
+        ]
+
+    whole = plan(10_000)
+    assert plan(2) == whole
+    assert plan(3) == whole
+    reasons = {(program_id, contact_id): reason for program_id, contact_id, _, reason in whole}
+    assert {reasons[(nps.id, p.id)] for p in surveyed} == {"fatigue"}
+    assert reasons[(checkin.id, people[1].id)] == reasons[(checkin.id, people[6].id)] == "ok"
+    assert reasons[(nps.id, people[2].id)] == "ok"
+    assert all(contact_id != people[4].id for _, contact_id, _, _ in whole)
+
+
+def test_the_interpreter_switch_interval_is_put_back_once_the_pages_are_written(
+    session, app, make_program, make_contact, monkeypatch
+):
+    """bulk_rows shortens the GIL's switch interval only while a page is being written."""
+    monkeypatch.setattr(invitations, "PAGE", 2)
+    make_program(cadence_days=1)
+    for _ in range(5):
+        make_contact(timezone="UTC")
+    before = sys.getswitchinterval()
+    assert dispatch(session, app, TUESDAY).invited == 5
+    assert sys.getswitchinterval() == before
 
 
 # ---------------------------------------------------------------- send now
