@@ -9,6 +9,9 @@ One round of `deliver_due` is three steps, and only the first and last touch the
    IMMEDIATE, so the SELECT and the UPDATE see and write the same rows.
 2. send (no transaction open): group by content, at most `backend.max_batch` per request.
 3. record (short transaction): sent, retry later (with backoff), or failed for good.
+   The invitations sent get their `sent_at` with it, or on PostgreSQL just after it in a
+   thread while the next batch goes out (services.sent_stamps: not part of the guarantee
+   below, restored from the outbox if a crash falls between the two).
 
 Delivery guarantee, honestly stated. SendGrid's mail/send has no idempotency key, so a request
 whose answer we never read may or may not have been accepted; no ordering of our writes can
@@ -51,8 +54,8 @@ from sqlalchemy.orm import Session
 from feedback import backoff
 from feedback.db import utcnow
 from feedback.mail.backends import Backend, SendResult
-from feedback.models import EmailContent, EmailEvent, Invitation, OutboxEmail
-from feedback.services import dialects
+from feedback.models import EmailContent, EmailEvent, OutboxEmail
+from feedback.services import dialects, sent_stamps
 from feedback.services.delivery_claims import (
     Claim,
     Claimed,
@@ -61,6 +64,7 @@ from feedback.services.delivery_claims import (
     due_ids,
     request_groups,
 )
+from feedback.services.sent_stamps import SentStamps
 
 __all__ = ["DeliveryStats", "deliver_due"]
 
@@ -107,6 +111,26 @@ def deliver_due(
     """
     stats = DeliveryStats()
     requests_before = backend.requests
+    with SentStamps(session_factory) as stamps:
+        _deliver_rounds(session_factory, backend, worker_id, batch_size, lease_seconds, now,
+                        policy, retry_batch_size, stats, stamps)  # fmt: skip
+    stats.http_requests = backend.requests - requests_before
+    return stats
+
+
+def _deliver_rounds(
+    session_factory: SessionFactory,
+    backend: Backend,
+    worker_id: str,
+    batch_size: int,
+    lease_seconds: float,
+    now: datetime | None,
+    policy: backoff.RetryPolicy,
+    retry_batch_size: int,
+    stats: DeliveryStats,
+    stamps: SentStamps,
+) -> None:
+    """Claim, send and record batches until none is due or the account is rate-limited."""
     contents: dict[int, EmailContent] = {}
     ahead: list[int] = []
     progressed = True
@@ -128,12 +152,10 @@ def deliver_due(
         stats.claimed += len(claimed.emails)
         rate_limited = _send_and_record(
             session_factory, backend, worker_id, claimed, contents, round_now, policy, stats,
-            retry_batch_size,
+            retry_batch_size, stamps,
         )  # fmt: skip
         if rate_limited:
             break
-    stats.http_requests = backend.requests - requests_before
-    return stats
 
 
 def _send_and_record(
@@ -145,7 +167,8 @@ def _send_and_record(
     now: datetime,
     policy: backoff.RetryPolicy,
     stats: DeliveryStats,
-    retry_batch_size: int = 10,
+    retry_batch_size: int,
+    stamps: SentStamps,
 ) -> bool:
     """Send the claimed rows content by content, recording each request's results at once.
 
@@ -163,7 +186,7 @@ def _send_and_record(
                      len(seen))  # fmt: skip
             results = [SendResult.sent(e.id, None) for e in unknown if e.id in seen]
             _record(session_factory, backend, worker_id, [e for e in unknown if e.id in seen],
-                    results, now, policy, stats)  # fmt: skip
+                    results, now, policy, stats, stamps)  # fmt: skip
         unknown = [e for e in unknown if e.id not in seen]
     fresh = [e for e in emails if e.sending_at is None]
     groups = request_groups(fresh, backend.max_batch) + request_groups(
@@ -184,7 +207,7 @@ def _send_and_record(
             error = f"{type(exc).__name__}: {exc}"
             results = [SendResult.failed(e.id, backoff.ErrorKind.TEMPORARY, error, unknown=True)
                        for e in group]  # fmt: skip
-        _record(session_factory, backend, worker_id, group, results, now, policy, stats)
+        _record(session_factory, backend, worker_id, group, results, now, policy, stats, stamps)
         if any(r.rate_limited for r in results):
             rest = [e for later in groups[index + 1 :] for e in later]
             retry_after = max((r.retry_after or 0.0) for r in results)
@@ -236,14 +259,24 @@ def _record(
     now: datetime,
     policy: backoff.RetryPolicy,
     stats: DeliveryStats,
+    stamps: SentStamps,
 ) -> None:
+    """Write what each request's answer says; the invitations sent get their stamp with it or
+    just after it (services.sent_stamps)."""
     by_id = {e.id: e for e in group}
     sent = [r for r in results if r.status == "sent"]
+    invitation_ids = [
+        by_id[r.outbox_id].invitation_id
+        for r in sent
+        if by_id[r.outbox_id].kind == "invitation" and by_id[r.outbox_id].invitation_id
+    ]
     temporary = [r for r in results if r.status == "temporary"]
     permanent = [r for r in results if r.status == "permanent"]
 
     def write(session: Session) -> None:
         _mark_sent(session, backend, by_id, sent, now)
+        if stamps.with_record:
+            sent_stamps.stamp(session, invitation_ids, now)
         _mark_temporary(session, worker_id, by_id, temporary, now, policy, stats)
         for error, same in _by_error(permanent):
             ids = [r.outbox_id for r in same]
@@ -264,6 +297,8 @@ def _record(
             )
 
     _in_transaction(session_factory, write)
+    if not stamps.with_record:
+        stamps.add(invitation_ids, now)
     stats.sent += len(sent)
     stats.failed += len(permanent)
     if permanent:
@@ -312,21 +347,6 @@ def _mark_sent(
             update(OutboxEmail)
             .where(dialects.one_of(session, OutboxEmail.id, [r.outbox_id for r in same]))
             .values(**values),
-            execution_options={"synchronize_session": False},
-        )
-    invitation_ids = [
-        by_id[r.outbox_id].invitation_id
-        for r in sent
-        if by_id[r.outbox_id].kind == "invitation" and by_id[r.outbox_id].invitation_id
-    ]
-    if invitation_ids:
-        session.execute(
-            update(Invitation)
-            .where(
-                dialects.one_of(session, Invitation.id, invitation_ids),
-                Invitation.sent_at.is_(None),
-            )
-            .values(sent_at=now),
             execution_options={"synchronize_session": False},
         )
 
