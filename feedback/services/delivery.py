@@ -112,50 +112,33 @@ def deliver_due(
     stats = DeliveryStats()
     requests_before = backend.requests
     with SentStamps(session_factory) as stamps:
-        _deliver_rounds(session_factory, backend, worker_id, batch_size, lease_seconds, now,
-                        policy, retry_batch_size, stats, stamps)  # fmt: skip
+        contents: dict[int, EmailContent] = {}
+        ahead: list[int] = []
+        progressed = True
+        while True:
+            round_now = now or utcnow()
+            if not ahead:
+                if not progressed:
+                    break  # a whole list of due rows turned out taken: none is left for us now
+                ahead = due_ids(session_factory, round_now, batch_size * LOOKAHEAD)
+                progressed = False
+                if not ahead:
+                    break
+            chunk, ahead = ahead[:batch_size], ahead[batch_size:]
+            claimed = claim(session_factory, worker_id, chunk, backend.max_batch,
+                             lease_seconds, round_now, contents)  # fmt: skip
+            if not claimed.emails:
+                continue
+            progressed = True
+            stats.claimed += len(claimed.emails)
+            rate_limited = _send_and_record(
+                session_factory, backend, worker_id, claimed, contents, round_now, policy, stats,
+                retry_batch_size, stamps,
+            )  # fmt: skip
+            if rate_limited:
+                break
     stats.http_requests = backend.requests - requests_before
     return stats
-
-
-def _deliver_rounds(
-    session_factory: SessionFactory,
-    backend: Backend,
-    worker_id: str,
-    batch_size: int,
-    lease_seconds: float,
-    now: datetime | None,
-    policy: backoff.RetryPolicy,
-    retry_batch_size: int,
-    stats: DeliveryStats,
-    stamps: SentStamps,
-) -> None:
-    """Claim, send and record batches until none is due or the account is rate-limited."""
-    contents: dict[int, EmailContent] = {}
-    ahead: list[int] = []
-    progressed = True
-    while True:
-        round_now = now or utcnow()
-        if not ahead:
-            if not progressed:
-                break  # a whole list of due rows turned out taken: none is left for us now
-            ahead = due_ids(session_factory, round_now, batch_size * LOOKAHEAD)
-            progressed = False
-            if not ahead:
-                break
-        chunk, ahead = ahead[:batch_size], ahead[batch_size:]
-        claimed = claim(session_factory, worker_id, chunk, backend.max_batch,
-                         lease_seconds, round_now, contents)  # fmt: skip
-        if not claimed.emails:
-            continue
-        progressed = True
-        stats.claimed += len(claimed.emails)
-        rate_limited = _send_and_record(
-            session_factory, backend, worker_id, claimed, contents, round_now, policy, stats,
-            retry_batch_size, stamps,
-        )  # fmt: skip
-        if rate_limited:
-            break
 
 
 def _send_and_record(
