@@ -19,7 +19,16 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, insert, literal, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    exists,
+    insert,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,7 +41,7 @@ from feedback.models import (
     ScoreChange,
     SurveyProgram,
 )
-from feedback.services import dialects, reminders, webhooks_out
+from feedback.services import dialects, reminders, thread_turns, webhooks_out
 
 
 @dataclass(slots=True)
@@ -208,13 +217,16 @@ def _turns(count: int) -> Any:
     t = Message.__table__
 
     def row(k: int) -> dict[str, Any]:
+        """The columns services.thread_turns gives a turn, bound by name, typed as stored."""
+        values = thread_turns.turn(
+            bindparam("b_invitation"), "inbound", bindparam(f"t{k}_kind"),
+            bindparam(f"t{k}_channel"), bindparam(f"t{k}_body"), bindparam("b_now"),
+        )  # fmt: skip
+        # A page's turns have no author or outbox email: those columns are left to be NULL.
         return {
-            "invitation_id": bindparam("b_invitation", type_=t.c.invitation_id.type),
-            "direction": literal("inbound", t.c.direction.type),
-            "kind": bindparam(f"t{k}_kind", type_=t.c.kind.type),
-            "channel": bindparam(f"t{k}_channel", type_=t.c.channel.type),
-            "body": bindparam(f"t{k}_body", type_=t.c.body.type),
-            "created_at": bindparam("b_now", type_=t.c.created_at.type),
+            name: type_coerce(value, t.c[name].type)
+            for name, value in values.items()
+            if value is not None
         }
 
     if count == 1:
