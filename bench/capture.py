@@ -36,6 +36,7 @@ import argparse
 import http.client
 import json
 import random
+import resource
 import signal
 import socket
 import subprocess
@@ -43,6 +44,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,6 +96,12 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def cpu_ms(self) -> dict[str, float]:
+        """CPU milliseconds per request of each part of the stack."""
+        n = len(self.latencies) or 1
+        return {part: round(seconds * 1000 / n, 2) for part, seconds in self.cpu.items()}
 
     @property
     def rps(self) -> float:
@@ -239,6 +247,45 @@ def request(
     return elapsed, None
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (processes gone since count nothing)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _processes(match: Callable[[str, int], bool]) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+            pgid = int(stat.rsplit(")", 1)[1].split()[2])
+            if match(comm, pgid):
+                found.append(int(entry.name))
+    return found
+
+
+def cpu_now(server_group: int) -> dict[str, float]:
+    """CPU seconds used so far by the web processes, the database server and this load
+    generator: per request, they say where a request's time goes (the machine is shared)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "web": _cpu_seconds(_processes(lambda comm, pgid: pgid == server_group)),
+        "database": _cpu_seconds(_processes(lambda comm, pgid: comm.startswith("postgres"))),
+        "client": usage.ru_utime + usage.ru_stime,
+    }
+
+
 def drive(port: int, clients: int, work: list[tuple[str, str | None, int]]) -> Run:
     """`clients` threads take (method, path, body) items... in order until none are left."""
     run = Run()
@@ -274,6 +321,15 @@ def drive(port: int, clients: int, work: list[tuple[str, str | None, int]]) -> R
     return run
 
 
+def measured(server_group: int, port: int, clients: int, work: list[list[tuple]]) -> Run:
+    """`drive`, with the CPU each part of the stack spent meanwhile."""
+    before = cpu_now(server_group)
+    run = drive(port, clients, work)
+    after = cpu_now(server_group)
+    run.cpu = {part: after[part] - before[part] for part in before}
+    return run
+
+
 def human_work(tokens: list[str], rng: random.Random) -> list[list[tuple]]:
     """Each item: one person's click then answer; 10% come back later and do it again."""
     paths = []
@@ -286,6 +342,11 @@ def human_work(tokens: list[str], rng: random.Random) -> list[list[tuple]]:
     for i in rng.sample(range(len(paths)), round(len(paths) * TWICE)):
         order.append((i + 100.5, paths[i]))  # the same person again, a little later
     return [path for _, path in sorted(order, key=lambda pair: pair[0])]
+
+
+def page_work(tokens: list[str], rng: random.Random) -> list[list[tuple]]:
+    """The click's page with no write (bench.capture_app's /bench/page), once per token."""
+    return [[("GET", f"/bench/page/{token}/{rng.randint(0, 10)}", None, 200)] for token in tokens]
 
 
 def bare_work(count: int) -> list[list[tuple]]:
@@ -350,6 +411,7 @@ def main() -> int:
     per_level = [tokens[i :: len(LEVELS)] for i in range(len(LEVELS))]
 
     results: dict[int, tuple[Run, Run]] = {}
+    pages: dict[int, Run] = {}
     with tempfile.TemporaryDirectory(prefix="bench-capture-") as tmp:
         log = Path(tmp) / "gunicorn.log"
         port = free_port()
@@ -357,14 +419,21 @@ def main() -> int:
         try:
             drive(port, 10, bare_work(300))  # warm-up: connections, caches, both workers
             for clients, level_tokens in zip(LEVELS, per_level, strict=True):
-                human = drive(port, clients, human_work(level_tokens, rng))
-                bare = drive(port, clients, bare_work(len(human.latencies)))
+                human = measured(server.pid, port, clients, human_work(level_tokens, rng))
+                bare = measured(server.pid, port, clients, bare_work(len(human.latencies)))
+                page = measured(server.pid, port, clients, page_work(level_tokens, rng))
                 results[clients] = (human, bare)
+                pages[clients] = page
                 print(
                     f"{clients:>3} clients  human path {human.rps:7.0f} req/s  "
                     f"p50 {human.pct(0.5):6.1f} ms  p99 {human.pct(0.99):7.1f} ms  |  "
                     f"bare {bare.rps:7.0f} req/s  p50 {bare.pct(0.5):6.1f} ms  "
                     f"p99 {bare.pct(0.99):7.1f} ms  |  ratio {human.rps / bare.rps:.2f}"
+                )
+                print(
+                    f"     page alone {page.rps:7.0f} req/s  p99 {page.pct(0.99):7.1f} ms  "
+                    f"(ratio {page.rps / bare.rps:.2f})  |  CPU ms/request  human "
+                    f"{human.cpu_ms()}  bare {bare.cpu_ms()}  page alone {page.cpu_ms()}"
                 )
                 for failure in (human.failures + bare.failures)[:5]:
                     print(f"    failed: {failure}")
@@ -396,6 +465,11 @@ def main() -> int:
             "human_p99_ms": round(h.pct(0.99), 1), "bare_rps": round(b.rps, 1),
             "bare_p50_ms": round(b.pct(0.5), 1), "bare_p99_ms": round(b.pct(0.99), 1),
             "ratio": round(h.rps / b.rps, 3), "requests": len(h.latencies),
+            "human_cpu_ms": h.cpu_ms(), "bare_cpu_ms": b.cpu_ms(),
+            "page_alone_rps": round(pages[clients].rps, 1),
+            "page_alone_ratio": round(pages[clients].rps / b.rps, 3),
+            "page_alone_p99_ms": round(pages[clients].pct(0.99), 1),
+            "page_alone_cpu_ms": pages[clients].cpu_ms(),
         }  # fmt: skip
     targets = {
         "ratio_at_50": {"value": round(ratio, 3), "target": f">= {TARGET_RATIO}",
