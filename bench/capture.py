@@ -405,6 +405,7 @@ def main() -> int:
     count = args.invitations
     rng = random.Random(SEED)
 
+    load_before = round(os.getloadavg()[0], 2)  # a busy machine slows every figure below
     started = time.perf_counter()
     tokens = seed(url, count)
     print(f"seeded              {count} invitations in {time.perf_counter() - started:.1f} s")
@@ -454,6 +455,8 @@ def main() -> int:
     ratio = human.rps / bare.rps
     figures: dict[str, object] = {
         "invitations": count,
+        "load_average_1m_before": load_before,
+        "load_average_1m_after": round(os.getloadavg()[0], 2),
         "failed_requests": failures,
         "analysis_job_comments": analyzed,
         "analysis_job_s": round(analysis_seconds, 1),
