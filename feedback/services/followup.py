@@ -134,9 +134,7 @@ def _create_task(
         routing_reason=item.reason,
         severity_note=item.severity_note,
         sla_business_hours=hours,
-        due_at=sla.due_at(
-            now, hours, context.timezone_of(item.team_id), context.hours_of(item.team_id)
-        ),
+        due_at=context.due_at(now, hours, item.team_id),
         created_at=now,
         updated_at=now,
     )
@@ -197,7 +195,7 @@ def open_health_recovery(
             playbook_rule_id=item.match.rule.id,
             routing_reason=reason,
             sla_business_hours=hours,
-            due_at=sla.due_at(now, hours, context.timezone_of(item.team_id)),
+            due_at=context.due_at(now, hours, item.team_id),
             created_at=now,
             updated_at=now,
         )
