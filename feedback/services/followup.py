@@ -118,7 +118,7 @@ def _create_task(
 ) -> Task:
     contact = session.get(Contact, response.contact_id)
     account = session.get(Account, response.account_id) if response.account_id else None
-    hours = item.match.sla_business_hours
+    hours = context.sla_hours(item.match, item.team_id)
     task = Task(
         type=item.match.task_type,
         status="open",
@@ -181,7 +181,7 @@ def open_health_recovery(
     context = Context.load(session)
     tasks = []
     for item in followup_planning.plan_for_account(account, facts, rules, context, now):
-        hours = item.match.sla_business_hours
+        hours = context.sla_hours(item.match, item.team_id)
         reason = f"{item.reason}; health {previous} → {current}"
         task = Task(
             type=item.match.task_type,
