@@ -77,12 +77,13 @@ class Rule:
 
 @dataclass(frozen=True)
 class Match:
-    """One task a rule asks for."""
+    """One task a rule asks for. Its SLA stays as the rule gave it (days or hours): what a
+    business day is worth depends on the team the task is routed to (sla.Term.hours)."""
 
     rule: Rule
     task_type: str
     priority: int
-    sla_business_hours: int
+    sla_term: sla.Term
     route: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -210,11 +211,12 @@ def holds(conditions: Mapping[str, Any], facts: Facts) -> bool:
     return True
 
 
-def sla_hours(action: Mapping[str, Any]) -> int:
-    """The action's SLA in business hours: given as hours, or as business days of the SLA clock."""
+def sla_term(action: Mapping[str, Any]) -> sla.Term:
+    """The action's SLA as it was given: business hours when it says so, else business days
+    (2 when it says neither). Hours win when both are given."""
     if action.get("sla_business_hours") is not None:
-        return int(action["sla_business_hours"])
-    return sla.hours_for_days(float(action.get("sla_business_days", 2)))
+        return sla.Term(float(action["sla_business_hours"]), sla.HOURS)
+    return sla.Term(float(action.get("sla_business_days", 2)), sla.DAYS)
 
 
 def evaluate(rules: Sequence[Rule], facts: Facts) -> list[Match]:
@@ -232,7 +234,7 @@ def evaluate(rules: Sequence[Rule], facts: Facts) -> list[Match]:
                     rule,
                     task_type,
                     int(rule.action.get("priority", 2)),
-                    sla_hours(rule.action),
+                    sla_term(rule.action),
                     dict(rule.action.get("route") or {"to": "owner"}),
                 )
             )

@@ -2,13 +2,15 @@
 
 A team's hours (BusinessHours) default to Monday to Friday, 9:00 to 17:00; a team in Tel Aviv
 may work Sunday to Thursday, 8:00 to 16:00. A task created Friday at 16:00 in Berlin with a
-2-business-day (16 hour) SLA is due Tuesday at 16:00 Berlin time, whatever the UTC offset did
-over the weekend. At 1× its SLA a task is overdue; at 2× it escalates. Pure: aware datetimes,
-zone names and hours in, UTC datetimes out.
+2-business-day SLA (16 hours of a 9–17 day) is due Tuesday at 16:00 Berlin time, whatever the
+UTC offset did over the weekend. A business day is the owning team's working day (Term). At
+1× its SLA a task is overdue; at 2× it escalates. Pure: aware datetimes, zone names and hours
+in, UTC datetimes out.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -18,7 +20,6 @@ from feedback import task_states
 
 DAY_START = time(9, 0)
 DAY_END = time(17, 0)
-HOURS_PER_DAY = 8
 WORKDAYS = frozenset({0, 1, 2, 3, 4})  # Monday..Friday
 ESCALATE_FACTOR = 2
 MAX_DAYS = 3660  # a guard against a loop that never ends (an SLA of ten years)
@@ -251,12 +252,47 @@ def state(
     return ON_TIME
 
 
-def hours_for_days(business_days: float) -> int:
-    """Business days as the business hours the SLA clock counts (8 to a working day).
+DAYS, HOURS = "days", "hours"
 
-    A playbook's "2 business days" is 16 SLA hours for every team; a team whose day is
-    shorter or longer counts those hours against its own opening hours."""
-    return round(business_days * HOURS_PER_DAY)
+
+@dataclass(frozen=True)
+class Term:
+    """An SLA as a playbook rule states it: so many business days, or so many business hours.
+
+    Days stay days until the task's owning team is known, because a CSM lead reading "2
+    business days" expects the task due two of that team's working days later, at the same
+    point of the working day. A day is therefore worth the team's own day (end − start): 20
+    hours to a team open 8:00–18:00, 12 to a team open 6 hours a day, 16 to the standard 9–17.
+    Counting a fixed 8 hours a day would have given the first team 1.6 of its days.
+    """
+
+    amount: float
+    unit: str = DAYS  # DAYS or HOURS
+
+    def __post_init__(self) -> None:
+        if self.unit not in (DAYS, HOURS):
+            raise ValueError(f"an SLA is given in {DAYS} or {HOURS}, not {self.unit!r}")
+        if self.amount < 0:
+            raise ValueError("an SLA must not be negative")
+
+    def hours(self, business: BusinessHours = STANDARD) -> int:
+        """The business hours a task owned by a team working `business` gets.
+
+        Whole hours, because a task stores its SLA in an integer column
+        (Task.sla_business_hours) and every later clock (escalation at 2×, a reopened task's
+        new deadline) counts that one number. Whole days of a team whose day is whole or half
+        hours long stay exact in the usual cases (2 days of 7.5 hours is 15); otherwise the
+        nearest hour, halves up (1 day of 7.5 hours is 8), and never less than 1 hour, so an
+        SLA is never due the instant its task is created.
+        """
+        exact = self.amount * business.hours_per_day if self.unit == DAYS else self.amount
+        return max(1, math.floor(exact + 0.5))
+
+    def describe(self) -> str:
+        """'2 business days', '1 business day', '4 business hours', for pages."""
+        amount = f"{self.amount:g}"
+        noun = "day" if self.unit == DAYS else "hour"
+        return f"{amount} business {noun}{'' if self.amount == 1 else 's'}"
 
 
 def local_day_bounds(now: datetime, tz: str | tzinfo | None) -> tuple[datetime, datetime]:

@@ -118,7 +118,7 @@ def _create_task(
 ) -> Task:
     contact = session.get(Contact, response.contact_id)
     account = session.get(Account, response.account_id) if response.account_id else None
-    hours = item.match.sla_business_hours
+    hours = context.sla_hours(item.match, item.team_id)
     task = Task(
         type=item.match.task_type,
         status="open",
@@ -134,9 +134,7 @@ def _create_task(
         routing_reason=item.reason,
         severity_note=item.severity_note,
         sla_business_hours=hours,
-        due_at=sla.due_at(
-            now, hours, context.timezone_of(item.team_id), context.hours_of(item.team_id)
-        ),
+        due_at=context.due_at(now, hours, item.team_id),
         created_at=now,
         updated_at=now,
     )
@@ -183,7 +181,7 @@ def open_health_recovery(
     context = Context.load(session)
     tasks = []
     for item in followup_planning.plan_for_account(account, facts, rules, context, now):
-        hours = item.match.sla_business_hours
+        hours = context.sla_hours(item.match, item.team_id)
         reason = f"{item.reason}; health {previous} → {current}"
         task = Task(
             type=item.match.task_type,
@@ -197,7 +195,7 @@ def open_health_recovery(
             playbook_rule_id=item.match.rule.id,
             routing_reason=reason,
             sla_business_hours=hours,
-            due_at=sla.due_at(now, hours, context.timezone_of(item.team_id)),
+            due_at=context.due_at(now, hours, item.team_id),
             created_at=now,
             updated_at=now,
         )

@@ -154,6 +154,16 @@ class Context:
         """The business hours the team's SLA clocks count (read with the teams, once a run)."""
         return hours_of(self.teams.get(team_id) if team_id is not None else None)
 
+    def sla_hours(self, match: playbooks.Match, team_id: int | None) -> int:
+        """The SLA a task of `match` owned by the team gets, in business hours: a rule's
+        business days become that team's working days (sla.Term.hours)."""
+        return match.sla_term.hours(self.hours_of(team_id))
+
+    def due_at(self, now: datetime, hours: float, team_id: int | None) -> datetime:
+        """When a new task of the team is due: its zone AND its business hours, so no
+        creator of tasks times them on the standard 9–17 week by leaving one out."""
+        return sla.due_at(now, hours, self.timezone_of(team_id), self.hours_of(team_id))
+
 
 def _tags(session: Session, response: Response) -> list[_Tag]:
     rows = session.execute(

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback import playbooks
+from feedback import playbooks, sla
 from feedback.models import Account, Contact, PlaybookRule, PlaybookSet, Response, Team, User
 from feedback.services.errors import Conflict, InvalidInput, NotFound
 from feedback.services.followup_planning import (
@@ -163,15 +163,30 @@ def delete_draft(session: Session, set_id: int) -> None:
 
 @dataclass(frozen=True)
 class WouldCreate:
+    """One task of a dry run. `sla_term` is the SLA as the rule gave it ("2 business days");
+    `sla_business_hours` is what the task would get, counted in the hours of the team it is
+    routed to (a 10-hour team's 2 days are 20 hours), as the task service counts it."""
+
     rule_name: str
     task_type: str
     priority: int
+    sla_term: sla.Term
     sla_business_hours: int
     owner_id: int | None
     owner_name: str
     team_name: str | None
     reason: str
     severity_note: str | None
+    team_hours: str  # the business hours of the team it is routed to, described
+
+    @property
+    def sla_text(self) -> str:
+        """'2 business days (20 business hours of Mon–Fri 08:00–18:00)'; a rule given in
+        whole hours is shown as given ('4 business hours of Mon–Fri 08:00–18:00')."""
+        counted = f"{self.sla_business_hours} business hours of {self.team_hours}"
+        if self.sla_term.unit == sla.HOURS and self.sla_term.amount == self.sla_business_hours:
+            return counted
+        return f"{self.sla_term.describe()} ({counted})"
 
     @property
     def key(self) -> tuple[Any, ...]:
@@ -246,18 +261,20 @@ def dry_run(session: Session, playbook_set_id: int, now: datetime | None = None)
     names = {u.id: u.name for u in session.scalars(select(User))}
     teams = {t.id: t.name for t in session.scalars(select(Team))}
 
-    def shown(items: list[Planned]) -> list[WouldCreate]:
+    def shown(items: list[Planned], context: Context) -> list[WouldCreate]:
         return [
             WouldCreate(
                 p.match.rule_name,
                 p.match.task_type,
                 p.priority,
-                p.match.sla_business_hours,
+                p.match.sla_term,
+                context.sla_hours(p.match, p.team_id),
                 p.owner_id,
                 names.get(p.owner_id, "unassigned") if p.owner_id else "unassigned",
                 teams.get(p.team_id) if p.team_id else None,
                 p.reason,
                 p.severity_note,
+                context.hours_of(p.team_id).describe(),
             )
             for p in items
         ]
@@ -274,8 +291,8 @@ def dry_run(session: Session, playbook_set_id: int, now: datetime | None = None)
                 account.name if account else None,
                 response.score,
                 response.category,
-                shown(plan(session, response, draft_rules, draft_ctx, at)),
-                shown(plan(session, response, active_rules, active_ctx, at)),
+                shown(plan(session, response, draft_rules, draft_ctx, at), draft_ctx),
+                shown(plan(session, response, active_rules, active_ctx, at), active_ctx),
             )
         )
     return result

@@ -60,7 +60,11 @@ def test_list_edit_dry_run_activate(client, session, login, world, respond, seed
     assert session.get(PlaybookSet, draft.id).rules[0].action["priority"] == 4
     dry = client.get(f"/admin/playbooks/{draft.id}/dry-run")
     assert dry.status_code == 200
-    assert "1 of 1 responses would be followed up differently" in dry.get_data(as_text=True)
+    shown = dry.get_data(as_text=True)
+    assert "1 of 1 responses would be followed up differently" in shown
+    # The SLA as each rule gave it, and what it is in the hours of the team it goes to.
+    assert "1 business day (8 business hours of Mon–Fri 09:00–17:00)" in shown
+    assert "2 business days (16 business hours of Mon–Fri 09:00–17:00)" in shown
     assert client.post(f"/admin/playbooks/{draft.id}/activate").status_code == 302
     session.expire_all()
     assert session.get(PlaybookSet, draft.id).status == "active"

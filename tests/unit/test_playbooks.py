@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from feedback import playbooks as pb
+from feedback import sla
 
 NOW = datetime(2026, 9, 10, 12, tzinfo=UTC)
 
@@ -24,7 +25,7 @@ def only(f):
     matches = pb.evaluate(pb.DEFAULT_RULES, f)
     assert len(matches) == 1, matches
     m = matches[0]
-    return m.rule_name, m.task_type, m.priority, m.sla_business_hours
+    return m.rule_name, m.task_type, m.priority, m.sla_term.hours(sla.STANDARD)
 
 
 @pytest.mark.parametrize(
@@ -124,9 +125,12 @@ def test_conditions(conditions, f, holds):
     assert pb.holds(conditions, f) is holds
 
 
-def test_sla_hours_from_days_or_hours():
-    assert pb.sla_hours({"sla_business_days": 2}) == 16
-    assert pb.sla_hours({"sla_business_hours": 4, "sla_business_days": 9}) == 4
+def test_the_sla_stays_as_the_rule_gave_it_days_or_hours():
+    assert pb.sla_term({"sla_business_days": 2}) == sla.Term(2, sla.DAYS)
+    assert pb.sla_term({"sla_business_hours": 4, "sla_business_days": 9}) == sla.Term(4, sla.HOURS)
+    assert pb.sla_term({}) == sla.Term(2, sla.DAYS)
+    (match,) = pb.evaluate([rule("r", {}, sla_business_days=3)], facts())
+    assert match.sla_term == sla.Term(3, sla.DAYS)  # not yet hours: the team decides those
 
 
 def test_repetition_raises_priority_and_says_so():

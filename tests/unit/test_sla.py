@@ -229,3 +229,42 @@ def test_hours_read_from_names_numbers_and_text():
 )
 def test_hours_describe_themselves(days, text):
     assert sla.BusinessHours(frozenset(days)).describe() == text
+
+
+EIGHT_TO_SIX = sla.BusinessHours(start=time(8), end=time(18))  # 10-hour days, Mon–Fri
+NINE_TO_THREE = sla.BusinessHours(start=time(9), end=time(15))  # 6-hour days, Mon–Fri
+HALF_PAST_FOUR = sla.BusinessHours(start=time(9), end=time(16, 30))  # 7.5-hour days
+
+
+@pytest.mark.parametrize(
+    ("term", "business", "hours"),
+    [
+        (sla.Term(2, sla.DAYS), sla.STANDARD, 16),
+        (sla.Term(2, sla.DAYS), EIGHT_TO_SIX, 20),  # two of its days, not 1.6
+        (sla.Term(2, sla.DAYS), NINE_TO_THREE, 12),  # two of its days, not 2.67
+        (sla.Term(2, sla.DAYS), HALF_PAST_FOUR, 15),  # exact in whole hours
+        (sla.Term(1, sla.DAYS), HALF_PAST_FOUR, 8),  # 7.5: the nearest hour, halves up
+        (sla.Term(0.5, sla.DAYS), EIGHT_TO_SIX, 5),
+        (sla.Term(0.05, sla.DAYS), sla.STANDARD, 1),  # never due the instant it is created
+        (sla.Term(4, sla.HOURS), EIGHT_TO_SIX, 4),  # hours are hours, whatever the day's length
+        (sla.Term(4, sla.HOURS), NINE_TO_THREE, 4),
+    ],
+)
+def test_a_business_day_is_a_working_day_of_the_owning_team(term, business, hours):
+    assert term.hours(business) == hours
+
+
+@pytest.mark.parametrize("business", [EIGHT_TO_SIX, NINE_TO_THREE, sla.STANDARD])
+def test_two_business_days_from_tuesday_10_are_due_thursday_10(business):
+    tuesday_10 = local(BERLIN, 2026, 3, 3, 10)
+    hours = sla.Term(2, sla.DAYS).hours(business)
+    assert sla.due_at(tuesday_10, hours, BERLIN, business) == local(BERLIN, 2026, 3, 5, 10)
+
+
+def test_terms_describe_themselves_as_the_rule_gave_them():
+    assert sla.Term(2, sla.DAYS).describe() == "2 business days"
+    assert sla.Term(1, sla.DAYS).describe() == "1 business day"
+    assert sla.Term(0.5, sla.DAYS).describe() == "0.5 business days"
+    assert sla.Term(4, sla.HOURS).describe() == "4 business hours"
+    with pytest.raises(ValueError):
+        sla.Term(2, "weeks")
