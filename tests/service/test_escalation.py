@@ -127,6 +127,11 @@ def test_48_escalations_for_one_head_are_one_email_listing_them_all(session, app
         # The queue's priority words, never the stored number.
         assert mail.content.text.count("high priority") == 48
         assert "priority 3" not in mail.content.text and "priority 3" not in mail.content.html
+        # The task's own SLA, never twice it presented as if it were the SLA.
+        hours = tasks[0].sla_business_hours
+        assert f"a {hours}-business-hour SLA" in mail.content.text
+        assert f"a {hours}-business-hour SLA" in mail.content.html
+        assert f"{2 * hours} business hours" not in mail.content.text + mail.content.html
     assert "Escalated to you (48)" in to_dee.content.html
 
     # The worker runs again within the window: nothing new for the same tasks.
