@@ -39,6 +39,10 @@ _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b|\d{4
 _DATE = re.compile(
     r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}\.?\s+\w{3,}\.?,?\s+\d{4}\b|\w{3,}\.?\s+\d{1,2},?\s+\d{4}\b"
 )
+# A date, then a sender ending in an address: the whole line ("2011/4/7 Ana <ana@x.com>").
+_DATED_SENDER = re.compile(
+    r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b.{0,80}?[<(]?[\w.+'-]+@[\w-]+(?:\.[\w-]+)+[>)]?\s*$"
+)
 _PLAIN_FIRST_WORD = re.compile(r"[^\W_][^\s:@<>]*\s")
 _RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
 # A rule line with a name in it: "-----Original Message-----", "---- On ... wrote ----".
@@ -94,7 +98,7 @@ def _attribution(lines: list[str], i: int) -> int | None:
         line = lines[k].strip()
         if not line or _is_quoted(lines[k]):
             break
-        if k > i and (first.endswith((".", "!", "?")) or _starts_attribution(lines, k)):
+        if k > i and (_ends_sentence(first) or _starts_attribution(lines, k)):
             return None  # a sentence of the reply, or the attribution starts on the next line
         joined = f"{joined} {line}".strip()
         if len(joined) > 400:
@@ -107,7 +111,25 @@ def _attribution(lines: list[str], i: int) -> int | None:
                 return k + 1
         if ends_open and _ADDRESS.search(joined) and _TIME.search(joined):
             return k + 1  # "2016-10-24 15:36 GMT+02:00 Foo <foo@x.com>:" has no verb at all
+        if _DATED_SENDER.match(joined) and _quote_follows(lines, k + 1):
+            return k + 1  # "2011/4/7 Ana <ana@x.com>" with the '>' quote right below it
     return None
+
+
+def _ends_sentence(line: str) -> bool:
+    """The line ends a sentence of the reply, not a date wrapped mid-attribution
+    ("Ana <ana@x.com> schrieb am So., 23." goes on with "Juni 2024, 21:08:")."""
+    if not line.endswith((".", "!", "?")):
+        return False
+    return not (re.search(r"\d\.$", line) and _WROTE.search(line))
+
+
+def _quote_follows(lines: list[str], k: int) -> bool:
+    """The next non-blank line (within two) is '>'-quoted."""
+    for line in lines[k : k + 3]:
+        if line.strip():
+            return _is_quoted(line)
+    return False
 
 
 def _starts_attribution(lines: list[str], k: int) -> bool:

@@ -176,3 +176,35 @@ def test_a_plain_part_is_read_before_the_html():
 def test_a_wrote_line_without_date_time_or_address_is_the_customers_own():
     body = "As my colleague wrote:\nThe export is broken.\n\nThanks"
     assert replies.extract_new_text(body) == body
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # Gmail on a phone puts the sender first and wraps after the day's dot.
+        "Lena Vogt <lena.vogt@example.de> schrieb am Di., 14.\nOkt. 2025, 08:15:",
+        "Lena Vogt <lena.vogt@example.de> schrieb am Fr., 3.\nJan. 2025, 17:40:",
+    ],
+)
+def test_an_attribution_wrapped_after_a_dated_dot_is_cut(header):
+    body = f"Die Umfrage war zu lang.\n\n{header}{QUOTE}"
+    assert replies.extract_new_text(body) == "Die Umfrage war zu lang."
+
+
+def test_a_sentence_ending_in_a_number_still_ends_the_reply_line():
+    body = "We renewed for 2025.\nNext year we will look again.\n"
+    assert replies.extract_new_text(body) == body.strip()
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["2024/11/5 Pedro Gil <pedro@example.es>", "5.11.2024 Pedro Gil <pedro@example.es>"],
+)
+def test_a_dated_sender_line_right_above_the_quote_is_its_header(header):
+    body = f"Todo bien, gracias.\n{header}\n\n> ¿Qué tal el servicio?\n"
+    assert replies.extract_new_text(body) == "Todo bien, gracias."
+
+
+def test_a_dated_line_with_an_address_not_above_a_quote_is_kept():
+    body = "Write to me after 2024/11/5 at pedro@example.es\n\nThanks"
+    assert replies.extract_new_text(body) == body
