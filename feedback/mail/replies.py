@@ -180,8 +180,9 @@ def _is_quoted(line: str) -> bool:
 # "Sent from my iPhone", "Get Outlook for iOS", "Von meinem iPhone gesendet", "发自我的iPhone":
 # a short last line naming a device or mail app, with no comma (a sentence goes on).
 _MOBILE_SIGNATURE = re.compile(
-    r"^(?:sent (?:from|with|using|via)|get outlook for|envoyé (?:de|depuis)|von meinem"
-    r"|gesendet von|enviado (?:desde|de|do|a partir)|verzonden (?:vanaf|met|van)|inviato da"
+    r"^(?:sent (?:from|with|using|via)|get outlook for|envoyé (?:de|depuis|à partir)|von meinem"
+    r"|gesendet von|enviado (?:desde|de|do|a partir|con)|(?:verzonden|verstuurd) (?:vanaf|met|van"
+    r"|vanuit)|inviato da"
     r"|wysłane z|skickat från|sendt fra|lähetetty|отправлено с|надіслано з|发自|從我的|gửi từ)"
     r"[^,;]{0,60}$|^[^,;]{0,30}(?:から送信|发送|gesendet)$",
     re.IGNORECASE,
@@ -200,8 +201,22 @@ def _drop_mobile_signature(text: str) -> str:
     return "\n".join(lines).strip()
 
 
+# Outlook's mobile apps sign with an invitation to install them, in the phone's language:
+# "Get Outlook for iOS", "Holen Sie sich Outlook für Android", "Télécharger Outlook pour
+# Android", "Obtener Outlook para iOS", "Outlook voor iOS downloaden".
+_APP_INVITATION = re.compile(
+    r"^[^,;.:]{0,30}\boutlook\s+(?:for|für|pour|para|voor|per|för|na)\s+"
+    r"(?:ios|android|iphone|ipad|mac|windows)\b[^,;.:]{0,20}$",
+    re.IGNORECASE,
+)
+# The link the app appends: "Get Outlook for iOS<https://aka.ms/o0ukef>".
+_TRAILING_LINK = re.compile(r"\s*<https?://[^>\s]+>\s*$")
+
+
 def _is_mobile_signature(line: str) -> bool:
-    line = line.strip()
+    line = _TRAILING_LINK.sub("", line.strip())
+    if _APP_INVITATION.match(line):
+        return True
     if not _MOBILE_SIGNATURE.match(line):
         return False
     return len(line.split()) <= 4 or bool(_DEVICE.search(line) and len(line.split()) <= 9)

@@ -208,3 +208,31 @@ def test_a_dated_sender_line_right_above_the_quote_is_its_header(header):
 def test_a_dated_line_with_an_address_not_above_a_quote_is_kept():
     body = "Write to me after 2024/11/5 at pedro@example.es\n\nThanks"
     assert replies.extract_new_text(body) == body
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "Get Outlook for Android<https://aka.ms/abc123>",
+        "Download Outlook for iOS",
+        "Holen Sie sich Outlook für iOS<https://aka.ms/abc123>",
+        "Outlook für Android herunterladen",
+        "Télécharger Outlook pour Android",
+        "Obtenir Outlook pour iOS<https://aka.ms/abc123>",
+        "Descargar Outlook para Android",
+        "Obtener Outlook para iOS",
+        "Outlook voor Android downloaden",
+        "Verstuurd vanaf mijn iPad",
+        "Verzonden vanuit Yahoo Mail voor Android",
+        "Envoyé à partir de Courrier pour Windows",
+        "Enviado desde Yahoo Mail con Android",
+    ],
+)
+def test_mail_app_signatures_in_the_languages_we_send_in_are_dropped(signature):
+    body = f"De app crasht bij het openen van rapporten.\n\n{signature}\n"
+    assert replies.extract_new_text(body) == "De app crasht bij het openen van rapporten."
+
+
+def test_a_sentence_about_outlook_for_ios_is_kept():
+    body = "Your survey link does not open in Outlook for iOS, only in Safari."
+    assert replies.extract_new_text(body) == body
