@@ -55,8 +55,9 @@ _SEPARATOR_NAMES = re.compile(
     re.IGNORECASE,
 )
 _FORWARD_LINE = re.compile(
-    r"^\s*(?:begin forwarded message|anfang der weitergeleiteten|début du message réexpédié"
-    r"|inicio del mensaje reenviado|begin doorgestuurd bericht|inizio messaggio inoltrato)\s*:",
+    r"^\s*(?:begin forwarded message|anfang der weitergeleiteten(?: nachricht| e-?mail)?"
+    r"|début du message réexpédié|inicio del mensaje reenviado|begin doorgestuurd bericht"
+    r"|inizio messaggio inoltrato)\s*:",
     re.IGNORECASE,
 )
 
@@ -73,6 +74,15 @@ _OTHER_KEYS = (
 _HEADER_KEY = r"^\s*[>\s]*\**\s*(?:{keys})\s*\**\s*[:：]"
 _FROM_LINE = re.compile(_HEADER_KEY.format(keys=_FROM_KEYS), re.IGNORECASE)
 _OTHER_LINE = re.compile(_HEADER_KEY.format(keys=_OTHER_KEYS), re.IGNORECASE)
+# Header blocks that lead with the date or the subject (Hotmail, Windows Live, digests).
+_DATE_LINE = re.compile(
+    _HEADER_KEY.format(keys=r"date|datum|fecha|data|дата|sent|gesendet|envoyé|enviado|verzonden"),
+    re.IGNORECASE,
+)
+_SUBJECT_LINE = re.compile(
+    _HEADER_KEY.format(keys=r"subject|betreff|objet|asunto|onderwerp|oggetto|assunto|тема"),
+    re.IGNORECASE,
+)
 _HEADER_BLOCK_REACH = 6  # a "Sent:" within this many lines below "From:"
 
 
@@ -141,13 +151,26 @@ def _starts_attribution(lines: list[str], k: int) -> bool:
 
 
 def _header_block(lines: list[str], i: int) -> int | None:
-    """End of a From:/Sent:/To: block starting at line i, else None."""
-    if not _FROM_LINE.match(lines[i]):
+    """End of a From:/Sent:/To: block starting at line i, else None.
+
+    Most clients lead with "From:"; Hotmail, Windows Live and list digests lead with
+    "Date:" or "Subject:". Those count when a "From:" follows, or (for a dated "Date:")
+    when another header line does.
+    """
+    opens_with_from = _FROM_LINE.match(lines[i]) is not None
+    dated = _DATE_LINE.match(lines[i]) is not None and re.search(r"\d", lines[i])
+    if not opens_with_from and not dated and not _SUBJECT_LINE.match(lines[i]):
         return None
     end = None
+    has_from = opens_with_from
     for k in range(i + 1, min(i + 1 + _HEADER_BLOCK_REACH, len(lines))):
-        if _OTHER_LINE.match(lines[k]):
+        if _FROM_LINE.match(lines[k]):
+            has_from = True
             end = k + 1
+        elif _OTHER_LINE.match(lines[k]):
+            end = k + 1
+    if end is None or not (has_from or dated):
+        return None
     return end
 
 

@@ -236,3 +236,31 @@ def test_mail_app_signatures_in_the_languages_we_send_in_are_dropped(signature):
 def test_a_sentence_about_outlook_for_ios_is_kept():
     body = "Your survey link does not open in Outlook for iOS, only in Safari."
     assert replies.extract_new_text(body) == body
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Date: Tue, 7 Oct 2025 09:12:44 +0200\nFrom: Acme <survey@acme.example>\n"
+        "To: Jan <jan@example.nl>\nSubject: Your opinion",
+        "Subject: Your opinion\nFrom: Acme <survey@acme.example>\nTo: Jan <jan@example.nl>\n"
+        "Date: Tue, 7 Oct 2025 09:12:44 +0200",
+        "Datum: Dienstag, 7. Oktober 2025 09:12\nAn: Jan <jan@example.nl>",
+    ],
+)
+def test_a_header_block_that_leads_with_the_date_or_subject_is_cut(block):
+    body = f"Prima service, snel geholpen.\n\n{block}\n\nHow likely are you to recommend us?\n"
+    assert replies.extract_new_text(body) == "Prima service, snel geholpen."
+
+
+def test_a_subject_line_the_customer_writes_is_kept():
+    body = "Subject: the invoices page\nTo be honest it loads far too slowly."
+    assert replies.extract_new_text(body) == body
+
+
+def test_apple_mails_german_forward_line_is_cut():
+    body = (
+        "Zur Info, siehe unten.\n\nAnfang der weitergeleiteten Nachricht:\n\n"
+        "Von: Acme <survey@acme.example>\nDatum: 7. Oktober 2025 um 09:12:44 MESZ\n\nFrage"
+    )
+    assert replies.extract_new_text(body) == "Zur Info, siehe unten."
