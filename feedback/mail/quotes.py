@@ -43,6 +43,10 @@ _DATE = re.compile(
 _DATED_SENDER = re.compile(
     r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b.{0,80}?[<(]?[\w.+'-]+@[\w-]+(?:\.[\w-]+)+[>)]?\s*$"
 )
+# Where an attribution can start inside a line: its first word, capitalised as clients
+# write it ("On", "Am", "Le", "El", "Op", "Il", "Em", "W dniu", "Den", "På"), maybe after dashes.
+_MID_LINE_LEAD = re.compile(r"(?:\s|-)-*\s*(?P<lead>(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På)\s)")
+_LEAD_START = re.compile(r"^\s*(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På|\d)")
 _PLAIN_FIRST_WORD = re.compile(r"[^\W_][^\s:@<>]*\s")
 _RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
 # A rule line with a name in it: "-----Original Message-----", "---- On ... wrote ----".
@@ -92,6 +96,7 @@ class QuoteStart:
 
     start: int
     end: int
+    prefix: str = ""  # the reply's words on the header's own line, before it
 
 
 def _is_quoted(line: str) -> bool:
@@ -206,7 +211,30 @@ def find_quote_start(lines: list[str]) -> QuoteStart | None:
                     )
                     if block_start is not None:
                         end = _header_block(lines, block_start) or end
+                elif finder is _attribution:
+                    shared = _shared_line_attribution(lines, i)
+                    if shared is not None:
+                        return shared
                 return QuoteStart(i, end)
+    return None
+
+
+def _shared_line_attribution(lines: list[str], i: int) -> QuoteStart | None:
+    """An attribution that starts mid-line, after the reply's last words: clients that
+    lose a line break write "Thanks! On Wed, Apr 4, 2012 at 3:59 PM, Ana <a@x.com> wrote:"."""
+    line = lines[i]
+    if _is_quoted(line):
+        return None
+    for lead in _MID_LINE_LEAD.finditer(line):
+        prefix = line[: lead.start()].rstrip(" -")
+        if not prefix.strip() or _LEAD_START.match(prefix):
+            continue  # the line starts the attribution itself ("Le 5 mai, Ana Le Gall ...")
+        tail = line[lead.start("lead") :]
+        if not (_TIME.search(tail) or _DATE.search(tail)):
+            continue  # "Ana On" in a name, not a dated "On ... wrote:"
+        end = _attribution([*lines[:i], tail, *lines[i + 1 :]], i)
+        if end is not None:
+            return QuoteStart(i, end, prefix)
     return None
 
 

@@ -153,6 +153,8 @@ def _unquoted_lines(lines: list[str]) -> list[str]:
         above, below = lines, []
     else:
         above, below = lines[: quote.start], lines[quote.end :]
+        if quote.prefix:
+            above = [*above, quote.prefix]
     kept = [line for line in above if not _is_quoted(line)]
     while kept and (not kept[-1].strip() or quotes.is_rule(kept[-1])):
         kept.pop()

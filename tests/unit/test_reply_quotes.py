@@ -264,3 +264,33 @@ def test_apple_mails_german_forward_line_is_cut():
         "Von: Acme <survey@acme.example>\nDatum: 7. Oktober 2025 um 09:12:44 MESZ\n\nFrage"
     )
     assert replies.extract_new_text(body) == "Zur Info, siehe unten."
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Works now, thanks! On Thu, Oct 9, 2025 at 8:05 AM, Acme <survey@acme.example>"
+            f" wrote:{QUOTE}",
+            "Works now, thanks!",
+        ),
+        (
+            f"Klappt jetzt.--- Am 09.10.2025 um 08:05 schrieb Acme <survey@acme.example>:{QUOTE}",
+            "Klappt jetzt.",
+        ),
+        (
+            "Merci beaucoup Le jeu. 9 oct. 2025 à 08:05, Acme\n<survey@acme.example> a écrit :"
+            f"{QUOTE}",
+            "Merci beaucoup",
+        ),
+    ],
+)
+def test_an_attribution_sharing_the_replys_last_line_keeps_the_words_before_it(body, expected):
+    assert replies.extract_new_text(body) == expected
+
+
+def test_a_surname_that_looks_like_a_lead_word_is_part_of_the_attribution():
+    body = (
+        f"Très bien.\n\nLe 9 oct. 2025 à 08:05, Marie Le Gall <marie@example.fr> a écrit :{QUOTE}"
+    )
+    assert replies.extract_new_text(body) == "Très bien."
