@@ -162,8 +162,8 @@ def _unquoted_lines(lines: list[str]) -> list[str]:
     if not _is_quoted(first):
         return kept  # the quoted mail follows unmarked: nothing of the customer's below it
     answers: list[str] = []
-    for line in below:
-        if _is_quoted(line):
+    for k, line in enumerate(below):
+        if _is_quoted(line) or _is_wrapped_link(below, k):
             if answers and answers[-1] != "":
                 answers.append("")
             continue
@@ -177,6 +177,20 @@ def _unquoted_lines(lines: list[str]) -> list[str]:
 
 def _is_quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
+
+
+_URL = re.compile(r"\(?<?(?:https?://|www\.)\S+")
+
+
+def _is_wrapped_link(lines: list[str], k: int) -> bool:
+    """A quoted link's wrapped tail that lost its '>' ("_nonce=3dd518)", "(http://x/c/Y) >"),
+    squeezed between two quoted lines: not an inline answer."""
+    if not (0 < k < len(lines) - 1 and _is_quoted(lines[k - 1]) and _is_quoted(lines[k + 1])):
+        return False
+    line = lines[k].strip()
+    if _URL.search(line):
+        return not re.search(r"[^\W\d_]{2,}", _URL.sub("", line))
+    return " " not in line and re.search(r"[=&%/_)]", line) is not None
 
 
 # "Sent from my iPhone", "Get Outlook for iOS", "Von meinem iPhone gesendet", "发自我的iPhone":

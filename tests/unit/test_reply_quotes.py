@@ -294,3 +294,17 @@ def test_a_surname_that_looks_like_a_lead_word_is_part_of_the_attribution():
         f"Très bien.\n\nLe 9 oct. 2025 à 08:05, Marie Le Gall <marie@example.fr> a écrit :{QUOTE}"
     )
     assert replies.extract_new_text(body) == "Très bien."
+
+
+def test_a_quoted_links_wrapped_tail_is_not_an_inline_answer():
+    body = (
+        f"Done, see attached.\n\n{HEADER_EN}\n> Please rate your ticket\n"
+        "> (https://help.example.com/rate?ticket=4821&\ntoken=9f8e7d)\n>\n"
+        "> Open it here\n(https://help.example.com/t/4821) >\n> Thanks\n"
+    )
+    assert replies.extract_new_text(body) == "Done, see attached."
+
+
+def test_a_short_inline_answer_with_a_link_is_kept():
+    body = f"{HEADER_EN}\n> Where did it fail?\nOn this page https://app.example.com/x\n> Ok\n"
+    assert replies.extract_new_text(body) == "On this page https://app.example.com/x"
