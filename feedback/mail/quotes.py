@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 
 _LINES_PER_ATTRIBUTION = 3
+# An undated "Ana Ruiz wrote:" is an attribution only this short and right above a quote.
+_UNDATED_WORDS = 6
 
 # "wrote" as clients write it: en de fr es nl it pt pl sv/da/no fi cs ru uk hu ro el ko he
 # zh ja vi tr.
@@ -124,6 +126,8 @@ def _attribution(lines: list[str], i: int) -> int | None:
         if has_verb and (ends_open or tail.lower().endswith(("wrote", "schrieb"))):
             if _ADDRESS.search(joined) or _TIME.search(joined) or _DATE.search(joined):
                 return k + 1
+            if k == i and len(joined.split()) <= _UNDATED_WORDS and _quote_follows(lines, k + 1):
+                return k + 1  # mutt, webmails: a bare "Ana Ruiz wrote:" right above the quote
         if ends_open and _ADDRESS.search(joined) and _TIME.search(joined):
             return k + 1  # "2016-10-24 15:36 GMT+02:00 Foo <foo@x.com>:" has no verb at all
         if _DATED_SENDER.match(joined) and _quote_follows(lines, k + 1):

@@ -308,3 +308,14 @@ def test_a_quoted_links_wrapped_tail_is_not_an_inline_answer():
 def test_a_short_inline_answer_with_a_link_is_kept():
     body = f"{HEADER_EN}\n> Where did it fail?\nOn this page https://app.example.com/x\n> Ok\n"
     assert replies.extract_new_text(body) == "On this page https://app.example.com/x"
+
+
+@pytest.mark.parametrize("header", ["Tom Baker wrote:", "Tom Baker schrieb:", "Tom a écrit :"])
+def test_an_undated_attribution_right_above_the_quote_is_cut(header):
+    body = f"Fine by me.\n\n{header}\n> Can we move the call to Friday?\n"
+    assert replies.extract_new_text(body) == "Fine by me."
+
+
+def test_a_sentence_quoting_a_colleague_without_a_quote_below_is_kept():
+    body = "As my colleague wrote:\nthe import fails on every CSV with a BOM."
+    assert replies.extract_new_text(body) == body
