@@ -196,9 +196,9 @@ def _is_wrapped_link(lines: list[str], k: int) -> bool:
 # "Sent from my iPhone", "Get Outlook for iOS", "Von meinem iPhone gesendet", "发自我的iPhone":
 # a short last line naming a device or mail app, with no comma (a sentence goes on).
 _MOBILE_SIGNATURE = re.compile(
-    r"^(?:sent (?:from|with|using|via)|get outlook for|envoyé (?:de|depuis|à partir)|von meinem"
-    r"|gesendet von|enviado (?:desde|de|do|a partir|con)|(?:verzonden|verstuurd) (?:vanaf|met|van"
-    r"|vanuit)|inviato da"
+    r"^(?:sent (?:from|with|using|via)|get outlook for|envoyé (?:de|depuis|à partir|avec)"
+    r"|von meinem|gesendet (?:von|mit)|enviado (?:desde|de|do|a partir|con)"
+    r"|(?:verzonden|verstuurd) (?:vanaf|met|van|vanuit)|inviato da"
     r"|wysłane z|skickat från|sendt fra|lähetetty|отправлено с|надіслано з|发自|從我的|gửi từ)"
     r"[^,;]{0,60}$|^[^,;]{0,30}(?:から送信|发送|gesendet)$",
     re.IGNORECASE,

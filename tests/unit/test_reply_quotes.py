@@ -226,6 +226,9 @@ def test_a_dated_line_with_an_address_not_above_a_quote_is_kept():
         "Verzonden vanuit Yahoo Mail voor Android",
         "Envoyé à partir de Courrier pour Windows",
         "Enviado desde Yahoo Mail con Android",
+        "Gesendet mit der WEB.DE Mail App",
+        "Gesendet mit der mobilen Mail App",
+        "Envoyé avec l'application Mail d'Orange",
     ],
 )
 def test_mail_app_signatures_in_the_languages_we_send_in_are_dropped(signature):
