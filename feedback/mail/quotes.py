@@ -110,10 +110,14 @@ def _attribution(lines: list[str], i: int) -> int | None:
     first = lines[i].strip()
     if not first or _is_quoted(lines[i]) or len(first) > 300:
         return None
+    # A wrapped attribution shows itself on its first line: a date, a time, an address, the
+    # verb or a lead word. A plain line of the reply is never its first half.
+    marked = any(p.search(first) for p in (_TIME, _DATE, _ADDRESS, _WROTE))
+    marked = marked or _LEAD_START.match(first) is not None
     joined = ""
     for k in range(i, min(i + _LINES_PER_ATTRIBUTION, len(lines))):
         line = lines[k].strip()
-        if not line or _is_quoted(lines[k]):
+        if not line or _is_quoted(lines[k]) or (k > i and not marked):
             break
         if k > i and (_ends_sentence(first) or _starts_attribution(lines, k)):
             return None  # a sentence of the reply, or the attribution starts on the next line

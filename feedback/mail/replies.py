@@ -199,8 +199,8 @@ _MOBILE_SIGNATURE = re.compile(
     r"^(?:sent (?:from|with|using|via)|get outlook for|envoyé (?:de|depuis|à partir|avec)"
     r"|von meinem|gesendet (?:von|mit)|enviado (?:desde|de|do|a partir|con)"
     r"|(?:verzonden|verstuurd) (?:vanaf|met|van|vanuit)|inviato da"
-    r"|wysłane z|skickat från|sendt fra|lähetetty|отправлено с|надіслано з|发自|從我的|gửi từ)"
-    r"[^,;]{0,60}$|^[^,;]{0,30}(?:から送信|发送|gesendet)$",
+    r"|wysłane z|skickat från|sendt fra|lähetetty|отправлено с|надіслано з|发自|從我的|gửi từ"
+    r"|trimis de pe)[^,;]{0,60}$|^[^,;]{0,30}(?:から送信|发送|gesendet|küldve)$",
     re.IGNORECASE,
 )
 _DEVICE = re.compile(

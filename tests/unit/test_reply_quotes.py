@@ -322,3 +322,18 @@ def test_an_undated_attribution_right_above_the_quote_is_cut(header):
 def test_a_sentence_quoting_a_colleague_without_a_quote_below_is_kept():
     body = "As my colleague wrote:\nthe import fails on every CSV with a BOM."
     assert replies.extract_new_text(body) == body
+
+
+def test_a_plain_reply_line_is_never_the_first_half_of_a_wrapped_attribution():
+    body = (
+        "Bitte storniert die zweite Rechnung\n"
+        "Betreff: AW: Rechnung 2025-10-02 09:30 Absender: billing@acme.example Empfänger:\n"
+        "Alte Nachricht"
+    )
+    assert replies.extract_new_text(body).startswith("Bitte storniert die zweite Rechnung")
+
+
+@pytest.mark.parametrize("signature", ["Trimis de pe iPhone-ul meu", "Az iPhone-omról küldve"])
+def test_iphone_signatures_in_more_languages_are_dropped(signature):
+    body = f"All good on our side.\n{signature}\n"
+    assert replies.extract_new_text(body) == "All good on our side."
