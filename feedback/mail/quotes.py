@@ -89,6 +89,13 @@ _SUBJECT_LINE = re.compile(
     _HEADER_KEY.format(keys=r"subject|betreff|objet|asunto|onderwerp|oggetto|assunto|тема"),
     re.IGNORECASE,
 )
+# A sender line whose whole value is an address: "From: Ana <ana@x.com>", "Von: ana@x.com",
+# "De : Ana [mailto:ana@x.com]".
+_LONE_SENDER = re.compile(
+    _HEADER_KEY.format(keys=_FROM_KEYS)
+    + r"\s*(?:[^<>\[\]\n]{0,60}[<\[](?:mailto:)?)?[\w.+'-]+@[\w-]+(?:\.[\w-]+)+[>\]]?\s*$",
+    re.IGNORECASE,
+)
 _HEADER_BLOCK_REACH = 6  # a "Sent:" within this many lines below "From:"
 
 
@@ -171,6 +178,8 @@ def _header_block(lines: list[str], i: int) -> int | None:
     when another header line does.
     """
     opens_with_from = _FROM_LINE.match(lines[i]) is not None
+    if opens_with_from and _LONE_SENDER.match(lines[i]) and _stands_alone(lines, i):
+        return i + 1  # "From: Ana <ana@x.com>" on its own: the rest of the block was dropped
     dated = _DATE_LINE.match(lines[i]) is not None and re.search(r"\d", lines[i])
     if not opens_with_from and not dated and not _SUBJECT_LINE.match(lines[i]):
         return None
@@ -185,6 +194,13 @@ def _header_block(lines: list[str], i: int) -> int | None:
     if end is None or not (has_from or dated):
         return None
     return end
+
+
+def _stands_alone(lines: list[str], i: int) -> bool:
+    """Blank (or the mail's edge) above and below line i."""
+    above = i == 0 or not lines[i - 1].strip()
+    below = i + 1 >= len(lines) or not lines[i + 1].strip()
+    return above and below
 
 
 def _separator(lines: list[str], i: int) -> int | None:

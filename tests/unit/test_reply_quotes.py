@@ -337,3 +337,22 @@ def test_a_plain_reply_line_is_never_the_first_half_of_a_wrapped_attribution():
 def test_iphone_signatures_in_more_languages_are_dropped(signature):
     body = f"All good on our side.\n{signature}\n"
     assert replies.extract_new_text(body) == "All good on our side."
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "From: Acme Surveys <survey@acme.example>",
+        "Von: survey@acme.example",
+        "De : Acme [mailto:survey@acme.example]",
+        "Van: survey@acme.example <survey@acme.example>",
+    ],
+)
+def test_a_lone_sender_line_opens_the_quote(sender):
+    body = f"Alles prima.\n\n{sender}\n\nHow likely are you to recommend us?\n"
+    assert replies.extract_new_text(body) == "Alles prima."
+
+
+def test_a_sender_line_inside_a_sentence_block_is_kept():
+    body = "Please write back to me.\nFrom: ana@example.org\nis the address I read."
+    assert replies.extract_new_text(body) == body
