@@ -225,12 +225,13 @@ _APP_INVITATION = re.compile(
     r"(?:ios|android|iphone|ipad|mac|windows)\b[^,;.:]{0,20}$",
     re.IGNORECASE,
 )
-# The link the app appends: "Get Outlook for iOS<https://aka.ms/o0ukef>".
-_TRAILING_LINK = re.compile(r"\s*<https?://[^>\s]+>\s*$")
+# The links plain-text renderings keep: "Get Outlook for iOS<https://aka.ms/o0ukef>",
+# "Sent from Mail<https://go.microsoft.com/fwlink/?LinkId=550986> for Windows".
+_INLINE_LINK = re.compile(r"\s*<https?://[^>\s]+>")
 
 
 def _is_mobile_signature(line: str) -> bool:
-    line = _TRAILING_LINK.sub("", line.strip())
+    line = _INLINE_LINK.sub("", line.strip()).strip()
     if _APP_INVITATION.match(line):
         return True
     if not _MOBILE_SIGNATURE.match(line):

@@ -229,6 +229,8 @@ def test_a_dated_line_with_an_address_not_above_a_quote_is_kept():
         "Gesendet mit der WEB.DE Mail App",
         "Gesendet mit der mobilen Mail App",
         "Envoyé avec l'application Mail d'Orange",
+        "Sent from Mail<https://go.microsoft.com/fwlink/?LinkId=1234> for Windows",
+        "Gesendet von Mail<https://go.microsoft.com/fwlink/?LinkId=1234> für Windows",
     ],
 )
 def test_mail_app_signatures_in_the_languages_we_send_in_are_dropped(signature):
