@@ -48,7 +48,7 @@ _DATED_SENDER = re.compile(
 # Where an attribution can start inside a line: its first word, capitalised as clients
 # write it ("On", "Am", "Le", "El", "Op", "Il", "Em", "W dniu", "Den", "På"), maybe after dashes.
 _MID_LINE_LEAD = re.compile(r"(?:\s|-)-*\s*(?P<lead>(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På)\s)")
-_LEAD_START = re.compile(r"^\s*(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På|\d)")
+_LEAD_START = re.compile(r"^\s*(?:(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På)\s|\d)")
 _PLAIN_FIRST_WORD = re.compile(r"[^\W_][^\s:@<>]*\s")
 _RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
 # A rule line with a name in it: "-----Original Message-----", "---- On ... wrote ----".
@@ -121,12 +121,14 @@ def _attribution(lines: list[str], i: int) -> int | None:
     # verb or a lead word. A plain line of the reply is never its first half.
     marked = any(p.search(first) for p in (_TIME, _DATE, _ADDRESS, _WROTE))
     marked = marked or _LEAD_START.match(first) is not None
+    # "Am 26.5.2017" wrapped before "um 12:00 schrieb Adam <adam@x.com>:" starts it itself.
+    dated_lead = _LEAD_START.match(first) and (_TIME.search(first) or _DATE.search(first))
     joined = ""
     for k in range(i, min(i + _LINES_PER_ATTRIBUTION, len(lines))):
         line = lines[k].strip()
         if not line or _is_quoted(lines[k]) or (k > i and not marked):
             break
-        if k > i and (_ends_sentence(first) or _starts_attribution(lines, k)):
+        if k > i and (_ends_sentence(first) or (not dated_lead and _starts_attribution(lines, k))):
             return None  # a sentence of the reply, or the attribution starts on the next line
         joined = f"{joined} {line}".strip()
         if len(joined) > 400:

@@ -358,3 +358,21 @@ def test_a_lone_sender_line_opens_the_quote(sender):
 def test_a_sender_line_inside_a_sentence_block_is_kept():
     body = "Please write back to me.\nFrom: ana@example.org\nis the address I read."
     assert replies.extract_new_text(body) == body
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Am 02.10.2025\num 14:10 schrieb Lena Vogt\n<lena.vogt@example.de>:",
+        "Le 02/10/2025\nà 14:10, Chloé Martin\n<chloe@example.fr> a écrit :",
+        "Op 2-10-2025\nom 14:10 schreef Sanne\n<sanne@example.nl>:",
+    ],
+)
+def test_an_attribution_wrapped_right_after_its_date_is_cut_whole(header):
+    body = f"Merci, c'est réglé.\n\n{header}{QUOTE}"
+    assert replies.extract_new_text(body) == "Merci, c'est réglé."
+
+
+def test_a_reply_line_starting_with_on_before_an_attribution_is_kept():
+    body = f"On my side everything works\n{HEADER_EN}{QUOTE}"
+    assert replies.extract_new_text(body) == "On my side everything works"
