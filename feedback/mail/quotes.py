@@ -48,7 +48,7 @@ _DATED_SENDER = re.compile(
 # Where an attribution can start inside a line: its first word, capitalised as clients
 # write it ("On", "Am", "Le", "El", "Op", "Il", "Em", "W dniu", "Den", "På"), maybe after dashes.
 _MID_LINE_LEAD = re.compile(r"(?:\s|-)-*\s*(?P<lead>(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På)\s)")
-_LEAD_START = re.compile(r"^\s*(?:(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På)\s|\d)")
+_LEAD_START = re.compile(r"^\s*(?:(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På)(?:\s|$)|\d)")
 _PLAIN_FIRST_WORD = re.compile(r"[^\W_][^\s:@<>]*\s")
 _RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
 # A rule line with a name in it: "-----Original Message-----", "---- On ... wrote ----".

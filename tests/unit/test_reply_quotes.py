@@ -376,3 +376,11 @@ def test_an_attribution_wrapped_right_after_its_date_is_cut_whole(header):
 def test_a_reply_line_starting_with_on_before_an_attribution_is_kept():
     body = f"On my side everything works\n{HEADER_EN}{QUOTE}"
     assert replies.extract_new_text(body) == "On my side everything works"
+
+
+def test_a_doubled_lead_word_is_part_of_the_attribution():
+    body = (
+        "Gracias, todo claro.\n\nEl El mié, 1 de oct de 2025 a la(s) 9:30 a.m., Acme "
+        f"<survey@acme.example> escribió:{QUOTE}"
+    )
+    assert replies.extract_new_text(body) == "Gracias, todo claro."
