@@ -135,7 +135,19 @@ def extract_new_text(
     trimmed = ""
     if message.replies and not message.replies[0].headers:
         trimmed = _tidy(message.replies[0].body)
-    return trimmed or candidate
+    return _cut_like(candidate, trimmed) or candidate
+
+
+def _cut_like(candidate: str, trimmed: str) -> str:
+    """The candidate cut where the library cut its signature, with the customer's own lines
+    kept: the library also drops lines it reads as rules ("_____" between two paragraphs)."""
+    lines = candidate.split("\n")
+    k = -1
+    for wanted in (line.strip() for line in trimmed.split("\n") if line.strip()):
+        k = next((j for j in range(k + 1, len(lines)) if lines[j].strip() == wanted), -2)
+        if k == -2:
+            return trimmed  # the library rewrote a line: keep its reading
+    return "\n".join(lines[: k + 1]).strip() if k >= 0 else trimmed
 
 
 def new_words(text: str, html: str = "") -> str:

@@ -143,3 +143,9 @@ def test_fields_in_other_charsets_are_decoded_as_sendgrid_says():
     )
     assert fields == {"text": "Grüße aus Köln", "from": "a@b.c"}
     assert replies.redecode_fields("multipart/form-data", b"", {"text": "UTF-8"}) is None
+
+
+def test_a_rule_between_two_paragraphs_of_the_reply_is_kept():
+    reply = f"Part one: the exports.\n\n{'_' * 40}\n\nPart two: the invoices."
+    body = f"{reply}\n\n--\nAna Ruiz\nOps lead\n"
+    assert replies.extract_new_text(body) == reply
