@@ -217,9 +217,26 @@ _MOBILE_SIGNATURE = re.compile(
 )
 _DEVICE = re.compile(
     r"iphone|ipad|android|blackberry|mobile|outlook|samsung|galaxy|phone|device|gmail|yahoo"
-    r"|mail|huawei|pixel|xiaomi|handy|smartphone|tablet|windows|móvil|celular|телефон|手机",
+    r"|mail|huawei|pixel|xiaomi|handy|smartphone|tablet|windows|móvil|celular|телефон|手机"
+    r"|\bios\b|\baol\b|\bapp\b",
     re.IGNORECASE,
 )
+# Carriers sign with a comma in the line: "Sent from my Verizon, Samsung Galaxy smartphone",
+# "Sent via the Samsung Galaxy S22, an AT&T 5G smartphone". Such a line ends with the device.
+_CARRIER_SIGNATURE = re.compile(
+    r"^sent (?:from|with|via)\b[^;]{0,80}\b(?:smartphone|phone|device|tablet)\.?$",
+    re.IGNORECASE,
+)
+
+
+def _is_carrier_signature(line: str) -> bool:
+    """After the comma come only names ("Samsung Galaxy", "an AT&T 5G"), never a sentence's
+    words ("Sent from my desk, which is easier than my phone.")."""
+    if not _CARRIER_SIGNATURE.match(line):
+        return False
+    after = line.split(",", 1)[1] if "," in line else ""
+    words = re.findall(r"[^\W\d_]+", after)
+    return not any(w.islower() and len(w) > 3 and not _DEVICE.search(w) for w in words)
 
 
 def _drop_mobile_signature(text: str) -> str:
@@ -244,7 +261,7 @@ _INLINE_LINK = re.compile(r"\s*<https?://[^>\s]+>")
 
 def _is_mobile_signature(line: str) -> bool:
     line = _INLINE_LINK.sub("", line.strip()).strip()
-    if _APP_INVITATION.match(line):
+    if _APP_INVITATION.match(line) or _is_carrier_signature(line):
         return True
     if not _MOBILE_SIGNATURE.match(line):
         return False

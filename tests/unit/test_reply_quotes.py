@@ -384,3 +384,21 @@ def test_a_doubled_lead_word_is_part_of_the_attribution():
         f"<survey@acme.example> escribió:{QUOTE}"
     )
     assert replies.extract_new_text(body) == "Gracias, todo claro."
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "Sent from my Verizon, Samsung Galaxy smartphone",
+        "Sent via the Samsung Galaxy A54 5G, an AT&T 5G smartphone",
+        "Sent from the all new AOL app for iOS",
+    ],
+)
+def test_carrier_and_app_signatures_are_dropped(signature):
+    body = f"Checkout keeps timing out.\n\n{signature}\n"
+    assert replies.extract_new_text(body) == "Checkout keeps timing out."
+
+
+def test_a_sentence_about_a_phone_after_a_comma_is_kept():
+    body = "Checkout keeps timing out.\n\nSent from my laptop, because checkout fails on my phone."
+    assert replies.extract_new_text(body) == body
