@@ -402,3 +402,86 @@ def test_carrier_and_app_signatures_are_dropped(signature):
 def test_a_sentence_about_a_phone_after_a_comma_is_kept():
     body = "Checkout keeps timing out.\n\nSent from my laptop, because checkout fails on my phone."
     assert replies.extract_new_text(body) == body
+
+
+# Each language we send in (feedback/locales.py SUPPORTED), as the common clients quote.
+CLIENT_HEADERS = {
+    "en": [
+        "On Thu, Oct 9, 2025 at 8:05\u202fAM Acme <survey@acme.example> wrote:",  # Gmail
+        "On 9 Oct 2025, at 08:05, Acme <survey@acme.example> wrote:",  # Apple Mail / iOS
+        "On 10/9/25 8:05 AM, Acme wrote:",  # Thunderbird
+        "On Thursday, October 9, 2025, 08:05:00 AM GMT+2, Acme <survey@acme.example> wrote:",
+        "From: Acme <survey@acme.example>\nSent: Thursday, October 9, 2025 8:05 AM\nTo: Ana",
+        "________________________________\nFrom: Acme <survey@acme.example>\n"
+        "Sent: Thursday, October 9, 2025 8:05:00 AM",  # Outlook mobile / web
+        "From: Acme <survey@acme.example>\nDate: Thursday, 9 October 2025 at 08:05\nTo: Ana",
+    ],
+    "de": [
+        "Am Do., 9. Okt. 2025 um 08:05 Uhr schrieb Acme <survey@acme.example>:",
+        "Am 09.10.2025 um 08:05 schrieb Acme <survey@acme.example>:",
+        "Am 09.10.25 um 08:05 schrieb Acme:",
+        "Am Donnerstag, 9. Oktober 2025, 08:05:00 MESZ hat Acme <survey@acme.example> "
+        "Folgendes geschrieben:",
+        "Von: Acme <survey@acme.example>\nGesendet: Donnerstag, 9. Oktober 2025 08:05\nAn: Ana",
+        "-----Ursprüngliche Nachricht-----\nVon: Acme <survey@acme.example>",
+    ],
+    "fr": [
+        "Le jeu. 9 oct. 2025 à 08:05, Acme <survey@acme.example> a écrit :",
+        "Le 9 oct. 2025 à 08:05, Acme <survey@acme.example> a écrit :",
+        "Le 09/10/2025 à 08:05, Acme a écrit :",
+        "Le jeudi 9 octobre 2025, 08:05:00 UTC+2, Acme <survey@acme.example> a écrit :",
+        "De : Acme <survey@acme.example>\nEnvoyé : jeudi 9 octobre 2025 08:05\nÀ : Ana",
+        "De : Acme <survey@acme.example>\nEnvoyé le : jeudi 9 octobre 2025 08:05\nÀ : Ana",
+        "-----Message d'origine-----\nDe : Acme <survey@acme.example>",
+    ],
+    "es": [
+        "El jue, 9 oct 2025 a las 8:05, Acme (<survey@acme.example>) escribió:",
+        "El 9 oct 2025, a las 8:05, Acme <survey@acme.example> escribió:",
+        "El 9/10/25 a las 8:05, Acme escribió:",
+        "El jueves, 9 de octubre de 2025, 08:05:00 CEST, Acme <survey@acme.example> escribió:",
+        "De: Acme <survey@acme.example>\nEnviado el: jueves, 9 de octubre de 2025 8:05\nPara: Ana",
+        "De: Acme <survey@acme.example>\nEnviado: jueves, 9 de octubre de 2025 8:05\nPara: Ana",
+        "-----Mensaje original-----\nDe: Acme <survey@acme.example>",
+    ],
+    "nl": [
+        "Op do 9 okt 2025 om 08:05 schreef Acme <survey@acme.example>:",
+        "Op 9 okt. 2025 om 08:05 heeft Acme <survey@acme.example> het volgende geschreven:",
+        "Op 09-10-2025 om 08:05 schreef Acme:",
+        "Op donderdag 9 oktober 2025 08:05:00 CEST schreef Acme <survey@acme.example>:",
+        "Van: Acme <survey@acme.example>\nVerzonden: donderdag 9 oktober 2025 08:05\nAan: Ana",
+        "Van: Acme <survey@acme.example>\nDatum: donderdag 9 oktober 2025 om 08:05\nAan: Ana",
+        "-----Oorspronkelijk bericht-----\nVan: Acme <survey@acme.example>",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "header"),
+    [(language, header) for language, headers in CLIENT_HEADERS.items() for header in headers],
+)
+def test_each_clients_quote_header_in_each_language_we_send_in_is_cut(language, header):
+    # Attributions head a '>' quote; header blocks and separators an unmarked one.
+    body = f"Words of the reply ({language}).\n\n{header}\n{QUOTE}"
+    if header.splitlines()[0].startswith(("From", "Von", "De", "Van", "-", "_")):
+        body = f"Words of the reply ({language}).\n\n{header}\n\nUnmarked old text\n"
+    assert replies.extract_new_text(body) == f"Words of the reply ({language})."
+
+
+@pytest.mark.parametrize(
+    "forward",
+    [
+        "---------- Forwarded message ---------",
+        "---------- Weitergeleitete Nachricht ---------",
+        "---------- Message transféré ---------",
+        "---------- Mensaje reenviado ---------",
+        "---------- Doorgestuurd bericht ---------",
+        "Begin forwarded message:",
+        "Anfang der weitergeleiteten Nachricht:",
+        "Début du message réexpédié :",
+        "Inicio del mensaje reenviado:",
+        "Begin doorgestuurd bericht:",
+    ],
+)
+def test_forwarded_blocks_in_each_language_we_send_in_are_cut(forward):
+    body = f"See below.\n\n{forward}\n\nFrom: Acme <survey@acme.example>\n\nOld text\n"
+    assert replies.extract_new_text(body) == "See below."
