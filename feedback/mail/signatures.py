@@ -1,0 +1,72 @@
+"""The last lines a phone or a mail app adds under a reply: "Sent from my iPhone", "Get
+Outlook for iOS", "Von meinem iPhone gesendet", "Verstuurd vanaf mijn iPad".
+
+They are not the customer's words, and the signature library misses most of them (other
+languages, a link inside the line, a carrier's comma). Pure: text in, text out.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "Sent from my iPhone", "Get Outlook for iOS", "Von meinem iPhone gesendet", "发自我的iPhone":
+# a short last line naming a device or mail app, with no comma (a sentence goes on).
+_MOBILE_SIGNATURE = re.compile(
+    r"^(?:sent (?:from|with|using|via)|get outlook for|envoyé (?:de|depuis|à partir|avec)"
+    r"|von meinem|gesendet (?:von|mit)|enviado (?:desde|de|do|a partir|con)"
+    r"|(?:verzonden|verstuurd) (?:vanaf|met|van|vanuit)|inviato da"
+    r"|wysłane z|skickat från|sendt fra|lähetetty|отправлено с|надіслано з|发自|從我的|gửi từ"
+    r"|trimis de pe)[^,;]{0,60}$|^[^,;]{0,30}(?:から送信|发送|gesendet|küldve)$",
+    re.IGNORECASE,
+)
+_DEVICE = re.compile(
+    r"iphone|ipad|android|blackberry|mobile|outlook|samsung|galaxy|phone|device|gmail|yahoo"
+    r"|mail|huawei|pixel|xiaomi|handy|smartphone|tablet|windows|móvil|celular|телефон|手机"
+    r"|\bios\b|\baol\b|\bapp\b",
+    re.IGNORECASE,
+)
+# Carriers sign with a comma in the line: "Sent from my Verizon, Samsung Galaxy smartphone",
+# "Sent via the Samsung Galaxy S22, an AT&T 5G smartphone". Such a line ends with the device.
+_CARRIER_SIGNATURE = re.compile(
+    r"^sent (?:from|with|via)\b[^;]{0,80}\b(?:smartphone|phone|device|tablet)\.?$",
+    re.IGNORECASE,
+)
+
+
+def _is_carrier_signature(line: str) -> bool:
+    """After the comma come only names ("Samsung Galaxy", "an AT&T 5G"), never a sentence's
+    words ("Sent from my desk, which is easier than my phone.")."""
+    if not _CARRIER_SIGNATURE.match(line):
+        return False
+    after = line.split(",", 1)[1] if "," in line else ""
+    words = re.findall(r"[^\W\d_]+", after)
+    return not any(w.islower() and len(w) > 3 and not _DEVICE.search(w) for w in words)
+
+
+def drop_mobile_signature(text: str) -> str:
+    lines = text.split("\n")
+    while lines and (not lines[-1].strip() or _is_mobile_signature(lines[-1])):
+        lines.pop()
+    return "\n".join(lines).strip()
+
+
+# Outlook's mobile apps sign with an invitation to install them, in the phone's language:
+# "Get Outlook for iOS", "Holen Sie sich Outlook für Android", "Télécharger Outlook pour
+# Android", "Obtener Outlook para iOS", "Outlook voor iOS downloaden".
+_APP_INVITATION = re.compile(
+    r"^[^,;.:]{0,30}\boutlook\s+(?:for|für|pour|para|voor|per|för|na)\s+"
+    r"(?:ios|android|iphone|ipad|mac|windows)\b[^,;.:]{0,20}$",
+    re.IGNORECASE,
+)
+# The links plain-text renderings keep: "Get Outlook for iOS<https://aka.ms/o0ukef>",
+# "Sent from Mail<https://go.microsoft.com/fwlink/?LinkId=550986> for Windows".
+_INLINE_LINK = re.compile(r"\s*<https?://[^>\s]+>")
+
+
+def _is_mobile_signature(line: str) -> bool:
+    line = _INLINE_LINK.sub("", line.strip()).strip()
+    if _APP_INVITATION.match(line) or _is_carrier_signature(line):
+        return True
+    if not _MOBILE_SIGNATURE.match(line):
+        return False
+    return len(line.split()) <= 4 or bool(_DEVICE.search(line) and len(line.split()) <= 9)
