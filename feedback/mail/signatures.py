@@ -16,7 +16,8 @@ _MOBILE_SIGNATURE = re.compile(
     r"|von meinem|gesendet (?:von|mit)|enviado (?:desde|de|do|a partir|con)"
     r"|(?:verzonden|verstuurd) (?:vanaf|met|van|vanuit)|inviato da"
     r"|wysłane z|skickat från|sendt fra|lähetetty|отправлено с|надіслано з|发自|從我的|gửi từ"
-    r"|trimis de pe)[^,;]{0,60}$|^[^,;]{0,30}(?:から送信|发送|gesendet|küldve)$",
+    r"|trimis de pe|diese nachricht wurde (?:von|mit))[^,;]{0,60}$"
+    r"|^[^,;]{0,30}(?:から送信|发送|gesendet|küldve)$",
     re.IGNORECASE,
 )
 _DEVICE = re.compile(
@@ -44,10 +45,19 @@ def _is_carrier_signature(line: str) -> bool:
 
 
 def drop_mobile_signature(text: str) -> str:
+    """The text without the app's lines at its end, nor the "--" that opened them."""
     lines = text.split("\n")
+    dropped = False
     while lines and (not lines[-1].strip() or _is_mobile_signature(lines[-1])):
+        dropped = dropped or bool(lines[-1].strip())
+        lines.pop()
+    while dropped and lines and (not lines[-1].strip() or _DELIMITER.match(lines[-1])):
         lines.pop()
     return "\n".join(lines).strip()
+
+
+# The signature delimiter ("-- ") and the rules some apps put above their line.
+_DELIMITER = re.compile(r"^\s*(?:--\s*|[-_=—–]{2,})\s*$")
 
 
 # Outlook's mobile apps sign with an invitation to install them, in the phone's language:
@@ -69,4 +79,4 @@ def _is_mobile_signature(line: str) -> bool:
         return True
     if not _MOBILE_SIGNATURE.match(line):
         return False
-    return len(line.split()) <= 4 or bool(_DEVICE.search(line) and len(line.split()) <= 9)
+    return len(line.split()) <= 4 or bool(_DEVICE.search(line) and len(line.split()) <= 11)

@@ -392,6 +392,9 @@ def test_a_doubled_lead_word_is_part_of_the_attribution():
         "Sent from my Verizon, Samsung Galaxy smartphone",
         "Sent via the Samsung Galaxy A54 5G, an AT&T 5G smartphone",
         "Sent from the all new AOL app for iOS",
+        "Diese Nachricht wurde von meinem Android-Mobiltelefon mit WEB.DE Mail gesendet.",
+        "-- \nDiese Nachricht wurde von meinem Android Mobiltelefon mit GMX Mail gesendet.",
+        "__________\nSent from my Verizon, Samsung Galaxy smartphone",
     ],
 )
 def test_carrier_and_app_signatures_are_dropped(signature):
