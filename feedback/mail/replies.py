@@ -175,7 +175,7 @@ def _unquoted_lines(lines: list[str]) -> list[str]:
         return kept  # the quoted mail follows unmarked: nothing of the customer's below it
     answers: list[str] = []
     for k, line in enumerate(below):
-        if _is_quoted(line) or _is_wrapped_link(below, k):
+        if _is_quoted(line) or _is_wrapped_link(below, k) or _is_wrapped_quote(below, k):
             if answers and answers[-1] != "":
                 answers.append("")
             continue
@@ -203,6 +203,21 @@ def _is_wrapped_link(lines: list[str], k: int) -> bool:
     if _URL.search(line):
         return not re.search(r"[^\W\d_]{2,}", _URL.sub("", line))
     return " " not in line and re.search(r"[=&%/_)]", line) is not None
+
+
+_WRAP_WIDTH = 60  # a quoted line this long was hard-wrapped by the client
+
+
+def _is_wrapped_quote(lines: list[str], k: int) -> bool:
+    """The tail of a long quoted line that the client wrapped without repeating '>'
+    ("> ... kale chips" / "brooklyn four dollar toast." / "> ..."): no blank line around it,
+    the line above near the wrap width and not ending a sentence, or this one in lower case."""
+    if not (0 < k < len(lines) - 1 and _is_quoted(lines[k - 1]) and _is_quoted(lines[k + 1])):
+        return False
+    above, line = lines[k - 1].rstrip(), lines[k].strip()
+    if len(above) < _WRAP_WIDTH or not line:
+        return False
+    return not above.endswith((".", "!", "?", ":")) or line[0].islower()
 
 
 def _tidy(text: str) -> str:

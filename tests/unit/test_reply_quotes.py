@@ -488,3 +488,19 @@ def test_each_clients_quote_header_in_each_language_we_send_in_is_cut(language, 
 def test_forwarded_blocks_in_each_language_we_send_in_are_cut(forward):
     body = f"See below.\n\n{forward}\n\nFrom: Acme <survey@acme.example>\n\nOld text\n"
     assert replies.extract_new_text(body) == "See below."
+
+
+def test_a_long_quoted_line_wrapped_without_its_marker_stays_in_the_quote():
+    body = (
+        f"Booked for Tuesday.\n\n{HEADER_EN}\n>\n"
+        "> Your technician will arrive between 9 and 11 and will call you about thirty\n"
+        "minutes before reaching your address.\n"
+        "> Reply to this email to change the appointment time or the contact number\n"
+        "we have on file.\n> Acme Field Service\n"
+    )
+    assert replies.extract_new_text(body) == "Booked for Tuesday."
+
+
+def test_a_short_answer_right_under_a_short_quoted_question_is_kept():
+    body = f"{HEADER_EN}\n> Did the technician come?\nYes, on time.\n> Anything else?\n"
+    assert replies.extract_new_text(body) == "Yes, on time."
