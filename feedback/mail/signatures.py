@@ -80,3 +80,37 @@ def _is_mobile_signature(line: str) -> bool:
     if not _MOBILE_SIGNATURE.match(line):
         return False
     return len(line.split()) <= 4 or bool(_DEVICE.search(line) and len(line.split()) <= 11)
+
+
+# Mail gateways put a warning above mail from outside the company: "CAUTION: This email
+# originated from outside of the organization...", "[EXTERNAL]", "ACHTUNG: Diese E-Mail
+# stammt von einem externen Absender", "ATTENTION : Ce courriel provient de l'extérieur",
+# "PRECAUCIÓN: Este correo se originó fuera de la organización", "LET OP: ... van buiten".
+_BANNER_START = re.compile(
+    r"^\W{0,3}(?:caution|warning|external|attention|achtung|warnung|extern|externe|externo"
+    r"|precauci[oó]n|atenci[oó]n|aviso|let op|waarschuwing|notice)\b",
+    re.IGNORECASE,
+)
+_OUTSIDE = re.compile(
+    r"outside|external|extern|außerhalb|ausserhalb|extérieur|exterieur|fuera|buiten",
+    re.IGNORECASE,
+)
+# ... and it speaks of the mail itself, not of the customer's subject.
+_THIS_MAIL = re.compile(
+    r"\b(?:e-?mail|message|mail|courriel|correo|nachricht|bericht|sender|absender"
+    r"|expéditeur|remitente|afzender)\b",
+    re.IGNORECASE,
+)
+_BANNER_LINES = 4
+
+
+def drop_external_banner(text: str) -> str:
+    """The text without a gateway's external-sender warning as its first paragraph."""
+    lines = text.strip("\n").split("\n")
+    end = next((k for k, line in enumerate(lines) if not line.strip()), len(lines))
+    paragraph = " ".join(line.strip() for line in lines[:end])
+    if end > _BANNER_LINES or end == len(lines) or len(paragraph) > 600:
+        return text
+    if all(p.search(paragraph) for p in (_BANNER_START, _OUTSIDE, _THIS_MAIL)):
+        return "\n".join(lines[end:]).strip()
+    return text

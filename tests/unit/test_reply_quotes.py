@@ -504,3 +504,25 @@ def test_a_long_quoted_line_wrapped_without_its_marker_stays_in_the_quote():
 def test_a_short_answer_right_under_a_short_quoted_question_is_kept():
     body = f"{HEADER_EN}\n> Did the technician come?\nYes, on time.\n> Anything else?\n"
     assert replies.extract_new_text(body) == "Yes, on time."
+
+
+@pytest.mark.parametrize(
+    "banner",
+    [
+        "CAUTION: This email came from outside the organisation. Do not open links or "
+        "attachments unless you know the sender.",
+        "[EXTERNAL] This message was sent from an external address.",
+        "ACHTUNG: Diese E-Mail kommt von außerhalb des Unternehmens. Öffnen Sie keine Anhänge.",
+        "ATTENTION : ce message provient de l'extérieur de l'organisation.",
+        "PRECAUCIÓN: Este correo viene de fuera de la organización.",
+        "LET OP: deze e-mail komt van buiten de organisatie.",
+    ],
+)
+def test_a_gateways_external_sender_warning_above_the_reply_is_dropped(banner):
+    body = f"{banner}\n\nThe delivery came two days late.\n"
+    assert replies.extract_new_text(body) == "The delivery came two days late."
+
+
+def test_a_reply_that_starts_with_a_warning_of_its_own_is_kept():
+    body = "Warning: the export is broken for external users.\n\nIt fails since Monday."
+    assert replies.extract_new_text(body).startswith("Warning: the export is broken")
