@@ -31,7 +31,7 @@ _WROTE = re.compile(
     r"|het\s+volgende|ha\s+scritto|\bscrisse|\bescreveu|\bnapisał|\bnapisala|\bnapsal"
     r"|\bpisze|\bpisał|\bskrev|\bskrivit|\bkirjoitti|написал|написала|написав|пишет|писал"
     r"|пише|\bírta|a\s+scris|έγραψε|작성|כתב|写道|寫道|のメッセージ|が書きました|書きました"
-    r"|\bviết|\byazdı)\s*[:：]?",
+    r"|\bviết|\byazdı|^quoting|^zitat von|^citando|^citation de)\s*[:：]?",
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -60,6 +60,7 @@ _SEPARATOR_NAMES = re.compile(
     r"|encaminhad|mensaje|mensagem|message|nachricht|bericht|messaggio|wiadomość|zpráva",
     re.IGNORECASE,
 )
+_DATED_INTRO = re.compile(r"^\s*message du \d{1,2}/\d{1,2}/\d{2,4}\b[\d:h .]*$", re.IGNORECASE)
 _FORWARD_LINE = re.compile(
     r"^\s*(?:begin forwarded message|anfang der weitergeleiteten(?: nachricht| e-?mail)?"
     r"|début du message réexpédié|inicio del mensaje reenviado|begin doorgestuurd bericht"
@@ -207,6 +208,8 @@ def _stands_alone(lines: list[str], i: int) -> bool:
 
 def _separator(lines: list[str], i: int) -> int | None:
     line = lines[i]
+    if _DATED_INTRO.match(line):
+        return i + 1  # Orange's "Message du 09/10/25 08:05" above its De:/A:/Objet: block
     named = _NAMED_RULE.match(line)
     if named and _SEPARATOR_NAMES.search(named.group("name")) or _FORWARD_LINE.match(line):
         return i + 1

@@ -526,3 +526,25 @@ def test_a_gateways_external_sender_warning_above_the_reply_is_dropped(banner):
 def test_a_reply_that_starts_with_a_warning_of_its_own_is_kept():
     body = "Warning: the export is broken for external users.\n\nIt fails since Monday."
     assert replies.extract_new_text(body).startswith("Warning: the export is broken")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Zitat von Acme <survey@acme.example>:",  # Horde (German)
+        "Quoting Acme <survey@acme.example>:",  # Horde, SquirrelMail
+        "Citation de Acme <survey@acme.example> :",
+        "Citando Acme <survey@acme.example>:",
+    ],
+)
+def test_webmail_quoting_lines_are_attributions(header):
+    body = f"Passt so.\n\n{header}\n{QUOTE}"
+    assert replies.extract_new_text(body) == "Passt so."
+
+
+def test_oranges_dated_intro_above_its_header_block_is_cut():
+    body = (
+        'C\'est noté, merci.\n\nMessage du 09/10/25 08:05\nDe : "Acme" <survey@acme.example>\n'
+        "A : chloe@example.fr\nObjet : Votre avis\n\nQuelle note nous donneriez-vous ?\n"
+    )
+    assert replies.extract_new_text(body) == "C'est noté, merci."
