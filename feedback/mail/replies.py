@@ -235,17 +235,36 @@ class _TextFromHtml(HTMLParser):
 
     BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "table"}
     SKIP = {"blockquote", "style", "script", "head", "title"}
-    # Where clients put the quote or the signature block: Gmail and Thunderbird.
-    MARKED = ("gmail_quote", "gmail_signature", "moz-cite-prefix", "moz-signature")
+    # Where clients put the quote or the signature block, by class or id: Gmail, Thunderbird,
+    # Yahoo, Proton, Zoho, Outlook's mobile apps.
+    MARKED = (
+        "gmail_quote",
+        "gmail_signature",
+        "moz-cite-prefix",
+        "moz-signature",
+        "yahoo_quoted",
+        "protonmail_quote",
+        "zmail_extra",
+        "mail-editor-reference-message-container",
+        "ms-outlook-mobile-signature",
+    )
+    # Where Outlook (desktop, web, new) starts the quoted mail: everything after is the quote,
+    # whatever language its From:/Sent: block is in.
+    CUT_IDS = ("divRplyFwdMsg", "x_divRplyFwdMsg", "appendonsend")
+    OUTLOOK_HEADER_STYLE = re.compile(r"border:\s*none;\s*border-top:\s*solid\s+#[0-9a-f]{6}", re.I)
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.cut = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = dict(attrs).get("class") or ""
-        quote_or_signature = any(mark in classes for mark in self.MARKED)
+        found = dict(attrs)
+        classes, ident = found.get("class") or "", found.get("id") or ""
+        if ident in self.CUT_IDS or self.OUTLOOK_HEADER_STYLE.search(found.get("style") or ""):
+            self.cut = True
+        quote_or_signature = any(mark in classes or mark == ident for mark in self.MARKED)
         if tag in self.SKIP or (self.skipping and tag == "div") or quote_or_signature:
             self.skipping += 1
         elif tag in self.BLOCK and not self.skipping:
@@ -258,7 +277,7 @@ class _TextFromHtml(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.skipping:
+        if not self.skipping and not self.cut:
             self.parts.append(data)
 
 

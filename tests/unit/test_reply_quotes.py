@@ -548,3 +548,26 @@ def test_oranges_dated_intro_above_its_header_block_is_cut():
         "A : chloe@example.fr\nObjet : Votre avis\n\nQuelle note nous donneriez-vous ?\n"
     )
     assert replies.extract_new_text(body) == "C'est noté, merci."
+
+
+# HTML-only mails: where clients put the quote, whatever language its header is in.
+HTML_REPLY = "<div>Dostawa była szybka.</div><div><br></div>"
+HTML_QUOTES = {
+    "outlook web": '<div id="appendonsend"></div><hr><div id="divRplyFwdMsg"><b>Od:</b> Acme'
+    "<br><b>Wysłane:</b> czwartek<br></div><div>Jak oceniasz?</div>",
+    "outlook desktop": '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm">'
+    "<p><b>Od:</b> Acme<br><b>Wysłane:</b> czwartek</p></div><p>Jak oceniasz?</p>",
+    "yahoo": '<div class="yahoo_quoted"><div>W czwartek Acme napisał:</div>'
+    "<div>Jak oceniasz?</div></div>",
+    "proton": '<div class="protonmail_quote">Acme:<br><div>Jak oceniasz?</div></div>',
+    "zoho": '<div class="zmail_extra"><div>---- Acme ----</div><div>Jak oceniasz?</div></div>',
+    "outlook mobile": '<div id="ms-outlook-mobile-signature">Outlook dla iOS</div>'
+    '<div id="mail-editor-reference-message-container"><div>Od: Acme</div>'
+    "<div>Jak oceniasz?</div></div>",
+}
+
+
+@pytest.mark.parametrize("client", sorted(HTML_QUOTES))
+def test_an_html_only_mails_quote_is_found_by_the_clients_markup(client):
+    text = replies.text_from_html(HTML_REPLY + HTML_QUOTES[client])
+    assert replies.extract_new_text(text) == "Dostawa była szybka."
