@@ -8,9 +8,12 @@ block instead ("-----Original Message-----", Outlook's bold "*From:* ... *Sent:*
 module finds those by shape, so it holds for clients and languages it was not written against:
 
 - an attribution: up to three lines that end with ":" (or a "----" rule) and carry a
-  "wrote"-verb of some language, or an address plus a time;
+  "wrote"-verb of some language, or an address plus a time; a bare "Ana wrote:" or a dated
+  "2011/4/7 Ana <ana@x.com>" only right above a '>' quote; it may start mid-line, after the
+  reply's last words, when a client lost the line break;
 - a separator: a rule naming the original or forwarded message in some language;
-- a header block: a "From:"-like line followed closely by a "Sent:"/"To:"/"Subject:"-like one.
+- a header block: a "From:"-like line followed closely by a "Sent:"/"To:"/"Subject:"-like one,
+  or led by a dated "Date:" or a "Subject:" (Hotmail); a lone "From: Ana <ana@x.com>" line.
 
 Pure: lines in, line numbers out.
 """

@@ -1,8 +1,8 @@
 """Reading a customer's email reply: who sent it, which conversation, and what is new in it.
 
-Pure: strings in, strings out. Quoted text and signatures are recognised by mail-parser-reply
-(the maintained, multilingual successor of github's email_reply_parser), not by our own
-patterns: mail clients quote in too many languages and layouts to keep up with by hand.
+Pure: strings in, strings out. The quote is found by its shape (quotes.py), the lines phones,
+apps and mail gateways add by signatures.py; sign-offs are left to mail-parser-reply (the
+maintained, multilingual successor of github's email_reply_parser).
 """
 
 from __future__ import annotations
