@@ -1,5 +1,6 @@
-"""The last lines a phone or a mail app adds under a reply: "Sent from my iPhone", "Get
-Outlook for iOS", "Von meinem iPhone gesendet", "Verstuurd vanaf mijn iPad".
+"""What phones, mail apps and mail gateways add to a reply: the last lines ("Sent from my
+iPhone", "Get Outlook for iOS", "Von meinem iPhone gesendet", "Verstuurd vanaf mijn iPad")
+and the external-sender warning above it ("CAUTION: This email originated from outside...").
 
 They are not the customer's words, and the signature library misses most of them (other
 languages, a link inside the line, a carrier's comma). Pure: text in, text out.
