@@ -124,7 +124,8 @@ def extract_new_text(
         return ""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     candidate = _tidy("\n".join(_unquoted_lines(lines)))
-    candidate = signatures.drop_mobile_signature(signatures.drop_external_banner(candidate))
+    candidate = signatures.drop_external_banner(signatures.drop_list_footer(candidate))
+    candidate = signatures.drop_mobile_signature(candidate)
     if not candidate or not trim_signature:
         return candidate
     message = EmailMessage(

@@ -115,3 +115,26 @@ def drop_external_banner(text: str) -> str:
     if all(p.search(paragraph) for p in (_BANNER_START, _OUTSIDE, _THIS_MAIL)):
         return "\n".join(lines[end:]).strip()
     return text
+
+
+# A mailing list's footer under a rule: "riak-users mailing list / riak-users@lists... /
+# http://lists.../mailman/listinfo/...", "To unsubscribe from this group, send an email to".
+_LIST_FOOTER = re.compile(
+    r"mailing list|listinfo|unsubscribe|abmelden|désinscri|darse de baja|afmelden|uitschrijven",
+    re.IGNORECASE,
+)
+_LIST_ADDRESS = re.compile(r"https?://|www\.|[\w.+-]+@[\w-]+\.[\w.]+")
+_FOOTER_RULE = re.compile(r"^\s*[-_=*]{8,}\s*$")
+_FOOTER_LINES = 6
+
+
+def drop_list_footer(text: str) -> str:
+    """The text without a mailing list's footer block at its end."""
+    lines = text.rstrip().split("\n")
+    for k in range(len(lines) - 1, max(-1, len(lines) - 2 - _FOOTER_LINES), -1):
+        if _FOOTER_RULE.match(lines[k]):
+            footer = "\n".join(lines[k + 1 :])
+            if k > 0 and _LIST_FOOTER.search(footer) and _LIST_ADDRESS.search(footer):
+                return "\n".join(lines[:k]).rstrip()
+            return text
+    return text
