@@ -52,6 +52,7 @@ _DATED_SENDER = re.compile(
 # write it ("On", "Am", "Le", "El", "Op", "Il", "Em", "W dniu", "Den", "På"), maybe after dashes.
 _MID_LINE_LEAD = re.compile(r"(?:\s|-)-*\s*(?P<lead>(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På)\s)")
 _LEAD_START = re.compile(r"^\s*(?:(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På)(?:\s|$)|\d)")
+_CLOSING_BRACKET = re.compile(r"^>\s*[^>\s]?.{0,40}[:：]$")
 _PLAIN_FIRST_WORD = re.compile(r"[^\W_][^\s:@<>]*\s")
 _RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
 # A rule line with a name in it: "-----Original Message-----", "---- On ... wrote ----".
@@ -130,8 +131,9 @@ def _attribution(lines: list[str], i: int) -> int | None:
     joined = ""
     for k in range(i, min(i + _LINES_PER_ATTRIBUTION, len(lines))):
         line = lines[k].strip()
-        if not line or _is_quoted(lines[k]) or (k > i and not marked):
-            break
+        closes = k > i and _CLOSING_BRACKET.match(line) and joined.count("<") > joined.count(">")
+        if not line or (_is_quoted(lines[k]) and not closes) or (k > i and not marked):
+            break  # (a wrapped "<ana@x.com" may end on a line that starts with its ">")
         if k > i and (_ends_sentence(first) or (not dated_lead and _starts_attribution(lines, k))):
             return None  # a sentence of the reply, or the attribution starts on the next line
         joined = f"{joined} {line}".strip()

@@ -180,8 +180,8 @@ def _unquoted_lines(lines: list[str]) -> list[str]:
             if answers and answers[-1] != "":
                 answers.append("")
             continue
-        if quotes.is_rule(line) and len(line.strip()) >= 4:
-            break  # a mailing list's footer or the start of another quote
+        if quotes.is_rule(line) and len(line.strip()) >= 4 or line.rstrip() == "--":
+            break  # a mailing list's footer, the start of another quote, or the signature
         answers.append(line)
     if any(line.strip() for line in answers):
         kept += [""] + answers

@@ -571,3 +571,23 @@ HTML_QUOTES = {
 def test_an_html_only_mails_quote_is_found_by_the_clients_markup(client):
     text = replies.text_from_html(HTML_REPLY + HTML_QUOTES[client])
     assert replies.extract_new_text(text) == "Dostawa była szybka."
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "tor. 9. okt. 2025 kl. 08:05 skrev Acme <survey@acme.example\n>:",
+        "On Thu, Oct 9, 2025 at 8:05 AM Acme Surveys <survey@acme.example\n> wrote:",
+    ],
+)
+def test_an_address_whose_closing_bracket_wrapped_onto_the_next_line_ends_the_header(header):
+    body = f"Fungerer fint nå.\n\n{header}\n{QUOTE}"
+    assert replies.extract_new_text(body) == "Fungerer fint nå."
+
+
+def test_a_signature_under_a_bottom_posted_answer_is_not_part_of_it():
+    body = (
+        f"{HEADER_EN}{QUOTE}\nThe exports are slow.\n\n-- \n\n{'_' * 30}\n"
+        "This message is confidential.\nAcme Ltd, 1 High Street\n"
+    )
+    assert replies.extract_new_text(body) == "The exports are slow."
