@@ -53,6 +53,9 @@ _DATED_SENDER = re.compile(
 _MID_LINE_LEAD = re.compile(r"(?:\s|-)-*\s*(?P<lead>(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På)\s)")
 _LEAD_START = re.compile(r"^\s*(?:(?:On|Am|Le|El|Op|Il|Em|W dniu|Den|På)(?:\s|$)|\d)")
 _CLOSING_BRACKET = re.compile(r"^>\s*[^>\s]?.{0,40}[:：]$")
+# Clients never open an attribution with "I": "I wrote to ana@x.com on 5/1 at 10:00:" is
+# the customer telling what they did.
+_FIRST_PERSON = re.compile(r"^(?:I|Ich|Je|J['’]ai|Yo|Ik|Io|We|Wir|Nous|Wij)\b", re.IGNORECASE)
 _PLAIN_FIRST_WORD = re.compile(r"[^\W_][^\s:@<>]*\s")
 _RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
 # A rule line with a name in it: "-----Original Message-----", "---- On ... wrote ----".
@@ -120,7 +123,7 @@ def _is_quoted(line: str) -> bool:
 def _attribution(lines: list[str], i: int) -> int | None:
     """End (exclusive) of an "On ... wrote:" attribution starting at line i, else None."""
     first = lines[i].strip()
-    if not first or _is_quoted(lines[i]) or len(first) > 300:
+    if not first or _is_quoted(lines[i]) or len(first) > 300 or _FIRST_PERSON.match(first):
         return None
     # A wrapped attribution shows itself on its first line: a date, a time, an address, the
     # verb or a lead word. A plain line of the reply is never its first half.

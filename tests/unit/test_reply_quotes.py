@@ -591,3 +591,15 @@ def test_a_signature_under_a_bottom_posted_answer_is_not_part_of_it():
         "This message is confidential.\nAcme Ltd, 1 High Street\n"
     )
     assert replies.extract_new_text(body) == "The exports are slow."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "I wrote to help@acme.example on 9/10/2025 at 08:05:\nno answer so far.",
+        "Ich schrieb am 09.10.2025 um 08:05 an help@acme.example:\nbis heute keine Antwort.",
+        "J'ai écrit le 09/10/2025 à 08:05 à help@acme.example :\ntoujours pas de réponse.",
+    ],
+)
+def test_the_customer_telling_what_they_wrote_is_not_an_attribution(body):
+    assert replies.extract_new_text(body) == body
