@@ -1,8 +1,8 @@
 """Reading a customer's email reply: who sent it, which conversation, and what is new in it.
 
-Pure: strings in, strings out. Quoted text and signatures are recognised by mail-parser-reply
-(the maintained, multilingual successor of github's email_reply_parser), not by our own
-patterns: mail clients quote in too many languages and layouts to keep up with by hand.
+Pure: strings in, strings out. The quote is found by its shape (quotes.py), the lines phones,
+apps and mail gateways add by signatures.py; sign-offs are left to mail-parser-reply (the
+maintained, multilingual successor of github's email_reply_parser).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 
 from mailparser_reply import EmailMessage
 
-from feedback.mail import quotes
+from feedback.mail import quotes, signatures
 from feedback.tokens import looks_like_token
 
 # Languages whose "On ... wrote:" lines, header blocks and sign-offs are recognised. English is
@@ -124,7 +124,8 @@ def extract_new_text(
         return ""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     candidate = _tidy("\n".join(_unquoted_lines(lines)))
-    candidate = _drop_mobile_signature(candidate)
+    candidate = signatures.drop_external_banner(signatures.drop_list_footer(candidate))
+    candidate = signatures.drop_mobile_signature(candidate)
     if not candidate or not trim_signature:
         return candidate
     message = EmailMessage(
@@ -135,7 +136,19 @@ def extract_new_text(
     trimmed = ""
     if message.replies and not message.replies[0].headers:
         trimmed = _tidy(message.replies[0].body)
-    return trimmed or candidate
+    return _cut_like(candidate, trimmed) or candidate
+
+
+def _cut_like(candidate: str, trimmed: str) -> str:
+    """The candidate cut where the library cut its signature, with the customer's own lines
+    kept: the library also drops lines it reads as rules ("_____" between two paragraphs)."""
+    lines = candidate.split("\n")
+    k = -1
+    for wanted in (line.strip() for line in trimmed.split("\n") if line.strip()):
+        k = next((j for j in range(k + 1, len(lines)) if lines[j].strip() == wanted), -2)
+        if k == -2:
+            return trimmed  # the library rewrote a line: keep its reading
+    return "\n".join(lines[: k + 1]).strip() if k >= 0 else trimmed
 
 
 def new_words(text: str, html: str = "") -> str:
@@ -153,6 +166,8 @@ def _unquoted_lines(lines: list[str]) -> list[str]:
         above, below = lines, []
     else:
         above, below = lines[: quote.start], lines[quote.end :]
+        if quote.prefix:
+            above = [*above, quote.prefix]
     kept = [line for line in above if not _is_quoted(line)]
     while kept and (not kept[-1].strip() or quotes.is_rule(kept[-1])):
         kept.pop()
@@ -160,13 +175,13 @@ def _unquoted_lines(lines: list[str]) -> list[str]:
     if not _is_quoted(first):
         return kept  # the quoted mail follows unmarked: nothing of the customer's below it
     answers: list[str] = []
-    for line in below:
-        if _is_quoted(line):
+    for k, line in enumerate(below):
+        if _is_quoted(line) or _is_wrapped_link(below, k) or _is_wrapped_quote(below, k):
             if answers and answers[-1] != "":
                 answers.append("")
             continue
-        if quotes.is_rule(line) and len(line.strip()) >= 4:
-            break  # a mailing list's footer or the start of another quote
+        if quotes.is_rule(line) and len(line.strip()) >= 4 or line.rstrip() == "--":
+            break  # a mailing list's footer, the start of another quote, or the signature
         answers.append(line)
     if any(line.strip() for line in answers):
         kept += [""] + answers
@@ -177,34 +192,33 @@ def _is_quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
 
 
-# "Sent from my iPhone", "Get Outlook for iOS", "Von meinem iPhone gesendet", "发自我的iPhone":
-# a short last line naming a device or mail app, with no comma (a sentence goes on).
-_MOBILE_SIGNATURE = re.compile(
-    r"^(?:sent (?:from|with|using|via)|get outlook for|envoyé (?:de|depuis)|von meinem"
-    r"|gesendet von|enviado (?:desde|de|do|a partir)|verzonden (?:vanaf|met|van)|inviato da"
-    r"|wysłane z|skickat från|sendt fra|lähetetty|отправлено с|надіслано з|发自|從我的|gửi từ)"
-    r"[^,;]{0,60}$|^[^,;]{0,30}(?:から送信|发送|gesendet)$",
-    re.IGNORECASE,
-)
-_DEVICE = re.compile(
-    r"iphone|ipad|android|blackberry|mobile|outlook|samsung|galaxy|phone|device|gmail|yahoo"
-    r"|mail|huawei|pixel|xiaomi|handy|smartphone|tablet|windows|móvil|celular|телефон|手机",
-    re.IGNORECASE,
-)
+_URL = re.compile(r"\(?<?(?:https?://|www\.)\S+")
 
 
-def _drop_mobile_signature(text: str) -> str:
-    lines = text.split("\n")
-    while lines and (not lines[-1].strip() or _is_mobile_signature(lines[-1])):
-        lines.pop()
-    return "\n".join(lines).strip()
-
-
-def _is_mobile_signature(line: str) -> bool:
-    line = line.strip()
-    if not _MOBILE_SIGNATURE.match(line):
+def _is_wrapped_link(lines: list[str], k: int) -> bool:
+    """A quoted link's wrapped tail that lost its '>' ("_nonce=3dd518)", "(http://x/c/Y) >"),
+    squeezed between two quoted lines: not an inline answer."""
+    if not (0 < k < len(lines) - 1 and _is_quoted(lines[k - 1]) and _is_quoted(lines[k + 1])):
         return False
-    return len(line.split()) <= 4 or bool(_DEVICE.search(line) and len(line.split()) <= 9)
+    line = lines[k].strip()
+    if _URL.search(line):
+        return not re.search(r"[^\W\d_]{2,}", _URL.sub("", line))
+    return " " not in line and re.search(r"[=&%/_)]", line) is not None
+
+
+_WRAP_WIDTH = 60  # a quoted line this long was hard-wrapped by the client
+
+
+def _is_wrapped_quote(lines: list[str], k: int) -> bool:
+    """The tail of a long quoted line that the client wrapped without repeating '>'
+    ("> ... kale chips" / "brooklyn four dollar toast." / "> ..."): no blank line around it,
+    the line above near the wrap width and not ending a sentence, or this one in lower case."""
+    if not (0 < k < len(lines) - 1 and _is_quoted(lines[k - 1]) and _is_quoted(lines[k + 1])):
+        return False
+    above, line = lines[k - 1].rstrip(), lines[k].strip()
+    if len(above) < _WRAP_WIDTH or not line:
+        return False
+    return not above.endswith((".", "!", "?", ":")) or line[0].islower()
 
 
 def _tidy(text: str) -> str:
@@ -222,17 +236,36 @@ class _TextFromHtml(HTMLParser):
 
     BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "table"}
     SKIP = {"blockquote", "style", "script", "head", "title"}
-    # Where clients put the quote or the signature block: Gmail and Thunderbird.
-    MARKED = ("gmail_quote", "gmail_signature", "moz-cite-prefix", "moz-signature")
+    # Where clients put the quote or the signature block, by class or id: Gmail, Thunderbird,
+    # Yahoo, Proton, Zoho, Outlook's mobile apps.
+    MARKED = (
+        "gmail_quote",
+        "gmail_signature",
+        "moz-cite-prefix",
+        "moz-signature",
+        "yahoo_quoted",
+        "protonmail_quote",
+        "zmail_extra",
+        "mail-editor-reference-message-container",
+        "ms-outlook-mobile-signature",
+    )
+    # Where Outlook (desktop, web, new) starts the quoted mail: everything after is the quote,
+    # whatever language its From:/Sent: block is in.
+    CUT_IDS = ("divRplyFwdMsg", "x_divRplyFwdMsg", "appendonsend")
+    OUTLOOK_HEADER_STYLE = re.compile(r"border:\s*none;\s*border-top:\s*solid\s+#[0-9a-f]{6}", re.I)
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.cut = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = dict(attrs).get("class") or ""
-        quote_or_signature = any(mark in classes for mark in self.MARKED)
+        found = dict(attrs)
+        classes, ident = found.get("class") or "", found.get("id") or ""
+        if ident in self.CUT_IDS or self.OUTLOOK_HEADER_STYLE.search(found.get("style") or ""):
+            self.cut = True
+        quote_or_signature = any(mark in classes or mark == ident for mark in self.MARKED)
         if tag in self.SKIP or (self.skipping and tag == "div") or quote_or_signature:
             self.skipping += 1
         elif tag in self.BLOCK and not self.skipping:
@@ -245,7 +278,7 @@ class _TextFromHtml(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.skipping:
+        if not self.skipping and not self.cut:
             self.parts.append(data)
 
 

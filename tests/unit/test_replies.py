@@ -143,3 +143,28 @@ def test_fields_in_other_charsets_are_decoded_as_sendgrid_says():
     )
     assert fields == {"text": "Grüße aus Köln", "from": "a@b.c"}
     assert replies.redecode_fields("multipart/form-data", b"", {"text": "UTF-8"}) is None
+
+
+def test_a_rule_between_two_paragraphs_of_the_reply_is_kept():
+    reply = f"Part one: the exports.\n\n{'_' * 40}\n\nPart two: the invoices."
+    body = f"{reply}\n\n--\nAna Ruiz\nOps lead\n"
+    assert replies.extract_new_text(body) == reply
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "acme-users mailing list\nacme-users@lists.example.org\n"
+        "https://lists.example.org/mailman/listinfo/acme-users",
+        "You received this because you are subscribed to the group.\n"
+        "To unsubscribe, send an email to acme+unsubscribe@groups.example.org.",
+    ],
+)
+def test_a_mailing_lists_footer_under_a_rule_is_dropped(footer):
+    body = f"The beta works for us.\n\n{'_' * 47}\n{footer}\n"
+    assert replies.extract_new_text(body) == "The beta works for us."
+
+
+def test_a_rule_followed_by_the_customers_own_words_is_kept():
+    body = f"Two things.\n\n{'_' * 20}\nFirst, please unsubscribe my old address.\n"
+    assert replies.extract_new_text(body).endswith("please unsubscribe my old address.")
