@@ -27,6 +27,12 @@ from feedback.tokens import looks_like_token
 REPLY_LANGUAGES = ("en", "de", "fr", "es", "nl", "it", "sv", "da", "pl", "cs")
 REPLY_LOCAL_PART = "reply"
 MAX_MESSAGE_ID = 900
+# How much of a mail the quote's start is looked for in. A reply's new words sit at its top;
+# a mail longer than this with no quote in its first part is all the customer's (kept whole),
+# so a 20 MB body costs the inbound webhook a bounded search, not minutes of matching every
+# line. Answers written between or below '>'-quoted lines are still read to the end.
+SCANNED_LINES = 10_000
+SCANNED_CHARS = 1_000_000
 
 
 class MalformedPost(ValueError):
@@ -122,12 +128,18 @@ def extract_new_text(
     """
     if not body or not body.strip():
         return ""
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    candidate = _tidy("\n".join(_unquoted_lines(lines)))
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    lines = body.split("\n")
+    long_mail = len(lines) > SCANNED_LINES or len(body) > SCANNED_CHARS
+    head = body[:SCANNED_CHARS].split("\n")[:SCANNED_LINES] if long_mail else lines
+    quote = quotes.find_quote_start(head)
+    if long_mail and quote is None:
+        return _tidy(body)  # a long text with no quote near its top: all the customer's
+    candidate = _tidy("\n".join(_unquoted_lines(lines, quote)))
     candidate = signatures.drop_external_banner(signatures.drop_list_footer(candidate))
     candidate = signatures.drop_mobile_signature(candidate)
-    if not candidate or not trim_signature:
-        return candidate
+    if not candidate or not trim_signature or len(candidate) > SCANNED_CHARS:
+        return candidate  # (the library's sign-off search is for a reply, not a book)
     message = EmailMessage(
         text=candidate,
         languages=list(languages),
@@ -155,13 +167,18 @@ def new_words(text: str, html: str = "") -> str:
     """The customer's words in a stored mail: its text (the plain part, or the text read out
     of the HTML when there was no plain part) and its HTML as sent."""
     read_from_html = bool(html.strip()) and text == text_from_html(html)
-    return extract_new_text(text, trim_signature=not read_from_html)
+    try:
+        return extract_new_text(text, trim_signature=not read_from_html)
+    except RecursionError:
+        # A mail shaped to nest the quote matching too deep: keep every word rather than fail
+        # the webhook (SendGrid would retry the same post and finally drop the reply).
+        return _tidy(text)
 
 
-def _unquoted_lines(lines: list[str]) -> list[str]:
-    """The lines above the first quote header, plus answers written between or below
-    '>'-quoted lines after it; an unmarked (Outlook-style) quote runs to the end."""
-    quote = quotes.find_quote_start(lines)
+def _unquoted_lines(lines: list[str], quote: quotes.QuoteStart | None) -> list[str]:
+    """The lines above the first quote header (`quote`, found by quotes.find_quote_start),
+    plus answers written between or below '>'-quoted lines after it; an unmarked
+    (Outlook-style) quote runs to the end."""
     if quote is None:
         above, below = lines, []
     else:

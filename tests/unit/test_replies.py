@@ -168,3 +168,32 @@ def test_a_mailing_lists_footer_under_a_rule_is_dropped(footer):
 def test_a_rule_followed_by_the_customers_own_words_is_kept():
     body = f"Two things.\n\n{'_' * 20}\nFirst, please unsubscribe my old address.\n"
     assert replies.extract_new_text(body).endswith("please unsubscribe my old address.")
+
+
+def test_a_long_mail_is_read_to_its_quote_and_kept_whole_without_one():
+    # Thousands of lines that each look like the start of a dated attribution nested the
+    # matching until Python's recursion limit (the webhook answered 500 to a reply).
+    dated = "\n".join(f"2011/4/{i % 28 + 1} Ana Ruiz <ana@example.com>" for i in range(20_000))
+    assert replies.new_words(dated) == dated
+    # A customer's long text with no quote near its top is all theirs, however long.
+    long_text = "\n".join(f"Point {i}: the export is slow." for i in range(30_000))
+    assert replies.extract_new_text(long_text) == long_text
+    # A quote near the top of a long mail is still cut, with everything quoted below it.
+    quoted = "\n".join(f"> old line {i}" for i in range(30_000))
+    header = "On Mon, 3 Mar 2025 at 10:00, Ana <ana@example.com> wrote:"
+    mail = f"Thanks, fixed now.\n\n{header}\n{quoted}"
+    assert replies.extract_new_text(mail) == "Thanks, fixed now."
+    # An answer written below the whole long quote (bottom posting) is still the customer's.
+    assert replies.extract_new_text(f"{mail}\n\nOne more thing: invoices.") == (
+        "Thanks, fixed now.\n\nOne more thing: invoices."
+    )
+
+
+def test_a_mail_that_nests_the_matching_too_deep_keeps_every_word(monkeypatch):
+    def too_deep(lines):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(replies.quotes, "find_quote_start", too_deep)
+    assert replies.new_words("Still broken.\n\nOn Mon, Ana wrote:\n> x") == (
+        "Still broken.\n\nOn Mon, Ana wrote:\n> x"
+    )
