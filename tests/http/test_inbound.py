@@ -177,6 +177,19 @@ def test_a_reply_of_only_quoted_text_is_still_stored(client, session, make_conta
     assert session.query(InboundEmail).filter_by(message_id=reply.id).one().text == body
 
 
+def test_a_mail_of_thousands_of_dated_sender_lines_is_threaded_whole(client, session, make_contact):
+    # Each line looks like the start of a quote header: the matching once nested line by line
+    # past Python's recursion limit and the webhook answered 500 (SendGrid retries, then drops).
+    invitation, _, token = start_conversation(session, make_contact)
+    body = "\n".join(f"2024/5/{i % 28 + 1} Ana Ruiz <ana@example.com>" for i in range(5_000))
+    answer = post(client, inbound_form(
+        to=f"reply+{token}@{DOMAIN}", sender=invitation.contact.email, text=body,
+    ))  # fmt: skip
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    reply = _thread(session, invitation)[-1]
+    assert reply.body == body
+
+
 def test_a_repeated_post_is_stored_once(client, session, make_contact):
     invitation, _, token = start_conversation(session, make_contact)
     data = inbound_form(to=f"reply+{token}@{DOMAIN}", sender=invitation.contact.email,
