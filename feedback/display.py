@@ -108,6 +108,20 @@ def duration(value: float | timedelta | None) -> str:
     return f"{sign}{days} d" + (f" {hours} h" if hours else "")
 
 
+def points(value: float | None) -> str:
+    """NPS points to one decimal, as a person reads them: a cost that rounds to nothing is
+    "0.0", never "-0.0"; a negative one gets a real minus sign ("−3.3")."""
+    if value is None:
+        return "—"
+    rounded = round(float(value), 1) + 0.0  # -0.0 + 0.0 is 0.0
+    return f"−{-rounded:.1f}" if rounded < 0 else f"{rounded:.1f}"
+
+
+def count_of(count: int, noun: str, plural: str | None = None) -> str:
+    """ "1 detractor", "9 passives": staff pages say counts the way people do."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
 class ZoneError(ValueError):
     """A time zone name that is not in the IANA database."""
 

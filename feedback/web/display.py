@@ -57,6 +57,8 @@ def _duration(value: float | timedelta | None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(display.label, "label")
     app.add_template_filter(_duration, "duration")
+    app.add_template_filter(display.points, "points")
+    app.add_template_filter(display.count_of, "count_of")
     app.add_template_filter(_local_time, "local_time")
     app.add_template_filter(_local_date, "local_date")
     app.add_template_global(viewer_zone, "viewer_zone")

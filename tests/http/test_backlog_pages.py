@@ -52,6 +52,8 @@ def test_a_department_heads_home_is_their_ranked_backlog(login, head, items):
     assert "Order: by ARR at risk, then by NPS points" in html
     assert html.index("VAT on invoices") < html.index("Billing portal login")  # 250,000 at risk
     assert "Onboarding calls" not in html  # another department's
+    # Counts read as words do: one linked response (a detractor), nothing called "-0.0".
+    assert "1 (1 detractor, 0 passives)" in html and "-0.0" not in html
 
 
 def test_moving_an_item_by_hand_and_the_page_says_so(client, login, head, items):

@@ -113,3 +113,18 @@ def test_a_zone_name_is_checked_and_spelled_as_the_database_does(typed, stored):
 def test_an_unknown_zone_is_refused_with_an_example(typed):
     with pytest.raises(display.ZoneError, match="Europe/Paris"):
         display.check_zone(typed)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(2.46, "2.5"), (0.0, "0.0"), (-0.04, "0.0"), (-3.26, "−3.3"), (None, "—"), (12, "12.0")],
+)
+def test_nps_points_never_read_minus_zero(value, shown):
+    assert display.points(value) == shown
+
+
+def test_counts_say_their_noun_in_the_singular_once():
+    assert display.count_of(1, "detractor") == "1 detractor"
+    assert display.count_of(9, "passive") == "9 passives"
+    assert display.count_of(0, "detractor") == "0 detractors"
+    assert display.count_of(1200, "reply", "replies") == "1,200 replies"
