@@ -16,6 +16,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+SCHEDULER_RUNS = "apscheduler.executors.default"  # "Running job …", "… executed successfully"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")  # a client must not inject log lines
 
 
@@ -50,6 +51,11 @@ def init_app(app: Flask) -> None:
                 if app.config["ENV"] == "production"
                 else logging.Formatter(TEXT_FORMAT)
             )
+    # The demo's scheduler runs jobs every few seconds: two lines a run would bury the sign-in
+    # line dev.py prints within a minute. A failing job still logs its error, and every run
+    # is kept in job_runs (GET /api/v1/jobs, `flask --app wsgi jobs`). Production keeps them.
+    quiet = app.config["ENV"] != "production"
+    logging.getLogger(SCHEDULER_RUNS).setLevel(logging.WARNING if quiet else logging.NOTSET)
     # Flask's own handler would print each record a second time.
     from flask.logging import default_handler
 

@@ -86,6 +86,19 @@ def test_each_response_names_its_request_id(client):
     assert re.fullmatch(r"[0-9a-f]{32}", forged.headers["X-Request-ID"])
 
 
+def test_scheduler_runs_are_logged_in_production_only(app):
+    runs = logging.getLogger(logs.SCHEDULER_RUNS)
+    logs.init_app(app)  # testing, like the demo: a run every few seconds would flood the console
+    assert not runs.isEnabledFor(logging.INFO) and runs.isEnabledFor(logging.ERROR)
+    app.config["ENV"] = "production"
+    try:
+        logs.init_app(app)
+        assert runs.isEnabledFor(logging.INFO)
+    finally:
+        app.config["ENV"] = "testing"
+        logs.init_app(app)
+
+
 def test_production_logs_are_json_lines_with_the_request_id(app):
     app.config["ENV"] = "production"
     try:
