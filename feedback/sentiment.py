@@ -32,7 +32,7 @@ from feedback.data.sentiment_lexicon import (
 )
 
 # Stored beside each score: a new version means scores are not comparable with older ones.
-ANALYZER_VERSION = "feedback-sentiment/1.3 (textblob-pattern 0.20, vader 3.3, feedback lexicon 2)"
+ANALYZER_VERSION = "feedback-sentiment/1.4 (textblob-pattern 0.20, vader 3.3, feedback lexicon 3)"
 
 #: Polarity above which a comment is labelled positive, and below minus which negative.
 #: Lexicon scores lean positive on neutral text (positive words are the commoner ones: a

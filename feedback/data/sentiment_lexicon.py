@@ -295,6 +295,27 @@ PHRASE_SPECS: list[tuple[str, float, bool]] = [
     ("{one,1,zero,0} {star,stars}", -2.6, False),
     ("{fixed,resolved,solved,sorted} {it,my issue,the issue,the problem,my problem}", 1.5, True),
     ("{up,running} and running", 0.8, True),
+    # limiters: praise with its ceiling named ("average at best", "does the job, nothing more")
+    ("at best", -1.2, False),
+    ("nothing more to {ask for,wish for,want}", 2.0, False),  # before "nothing more" below
+    (
+        "{couldn't,could not,can't,cannot} ask for {more,anything more,anything better,better}",
+        2.2,
+        False,
+    ),
+    (
+        "nothing {more,special,great,fancy,spectacular,amazing,exceptional,extraordinary,"
+        "impressive,exciting,remarkable,outstanding,groundbreaking,new}",
+        -0.5,
+        False,
+    ),
+    ("nothing to write home about", -1.2, False),
+    ("{fine,ok,okay,good,decent,alright,all right} i {guess,suppose}", 0.3, False),
+    (
+        "{has,have,had,with,there are,there were} {gaps,holes,shortcomings,limitations,flaws}",
+        -1.0,
+        False,
+    ),
 ]
 
 NEGATORS: frozenset[str] = frozenset(NEGATE) | {"nobody", "noone", "neither"} - {

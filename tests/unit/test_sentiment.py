@@ -96,6 +96,25 @@ def test_contrast_weighs_the_main_clause(text: str, label: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # A ceiling named on the praise: the "best" of "at best" is no praise at all.
+        ("Average at best.", "negative"),
+        ("At best it is mediocre.", "negative"),
+        ("Decent, but nothing to write home about.", "negative"),
+        ("It's ok but nothing special.", "neutral"),
+        ("Fine I guess.", "neutral"),
+        # ... while "nothing more to ask for" is praise.
+        ("Great features, nothing more to ask for.", "positive"),
+        ("Couldn't ask for better support.", "positive"),
+        ("Best purchase ever.", "positive"),
+    ],
+)
+def test_limiters_cap_the_praise_they_follow(text: str, label: str) -> None:
+    assert analyze(text).label == label
+
+
+@pytest.mark.parametrize(
     ("stronger", "weaker"),
     [
         ("Support is very helpful.", "Support is helpful."),
