@@ -288,6 +288,14 @@ PHRASE_SPECS: list[tuple[str, float, bool]] = [
     ("{could,should,could've,should've} {be,have been} better", -1.2, False),
     ("{expected,expecting,hoped for,hoping for} {more,better}", -1.5, False),
     ("{not,isn't,wasn't} what {i,we} {expected,wanted,ordered,paid for}", -1.6, False),
+    # "can't recommend it enough" is the opposite of "can't recommend it": listed first
+    (
+        "{can't,cannot,couldn't} {recommend,praise} {it,this,them,this product,this app,"
+        "this company,this team,it highly,them highly} enough",
+        3.0,
+        False,
+    ),
+    ("{can't,cannot,couldn't} say enough {good,great,nice,positive} things", 2.8, False),
     ("{wouldn't,won't,can't,couldn't,don't,do not} recommend", -2.3, False),
     ("{don't,do not,never} {buy,bother}", -2.3, False),
     ("stay away", -2.3, False),
@@ -295,6 +303,36 @@ PHRASE_SPECS: list[tuple[str, float, bool]] = [
     ("{one,1,zero,0} {star,stars}", -2.6, False),
     ("{fixed,resolved,solved,sorted} {it,my issue,the issue,the problem,my problem}", 1.5, True),
     ("{up,running} and running", 0.8, True),
+    # reviews' idioms
+    (
+        "{does,do,did} {exactly,just,precisely} what {i,we,you} {need,needed,want,wanted,"
+        "expect,expected,asked for}",
+        2.2,
+        True,
+    ),
+    ("exactly what {i,we} {need,needed,want,wanted,was looking for,were looking for}", 2.2, True),
+    ("{does,do,did} what it {says,said,claims,promises} {on the tin,it does,it will}", 1.8, True),
+    ("{does,do,did} what it {says,said,claims,promises,should}", 1.6, True),
+    ("{can't,cannot,couldn't} beat {it,that,this,the price,the value}", 2.0, False),
+    (
+        "{lives,live,lived,living} up to {the hype,expectations,its promise,the reviews,"
+        "its name,its reputation}",
+        2.0,
+        True,
+    ),
+    ("{is,was,are,were} a {joke,scam,rip-off,ripoff,rip off,con}", -2.3, False),
+    ("save yourself the {trouble,hassle,headache,money}", -2.0, False),
+    ("had high hopes", -1.2, False),
+    (
+        "{not,isn't,wasn't,aren't,weren't} as {good,great,nice,fast,easy,reliable,sturdy,"
+        "well made,useful} as",
+        -1.6,
+        False,
+    ),
+    ("nothing wrong with {it,them,this,that}", 1.2, False),
+    ("barely {works,work,worked,working,functions,usable,holds up,lasted,lasts}", -1.6, False),
+    ("just {ok,okay}", 0.3, False),
+    ("{fit,sizing,size,color,colour,timing,calibration} {is,was} off", -1.4, False),
     # limiters: praise with its ceiling named ("average at best", "does the job, nothing more")
     ("at best", -1.2, False),
     ("nothing more to {ask for,wish for,want}", 2.0, False),  # before "nothing more" below

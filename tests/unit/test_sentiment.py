@@ -115,6 +115,29 @@ def test_limiters_cap_the_praise_they_follow(text: str, label: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Does what it says on the tin.", "positive"),
+        ("Exactly what I needed.", "positive"),
+        ("For the price, you can't beat it.", "positive"),
+        ("Can't recommend it enough.", "positive"),
+        ("I can't recommend it.", "negative"),
+        ("Lives up to the hype.", "positive"),
+        ("It does not live up to the hype.", "negative"),
+        ("Nothing wrong with it.", "positive"),
+        ("The battery life is a joke.", "negative"),
+        ("Save yourself the trouble.", "negative"),
+        ("Not as good as the old version.", "negative"),
+        ("Had high hopes for this one.", "negative"),
+        ("Looks great but the fit is off.", "negative"),
+        ("Just okay.", "neutral"),
+    ],
+)
+def test_review_idioms_read_as_people_mean_them(text: str, label: str) -> None:
+    assert analyze(text).label == label
+
+
+@pytest.mark.parametrize(
     ("stronger", "weaker"),
     [
         ("Support is very helpful.", "Support is helpful."),
