@@ -333,6 +333,57 @@ PHRASE_SPECS: list[tuple[str, float, bool]] = [
     ("barely {works,work,worked,working,functions,usable,holds up,lasted,lasts}", -1.6, False),
     ("just {ok,okay}", 0.3, False),
     ("{fit,sizing,size,color,colour,timing,calibration} {is,was} off", -1.4, False),
+    (
+        "{could not,couldn't,can't,cannot} be {happier,more satisfied,more pleased,more happy}",
+        3.0,
+        False,
+    ),
+    (
+        "{exceeded,exceeds,exceeding,surpassed,surpasses,beat,beats} {expectations,"
+        "every expectation}",
+        2.8,
+        False,
+    ),
+    ("{fell,falls,fall,falling} short", -1.8, False),
+    ("{won't,will not,wouldn't,would not,don't,do not,never} regret", 2.0, False),
+    ("you get what you pay for", -1.2, False),
+    ("skip this one", -1.8, False),
+    (
+        "{wish,wished} {i,we} had {bought,found,got,gotten,ordered,discovered,"
+        "switched} {this,it,them} sooner",
+        2.5,
+        False,
+    ),
+    ("{i,we} {wish,wished} {it,they,there,the,this,that,you}", -0.8, False),
+    # a wish dressed as praise: "would be great if it worked"
+    (
+        "{would be,would've been,would have been} {great,perfect,nice,awesome,good,"
+        "amazing,excellent,fantastic,ideal,better} if",
+        -1.6,
+        False,
+    ),
+    (
+        "until it {doesn't,didn't,stops,stopped,breaks,broke,dies,died,fails,failed,"
+        "crashes,crashed}",
+        -3.0,
+        False,
+    ),
+    ("{great,good,nice,cool,neat,brilliant,interesting} {idea,concept}", 0.8, True),
+    ("{poor,bad,terrible,awful,lousy,sloppy,weak} execution", -2.5, False),
+    (
+        "{scratches,breaks,cracks,dents,stains,tears,rips,bends,chips,snaps,overheats,"
+        "drains} easily",
+        -2.0,
+        False,
+    ),
+    (
+        "{doesn't,does not,won't,will not,didn't,did not} hold {a charge,charge,its charge}",
+        -2.2,
+        False,
+    ),
+    ("{holds,hold,held,holding} up {well,great,nicely}", 1.8, True),
+    ("{two,2} stars", -1.5, False),
+    ("{four,4} stars", 1.8, False),
     # limiters: praise with its ceiling named ("average at best", "does the job, nothing more")
     ("at best", -1.2, False),
     ("nothing more to {ask for,wish for,want}", 2.0, False),  # before "nothing more" below
