@@ -8,8 +8,12 @@ deadline has passed were worked and closed in time, a few were not (the overdue 
 queue shows, already flagged, so the first escalation run has nothing to shout about), and
 the newest are open or in progress with their deadlines in the coming days.
 
-Nothing here queues an email: the history is past, and "Did we resolve it?" checks are only
-scheduled when a person closes a task.
+Nothing here queues an email: the history is past. A recovery closed as resolved or contacted
+was asked "Did we resolve it?" three days later, as services.followup schedules it: most
+customers said yes, a few have not answered, a few said no: that reopened the task, which its
+owner closed again since, unless the "no" came in the last day (then it waits in the queue
+with a fresh deadline). Checks whose day
+has not come yet are scheduled, for the worker to send when it comes.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from feedback import sla, task_states
 from feedback.models import Response, Task, TaskEvent
-from feedback.services import analytics, followup, taxonomy
+from feedback.services import analytics, followup, resolution_checks, taxonomy, thread_turns
 from feedback.services.staff_mail import TeamClock, TeamClocks
+from feedback.tokens import hash_token, new_token
 
 FOLLOW_UP_DAYS = 30  # answers this recent have tasks: the metrics page's default range
 JOB_DELAY_MINUTES = (1, 5)  # create-followups runs every five minutes
@@ -32,6 +37,9 @@ CLOSED_LATE = 0.05  # the rest stay open (the few overdue tasks of the demo) ...
 STAYS_OVERDUE = timedelta(days=5)  # ... when their deadline passed this recently
 STARTED_SHARE = 0.35  # of the tasks still within their deadline
 RESOLUTIONS = ("resolved", "resolved", "contacted", "contacted", "no_action", "product_gap")
+SAYS_YES, SAYS_NO = 0.75, 0.12  # of the customers asked "Did we resolve it?"; the rest wait
+ANSWER_HOURS = (1.0, 40.0)  # after the question went out
+REOPENED_RECENTLY = timedelta(days=1)  # a "no" older than this was dealt with since
 
 
 def follow_up(session: Session, rng: random.Random, now: datetime) -> int:
@@ -56,7 +64,46 @@ def follow_up(session: Session, rng: random.Random, now: datetime) -> int:
     for task in tasks:
         _walk(task, rng, now, clocks.of(task.team_id))
     session.flush()
+    for task in tasks:
+        if task.status == task_states.CLOSED:
+            _ask_if_resolved(session, task, rng, now)
+    session.flush()
     return len(tasks)
+
+
+def _ask_if_resolved(session: Session, task: Task, rng: random.Random, now: datetime) -> None:
+    """The "Did we resolve it?" a closed recovery got: asked three days after it closed (in
+    its thread, by email: here without the email, which is the past), and answered on its
+    page through the real service, so a "no" reopens the task as it would."""
+    check = followup.schedule_check(session, task, task.closed_at)
+    if check is None or check.send_at > now:
+        return  # not a recovery to check, or its day is still to come: the worker sends it
+    check.sent_at = check.send_at
+    question = resolution_checks.CHECK_QUESTION
+    thread_turns.add_turn(
+        session, task.invitation_id, "outbound", "resolution_check", "email", question,
+        check.sent_at, author_user_id=task.owner_id,
+    )  # fmt: skip
+    task.events.append(
+        TaskEvent(kind="resolution_check", body=f"Asked the customer “{question}”.",
+                  created_at=check.sent_at)
+    )  # fmt: skip
+    answered = check.sent_at + timedelta(hours=rng.uniform(*ANSWER_HOURS))
+    roll = rng.random()
+    if answered > now or roll >= SAYS_YES + SAYS_NO:
+        return  # not answered (yet)
+    answer = "no" if roll >= SAYS_YES else "yes"
+    token = new_token()  # the link the email carried
+    check.token_hash = hash_token(token)
+    session.flush()
+    resolution_checks.answer_resolution_check(session, token, answer, now=answered)
+    if answer == "no" and now - answered >= REOPENED_RECENTLY:
+        # Reopened days ago: its owner has dealt with it since (a recent "no" still waits).
+        first_contact = task.first_contact_at  # the first contact stays the first
+        spent = now - answered
+        _close(task, rng, answered + spent * rng.uniform(0.4, 0.8),
+               started=answered + spent * rng.uniform(0.05, 0.3))  # fmt: skip
+        task.first_contact_at = first_contact
 
 
 def _walk(task: Task, rng: random.Random, now: datetime, clock: TeamClock) -> None:
@@ -96,8 +143,9 @@ def _start(task: Task, rng: random.Random, at: datetime) -> None:
     )
 
 
-def _close(task: Task, rng: random.Random, at: datetime) -> None:
-    started = task.created_at + (at - task.created_at) * rng.uniform(0.1, 0.6)
+def _close(task: Task, rng: random.Random, at: datetime, started: datetime | None = None) -> None:
+    if started is None:
+        started = task.created_at + (at - task.created_at) * rng.uniform(0.1, 0.6)
     _start(task, rng, started)
     code = rng.choice(RESOLUTIONS) if task.type == "recover" else "contacted"
     task.status = task_states.CLOSED
