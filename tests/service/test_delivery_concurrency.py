@@ -194,11 +194,16 @@ def test_three_workers_one_killed_every_email_sent_exactly_once(
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
     abandoned = json.loads(hang_file.read_text())
-    assert len(abandoned) == BATCH
+    # A claim takes at most BATCH rows; fewer when the other workers hold some of those it
+    # listed (SKIP LOCKED), so the victim's batches are counted, not assumed full.
+    assert 0 < len(abandoned) <= BATCH
 
     stats = [_finish(p) for p in survivors]
     # The victim sent three batches and froze on a fourth; the survivors sent the rest.
-    assert sum(s["sent"] for s in stats) == EMAILS - 4 * BATCH
+    accepted_so_far = sum(1 for line in record.read_text().splitlines() if line)
+    by_victim = accepted_so_far - sum(s["sent"] for s in stats)
+    assert 0 < by_victim <= 3 * BATCH
+    assert sum(s["sent"] for s in stats) == EMAILS - by_victim - len(abandoned)
     assert all(s["failed"] == s["retried"] == 0 for s in stats)
     with engine.connect() as conn:
         left = conn.execute(
@@ -214,7 +219,8 @@ def test_three_workers_one_killed_every_email_sent_exactly_once(
     final = _finish(_worker(database_url, host, "final"))
     # The victim froze after committing the batch's "sending" mark: from the database alone
     # its outcome is unknown, so it goes out in small requests (10 of 10), still once each.
-    assert final["sent"] == BATCH and final["http_requests"] == BATCH // 10
+    assert final["sent"] == len(abandoned)
+    assert final["http_requests"] == -(-len(abandoned) // 10)
 
     with engine.connect() as conn:
         by_status = dict(conn.execute(
