@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from feedback import sla, task_states
 from feedback.models import Response, Task, TaskEvent
-from feedback.services import analytics, followup, resolution_checks, taxonomy, thread_turns
+from feedback.services import analytics, followup, resolution_checks, taxonomy
 from feedback.services.staff_mail import TeamClock, TeamClocks
 from feedback.tokens import hash_token, new_token
 
@@ -78,16 +78,7 @@ def _ask_if_resolved(session: Session, task: Task, rng: random.Random, now: date
     check = followup.schedule_check(session, task, task.closed_at)
     if check is None or check.send_at > now:
         return  # not a recovery to check, or its day is still to come: the worker sends it
-    check.sent_at = check.send_at
-    question = resolution_checks.CHECK_QUESTION
-    thread_turns.add_turn(
-        session, task.invitation_id, "outbound", "resolution_check", "email", question,
-        check.sent_at, author_user_id=task.owner_id,
-    )  # fmt: skip
-    task.events.append(
-        TaskEvent(kind="resolution_check", body=f"Asked the customer “{question}”.",
-                  created_at=check.sent_at)
-    )  # fmt: skip
+    resolution_checks.record_asked(session, check, task, check.send_at)
     answered = check.sent_at + timedelta(hours=rng.uniform(*ANSWER_HOURS))
     roll = rng.random()
     if answered > now or roll >= SAYS_YES + SAYS_NO:

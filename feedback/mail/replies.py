@@ -212,10 +212,15 @@ def _is_quoted(line: str) -> bool:
 _URL = re.compile(r"\(?<?(?:https?://|www\.)\S+")
 
 
+def _between_quotes(lines: list[str], k: int) -> bool:
+    """Line k is unquoted but squeezed between two '>'-quoted lines."""
+    return 0 < k < len(lines) - 1 and _is_quoted(lines[k - 1]) and _is_quoted(lines[k + 1])
+
+
 def _is_wrapped_link(lines: list[str], k: int) -> bool:
     """A quoted link's wrapped tail that lost its '>' ("_nonce=3dd518)", "(http://x/c/Y) >"),
     squeezed between two quoted lines: not an inline answer."""
-    if not (0 < k < len(lines) - 1 and _is_quoted(lines[k - 1]) and _is_quoted(lines[k + 1])):
+    if not _between_quotes(lines, k):
         return False
     line = lines[k].strip()
     if _URL.search(line):
@@ -230,7 +235,7 @@ def _is_wrapped_quote(lines: list[str], k: int) -> bool:
     """The tail of a long quoted line that the client wrapped without repeating '>'
     ("> ... kale chips" / "brooklyn four dollar toast." / "> ..."): no blank line around it,
     the line above near the wrap width and not ending a sentence, or this one in lower case."""
-    if not (0 < k < len(lines) - 1 and _is_quoted(lines[k - 1]) and _is_quoted(lines[k + 1])):
+    if not _between_quotes(lines, k):
         return False
     above, line = lines[k - 1].rstrip(), lines[k].strip()
     if len(above) < _WRAP_WIDTH or not line:

@@ -123,21 +123,34 @@ def send_resolution_checks(
         )
         row.created_at = row.next_attempt_at = now
         session.flush()
-        thread_turns.add_turn(
-            session, invitation.id, "outbound", "resolution_check", "email", CHECK_QUESTION, now,
-            author_user_id=task.owner_id, outbox_email_id=row.id,
-        )  # fmt: skip
-        task.events.append(
-            TaskEvent(
-                kind="resolution_check",
-                body=f"Asked the customer “{CHECK_QUESTION}”.",
-                created_at=now,
-            )
-        )
-        check.sent_at = now
+        record_asked(session, check, task, now, outbox_email_id=row.id)
         stats["sent"] += 1
     session.flush()
     return stats
+
+
+def record_asked(
+    session: Session,
+    check: ResolutionCheck,
+    task: Task,
+    now: datetime,
+    *,
+    outbox_email_id: int | None = None,
+) -> None:
+    """The question went out: its turn in the customer's thread, the task's event, the check
+    marked sent (the demo's history records a past question this way, without its email)."""
+    thread_turns.add_turn(
+        session, task.invitation_id, "outbound", "resolution_check", "email", CHECK_QUESTION,
+        now, author_user_id=task.owner_id, outbox_email_id=outbox_email_id,
+    )  # fmt: skip
+    task.events.append(
+        TaskEvent(
+            kind="resolution_check",
+            body=f"Asked the customer “{CHECK_QUESTION}”.",
+            created_at=now,
+        )
+    )
+    check.sent_at = now
 
 
 @dataclass(frozen=True)
